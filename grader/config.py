@@ -1,0 +1,72 @@
+"""One settings object, read from ``GRADER_*`` environment variables.
+
+Defaults work on one machine: data under ``./.grader``, SQLite there, Redis on
+localhost, the project's own ``challenges/`` as the catalogue. Values that would
+make grading unsafe are refused here, once, rather than checked at each use.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Limits a challenge may not exceed, whatever its manifest says.
+MAX_TIMEOUT_S = 900
+MAX_MEMORY_MB = 8192
+MAX_CPUS = 8.0
+
+# Margin on top of a challenge's timeout_s for starting the sandbox and copying
+# the submission in; past timeout_s + this, the container is killed from outside.
+SANDBOX_START_MARGIN_S = 30.0
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GRADER_", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".grader"))
+    database_url: str = ""
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    challenges_dir: Path = PROJECT_ROOT / "challenges"
+    images_dir: Path = PROJECT_ROOT / "sandbox_images"
+
+    # Sandbox
+    base_image: str = "python:3.12-slim"
+    runtime: Literal["runc", "runsc"] = "runc"
+    pids_limit: int = Field(default=256, ge=16, le=4096)
+    work_mb: int = Field(default=128, ge=8, le=4096)
+    tmp_mb: int = Field(default=128, ge=8, le=4096)
+    output_limit_kb: int = Field(default=256, ge=16, le=65536)
+    docker_timeout_s: float = Field(default=120.0, gt=0)
+
+    # Fetching submissions
+    clone_timeout_s: float = Field(default=120.0, gt=0)
+    max_repo_mb: int = Field(default=200, ge=1)
+    max_tree_mb: int = Field(default=64, ge=1)
+
+    # Challenge validation
+    validate_runs: int = Field(default=3, ge=1, le=20)
+
+    @field_validator("data_dir", "challenges_dir", "images_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'grader.db'}"
+
+    def subdir(self, name: str) -> Path:
+        path = self.data_dir / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
