@@ -1,0 +1,304 @@
+"""Challenges: the manifest, loading from a folder or git, and test -> skill mapping.
+
+A challenge is a folder (or a git repository) with challenge.toml,
+statement.md, starter/, solution/ and hidden/ (see docs/challenges.md).
+Loading reports *every* problem it finds, each with the file and field, so an
+author fixes them in one pass.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.config import MAX_CPUS, MAX_MEMORY_MB, MAX_TIMEOUT_S
+
+SKILLS = (
+    "programming",
+    "databases",
+    "api_design",
+    "architecture",
+    "security",
+    "performance",
+    "version_control",
+    "testing",
+)
+TEST_SKILLS = tuple(s for s in SKILLS if s != "version_control")
+LANGUAGES = ("python", "node")
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
+REQUIRED_ENTRIES = ("statement.md", "starter", "solution", "hidden")
+MANIFEST = "challenge.toml"
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout_s: float = 60.0
+    memory_mb: int = 512
+    cpus: float = 1.0
+
+
+@dataclass(frozen=True)
+class SkillSpec:
+    name: str
+    weight: float
+    tests: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Challenge:
+    root: Path
+    id: str
+    title: str
+    language: str
+    limits: Limits
+    skills: tuple[SkillSpec, ...]
+    version_control_weight: float = 1.0
+    packages: tuple[str, ...] = ()
+    commit: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def hidden_dir(self) -> Path:
+        return self.root / "hidden"
+
+    def skill_of(self, test_id: str) -> str | None:
+        """The one skill a test belongs to; None if no skill or several claim it."""
+        owners = self.owners(test_id)
+        return owners[0] if len(owners) == 1 else None
+
+    def owners(self, test_id: str) -> list[str]:
+        return [s.name for s in self.skills if any(_matches(test_id, g) for g in s.tests)]
+
+    def mapping_problems(self, test_ids: Iterable[str]) -> list[str]:
+        """Every test must belong to exactly one skill; every glob must match a test."""
+        ids = list(test_ids)
+        problems = []
+        for test_id in ids:
+            owners = self.owners(test_id)
+            if not owners:
+                problems.append(f"{MANIFEST}: test {test_id} is matched by no skill's tests")
+            elif len(owners) > 1:
+                problems.append(
+                    f"{MANIFEST}: test {test_id} is matched by several skills: " + ", ".join(owners)
+                )
+        for skill in self.skills:
+            for glob in skill.tests:
+                if not any(_matches(t, glob) for t in ids):
+                    problems.append(
+                        f"{MANIFEST}: skills.{skill.name}.tests: {glob!r} matches no test"
+                    )
+        return problems
+
+    def content_hash(self) -> str:
+        """A hash of everything that decides a grade: manifest, hidden suite, solution."""
+        h = hashlib.sha256()
+        for part in (MANIFEST, "hidden", "solution"):
+            path = self.root / part
+            files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+            for file in files:
+                if "__pycache__" in file.parts:
+                    continue
+                h.update(str(file.relative_to(self.root)).encode() + b"\0")
+                h.update(hashlib.sha256(file.read_bytes()).digest())
+        return h.hexdigest()[:16]
+
+
+def _matches(test_id: str, glob: str) -> bool:
+    # An exact ID such as test_n[1000] must match itself, although fnmatch would
+    # read its brackets as a character class.
+    return test_id == glob or fnmatch.fnmatchcase(test_id, glob)
+
+
+def load_challenge(root: Path, commit: str | None = None) -> Challenge:
+    """Load and check a challenge folder; raises ChallengeInvalid listing every problem."""
+    from grader.errors import BadInput, ChallengeInvalid
+
+    if not root.is_dir():
+        raise BadInput(f"challenge not found: {root} is not a folder")
+    manifest_path = root / MANIFEST
+    if not manifest_path.is_file():
+        raise ChallengeInvalid([f"{root}: no {MANIFEST}"])
+    try:
+        data = tomllib.loads(manifest_path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ChallengeInvalid([f"{MANIFEST}: not valid TOML: {exc}"]) from exc
+    problems: list[str] = []
+    challenge = _parse(root, data, problems, commit)
+    problems += [
+        f"{root.name}: missing {entry}" for entry in REQUIRED_ENTRIES if not (root / entry).exists()
+    ]
+    if problems or challenge is None:
+        raise ChallengeInvalid(problems)
+    return challenge
+
+
+KNOWN_KEYS = {
+    "": {
+        "id",
+        "title",
+        "language",
+        "limits",
+        "version_control",
+        "environment",
+        "skills",
+        "description",
+        "tags",
+        "difficulty",
+    },
+    "limits": {"timeout_s", "memory_mb", "cpus"},
+    "version_control": {"weight"},
+    "environment": {"packages"},
+    "skills": {"name", "weight", "tests"},
+}
+
+
+def _unknown(table: dict[str, Any], section: str, problems: list[str], where: str) -> None:
+    for key in sorted(set(table) - KNOWN_KEYS[section]):
+        problems.append(f"{MANIFEST}: {where}{key}: unknown field")
+
+
+def _parse(
+    root: Path, data: dict[str, Any], problems: list[str], commit: str | None
+) -> Challenge | None:
+    _unknown(data, "", problems, "")
+    challenge_id = _require_str(data, "id", problems)
+    if challenge_id and not ID_PATTERN.fullmatch(challenge_id):
+        problems.append(f"{MANIFEST}: id: {challenge_id!r} must match [a-z0-9][a-z0-9-]*")
+    title = _require_str(data, "title", problems)
+    language = _require_str(data, "language", problems)
+    if language and language not in LANGUAGES:
+        problems.append(
+            f"{MANIFEST}: language: {language!r} has no sandbox image "
+            f"(known: {', '.join(LANGUAGES)})"
+        )
+    limits = _parse_limits(_table(data, "limits", problems), problems)
+    vc_weight = _number(
+        _table(data, "version_control", problems),
+        "weight",
+        1.0,
+        problems,
+        "version_control.",
+        minimum=0.0,
+        allow_zero=True,
+    )
+    packages = _parse_packages(_table(data, "environment", problems), problems)
+    skills = _parse_skills(data.get("skills"), problems)
+    if problems or not (challenge_id and title and language):
+        return None
+    return Challenge(
+        root=root.resolve(),
+        id=challenge_id,
+        title=title,
+        language=language,
+        limits=limits,
+        skills=skills,
+        version_control_weight=vc_weight,
+        packages=packages,
+        commit=commit,
+    )
+
+
+def _require_str(data: dict[str, Any], key: str, problems: list[str]) -> str:
+    value = data.get(key)
+    if value is None:
+        problems.append(f"{MANIFEST}: {key}: required field is missing")
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"{MANIFEST}: {key}: must be a non-empty string")
+        return ""
+    return value
+
+
+def _table(data: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        problems.append(f"{MANIFEST}: [{key}] must be a table")
+        return {}
+    _unknown(value, key, problems, f"{key}.")
+    return value
+
+
+def _number(
+    table: dict[str, Any],
+    key: str,
+    default: float,
+    problems: list[str],
+    where: str,
+    minimum: float,
+    maximum: float | None = None,
+    allow_zero: bool = False,
+) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        problems.append(f"{MANIFEST}: {where}{key}: must be a number, not {value!r}")
+        return default
+    too_small = value < minimum if allow_zero else value <= minimum
+    if too_small or (maximum is not None and value > maximum):
+        bound = f">= {minimum}" if allow_zero else f"> {minimum}"
+        upper = f" and <= {maximum}" if maximum is not None else ""
+        problems.append(f"{MANIFEST}: {where}{key}: {value} must be {bound}{upper}")
+        return default
+    return float(value)
+
+
+def _parse_limits(table: dict[str, Any], problems: list[str]) -> Limits:
+    return Limits(
+        timeout_s=_number(table, "timeout_s", 60, problems, "limits.", 0, MAX_TIMEOUT_S),
+        memory_mb=int(_number(table, "memory_mb", 512, problems, "limits.", 31, MAX_MEMORY_MB)),
+        cpus=_number(table, "cpus", 1.0, problems, "limits.", 0, MAX_CPUS),
+    )
+
+
+def _parse_packages(table: dict[str, Any], problems: list[str]) -> tuple[str, ...]:
+    packages = table.get("packages", [])
+    if not isinstance(packages, list) or not all(
+        isinstance(p, str) and p.strip() for p in packages
+    ):
+        problems.append(f"{MANIFEST}: environment.packages: must be a list of package specifiers")
+        return ()
+    for spec in packages:
+        if spec.lstrip().startswith("-"):
+            problems.append(f"{MANIFEST}: environment.packages: {spec!r} looks like an option")
+    return tuple(p.strip() for p in packages)
+
+
+def _parse_skills(raw: Any, problems: list[str]) -> tuple[SkillSpec, ...]:
+    if not isinstance(raw, list) or not raw:
+        problems.append(f"{MANIFEST}: [[skills]]: at least one skill is required")
+        return ()
+    skills: list[SkillSpec] = []
+    seen: set[str] = set()
+    for index, table in enumerate(raw):
+        where = f"skills[{index}]."
+        if not isinstance(table, dict):
+            problems.append(f"{MANIFEST}: {where[:-1]}: must be a table")
+            continue
+        _unknown(table, "skills", problems, where)
+        name = table.get("name")
+        if name == "version_control":
+            problems.append(
+                f"{MANIFEST}: {where}name: version_control comes from the git history; "
+                "set its weight under [version_control] instead"
+            )
+        elif name not in TEST_SKILLS:
+            problems.append(
+                f"{MANIFEST}: {where}name: {name!r} is not a skill "
+                f"(one of {', '.join(TEST_SKILLS)})"
+            )
+        elif name in seen:
+            problems.append(f"{MANIFEST}: {where}name: skill {name!r} is declared twice")
+        weight = _number(table, "weight", 1.0, problems, where, 0)
+        tests = table.get("tests")
+        if not isinstance(tests, list) or not tests or not all(isinstance(t, str) for t in tests):
+            problems.append(f"{MANIFEST}: {where}tests: must be a non-empty list of test-ID globs")
+            tests = []
+        if isinstance(name, str):
+            seen.add(name)
+            skills.append(SkillSpec(name=name, weight=weight, tests=tuple(tests)))
+    return tuple(skills)
