@@ -1,0 +1,113 @@
+"""Pytest plugin loaded by the grader inside the sandbox.
+
+Writes one JSON object per line to the file named by ``--grader-results``,
+flushed as each event happens, so a suite killed half-way still leaves the
+outcomes of the tests that finished. Events (schema 1):
+
+    {"event": "collect_error", "id": PATH, "message": str}
+    {"event": "item", "id": NODEID}                       # --collect-only runs
+    {"event": "start", "id": NODEID}
+    {"event": "result", "id": NODEID, "outcome": OUTCOME, "duration_s": float, "message": str}
+    {"event": "finish", "exitstatus": int}
+
+OUTCOME is passed, failed, error or skipped; the host adds timeout. The host
+never trusts this file alone: candidate code runs in this same process and
+could rewrite it, which the tripwires and exit-status checks expose.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+SCHEMA = 1
+MAX_MESSAGE = 4000
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--grader-results", default=None, help="where to write the results (JSON lines)"
+    )
+
+
+def _clip(text: str) -> str:
+    if len(text) <= MAX_MESSAGE:
+        return text
+    return text[:MAX_MESSAGE] + f"\n... [{len(text) - MAX_MESSAGE} characters cut]"
+
+
+class ResultsWriter:
+    def __init__(self, path: str) -> None:
+        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the session
+        self._phases: dict[str, list[pytest.TestReport]] = {}
+        self.write({"event": "begin", "schema": SCHEMA})
+
+    def write(self, record: dict[str, Any]) -> None:
+        self._file.write(json.dumps(record) + "\n")
+        self._file.flush()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.write(
+                {
+                    "event": "collect_error",
+                    "id": report.nodeid,
+                    "message": _clip(report.longreprtext),
+                }
+            )
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if session.config.option.collectonly:
+            for item in session.items:
+                self.write({"event": "item", "id": item.nodeid})
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        self.write({"event": "start", "id": nodeid})
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        phases = self._phases.setdefault(report.nodeid, [])
+        phases.append(report)
+        if report.when == "teardown":
+            del self._phases[report.nodeid]
+            self.write(_summarise(report.nodeid, phases))
+
+    def pytest_sessionfinish(self, exitstatus: int) -> None:
+        self.write({"event": "finish", "exitstatus": int(exitstatus)})
+        self._file.close()
+
+
+def _summarise(nodeid: str, phases: list[pytest.TestReport]) -> dict[str, Any]:
+    """One outcome for a test from its setup, call and teardown reports."""
+    outcome, message = "passed", ""
+    by_phase = {r.when: r for r in phases}
+    setup, call, teardown = by_phase.get("setup"), by_phase.get("call"), by_phase.get("teardown")
+    if setup is not None and setup.failed:
+        outcome, message = "error", setup.longreprtext
+    elif setup is not None and setup.skipped:
+        outcome, message = "skipped", setup.longreprtext
+    elif call is not None and call.skipped:
+        # An expected failure (xfail) did not pass: it counts as not run, never as passed.
+        outcome, message = "skipped", call.longreprtext or "xfail"
+    elif call is not None and call.failed:
+        outcome, message = "failed", call.longreprtext
+    elif teardown is not None and teardown.failed:
+        outcome, message = "error", teardown.longreprtext
+    elif call is None:
+        outcome, message = "error", "the test did not run"
+    duration = sum(float(r.duration) for r in phases)
+    return {
+        "event": "result",
+        "id": nodeid,
+        "outcome": outcome,
+        "duration_s": round(duration, 6),
+        "message": _clip(message),
+    }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    path = config.getoption("--grader-results")
+    if path:
+        config.pluginmanager.register(ResultsWriter(path), "grader-results-writer")

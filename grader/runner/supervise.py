@@ -1,0 +1,281 @@
+"""The sandbox's PID 1: receives the submission, runs the suite, reports once.
+
+Protocol. The host writes to stdin one JSON header line, then exactly
+``tar_size`` bytes of an uncompressed tar of the working tree. The supervisor
+extracts it into the working directory, runs ``command`` with the time limit,
+and writes exactly one frame to stdout:
+
+    <nonce>:BEGIN\n{json}\n<nonce>:END\n
+
+Why PID 1 and undumpable: a process in the container cannot SIGKILL or SIGSTOP
+its PID 1, and once PR_SET_DUMPABLE is 0 it cannot open our /proc/1/fd/* or
+read our memory either, although it runs as the same user. So the candidate's
+code cannot stop the clock, write to our stdout, or learn the nonce. The
+supervisor is also the init that reaps every orphan, and at the end it kills
+every other process in the container (kill -1) before it reports, so nothing
+the candidate started outlives the run or writes into the frame.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from typing import Any
+
+WORKDIR = "/work"
+MAX_HEADER = 1 << 16
+MAX_RESULTS_BYTES = 16 << 20
+PR_SET_DUMPABLE = 4
+
+SAFE_ENV = {
+    "PATH": "/opt/venv/bin:/usr/local/bin:/usr/bin:/bin",
+    "HOME": "/tmp",
+    "TMPDIR": "/tmp",
+    "LANG": "C.UTF-8",
+    "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+    "NODE_OPTIONS": "",
+}
+
+
+def make_undumpable() -> None:
+    with contextlib.suppress(OSError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def read_exactly(stream: Any, size: int) -> bytes:
+    chunks, left = [], size
+    while left:
+        chunk = stream.read(min(left, 1 << 20))
+        if not chunk:
+            raise EOFError(f"input ended {left} bytes early")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def extract(tar_bytes: bytes) -> None:
+    import io
+
+    with tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:") as archive:
+        if hasattr(tarfile, "data_filter"):
+            archive.extractall(WORKDIR, filter="data")
+        else:  # pragma: no cover - Pythons without extraction filters
+            members = [m for m in archive.getmembers() if _inside(m.name)]
+            archive.extractall(WORKDIR, members=members)
+
+
+def _inside(name: str) -> bool:
+    path = os.path.normpath(os.path.join(WORKDIR, name))
+    return path == WORKDIR or path.startswith(WORKDIR + os.sep)
+
+
+class BoundedOutput:
+    """Keeps the first and last ``limit // 2`` bytes of a stream, counts the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.half = max(limit // 2, 1)
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.dropped = 0
+
+    def add(self, data: bytes) -> None:
+        room = self.half - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        self.tail += data
+        if len(self.tail) > self.half:
+            cut = len(self.tail) - self.half
+            self.dropped += cut
+            del self.tail[:cut]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "head": self.head.decode("utf-8", "replace"),
+            "tail": self.tail.decode("utf-8", "replace"),
+            "dropped_bytes": self.dropped,
+        }
+
+
+def kill_everyone_else() -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(-1, signal.SIGKILL)
+
+
+def reap(main_pid: int, status: dict[str, int | None]) -> None:
+    """Reap every exited child; remember the main child's exit status."""
+    while True:
+        try:
+            pid, raw = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        if pid == main_pid:
+            status["code"] = os.waitstatus_to_exitcode(raw)
+
+
+def run(command: list[str], timeout_s: float, output_limit: int) -> dict[str, Any]:
+    output = BoundedOutput(output_limit)
+    started = time.monotonic()
+    child = subprocess.Popen(
+        command,
+        cwd=WORKDIR,
+        env=SAFE_ENV,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        close_fds=True,
+        start_new_session=True,
+    )
+    assert child.stdout is not None
+    pipe = child.stdout.fileno()
+    os.set_blocking(pipe, False)
+    selector = selectors.DefaultSelector()
+    selector.register(pipe, selectors.EVENT_READ)
+    status: dict[str, int | None] = {"code": None}
+    timed_out = False
+    while status["code"] is None:
+        if time.monotonic() - started > timeout_s:
+            timed_out = True
+            break
+        for _key, _mask in selector.select(timeout=0.05):
+            _drain(pipe, output)
+        reap(child.pid, status)
+    duration = time.monotonic() - started
+    # Whatever the main child left behind (daemons, a fork bomb, a sleeper
+    # holding the pipe open) dies now, so draining cannot block and nothing runs on.
+    kill_everyone_else()
+    _drain_until_closed(pipe, output, deadline=time.monotonic() + 2.0)
+    _reap_all(child.pid, status)
+    return {
+        "exit_code": status["code"],
+        "timed_out": timed_out,
+        "duration_s": round(duration, 6),
+        "output": output.as_dict(),
+    }
+
+
+def _drain(pipe: int, output: BoundedOutput) -> bool:
+    """Read what is available; False once the pipe is closed."""
+    while True:
+        try:
+            data = os.read(pipe, 1 << 16)
+        except BlockingIOError:
+            return True
+        if not data:
+            return False
+        output.add(data)
+
+
+def _drain_until_closed(pipe: int, output: BoundedOutput, deadline: float) -> None:
+    while time.monotonic() < deadline and _drain(pipe, output):
+        time.sleep(0.01)
+
+
+def _reap_all(main_pid: int, status: dict[str, int | None]) -> None:
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        try:
+            pid, raw = os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+        if pid == main_pid:
+            status["code"] = os.waitstatus_to_exitcode(raw)
+
+
+def read_records(path: str) -> tuple[list[Any], int]:
+    """The plugin's JSON lines, bounded; lines that do not parse are counted, not kept."""
+    records: list[Any] = []
+    bad = 0
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_RESULTS_BYTES)
+    except OSError:
+        return records, bad
+    for line in data.splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            bad += 1
+    return records, bad
+
+
+def build_command(header: dict[str, Any], results_path: str) -> list[str]:
+    kind = header["command"]
+    if kind in ("pytest", "collect"):
+        command = [
+            "/opt/venv/bin/python",
+            "-I",
+            "-B",
+            "/opt/grader/launch_pytest.py",
+            "-c",
+            "/opt/grader/pytest.ini",
+            "--rootdir",
+            WORKDIR,
+            "-p",
+            "no:cacheprovider",
+            "--continue-on-collection-errors",
+            "-q",
+            "-rN",
+            "--tb=short",
+            "--color=no",
+            f"--grader-results={results_path}",
+        ]
+        if kind == "collect":
+            command.append("--collect-only")
+        return [*command, *header.get("args", ["hidden"])]
+    if kind == "node":
+        return [
+            "/usr/bin/node",
+            "--test",
+            "--test-reporter=/opt/grader/node_reporter.mjs",
+            f"--test-reporter-destination={results_path}",
+            *header.get("args", []),
+        ]
+    raise ValueError(f"unknown command {kind!r}")
+
+
+def emit(nonce: str, payload: dict[str, Any]) -> None:
+    frame = f"\n{nonce}:BEGIN\n{json.dumps(payload)}\n{nonce}:END\n".encode()
+    sys.stdout.buffer.write(frame)
+    sys.stdout.buffer.flush()
+
+
+def main() -> int:
+    make_undumpable()
+    # PID 1 only receives signals it handles; Python handles SIGINT by default,
+    # which would let the candidate's code interrupt us. Ignore it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stdin = sys.stdin.buffer
+    header = json.loads(stdin.readline(MAX_HEADER))
+    nonce = header["nonce"]
+    try:
+        extract(read_exactly(stdin, int(header["tar_size"])))
+        results_dir = tempfile.mkdtemp(prefix="results-", dir="/tmp")
+        results_path = os.path.join(results_dir, "results.jsonl")
+        outcome = run(
+            build_command(header, results_path),
+            float(header["timeout_s"]),
+            int(header.get("output_limit", 1 << 18)),
+        )
+        records, bad_lines = read_records(results_path)
+        emit(
+            nonce, {"schema": 1, "ok": True, **outcome, "records": records, "bad_lines": bad_lines}
+        )
+    except Exception as exc:  # the host must always get a frame it can act on
+        emit(nonce, {"schema": 1, "ok": False, "error": f"{type(exc).__name__}: {exc}"})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
