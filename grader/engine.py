@@ -1,0 +1,305 @@
+"""The only module that talks to Docker.
+
+Every call has a timeout; every docker or requests error becomes an
+InfrastructureError here, so no foreign exception escapes. Containers are
+labelled ``grader.sandbox`` so that stale ones can be found and removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import requests.exceptions
+
+from grader.errors import InfrastructureError
+
+LABEL = "grader.sandbox"
+_STREAM_HEADER = struct.Struct(">BxxxL")
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    """Everything about one sandbox container; hardened values are the defaults."""
+
+    image: str
+    memory_mb: int
+    cpus: float
+    pids_limit: int
+    tmpfs: dict[str, str]
+    read_only_binds: dict[str, str] = field(default_factory=dict)  # container path -> host path
+    runtime: str = "runc"
+    user: str = "10001:10001"
+    labels: dict[str, str] = field(default_factory=dict)
+    nofile: int = 1024
+    fsize_mb: int = 64
+
+
+@dataclass(frozen=True)
+class ContainerRun:
+    exit_code: int | None
+    oom_killed: bool
+    killed_by_host: bool
+    stdout: bytes
+    stdout_dropped: int
+
+
+@contextlib.contextmanager
+def docker_errors(what: str) -> Iterator[None]:
+    """Translate docker's and requests' exceptions into InfrastructureError."""
+    try:
+        yield
+    except docker.errors.ImageNotFound as exc:
+        raise InfrastructureError(
+            f"{what}: image not found ({exc.explanation}); run `make images`"
+        ) from exc
+    except docker.errors.APIError as exc:
+        raise InfrastructureError(f"{what}: Docker refused: {exc.explanation or exc}") from exc
+    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+        raise InfrastructureError(f"{what}: Docker engine unreachable or failing ({exc})") from exc
+
+
+class Engine:
+    """A thin, typed face of the Docker SDK for the grader's few needs."""
+
+    def __init__(self, timeout_s: float = 120.0) -> None:
+        with docker_errors("connecting to the Docker engine"):
+            self._client = docker.from_env(timeout=int(timeout_s))
+            self._client.ping()
+
+    # -- images -----------------------------------------------------------
+    def image_id(self, reference: str) -> str | None:
+        with docker_errors(f"inspecting image {reference}"):
+            try:
+                return str(self._client.images.get(reference).id)
+            except docker.errors.ImageNotFound:
+                return None
+
+    def try_pull(self, reference: str) -> str | None:
+        """Pull an image; None when it cannot be had (no registry, unknown name)."""
+        try:
+            return str(self._client.images.pull(reference).id)
+        except (docker.errors.DockerException, requests.exceptions.RequestException):
+            return None
+
+    def import_rootfs(self, tar_path: Path, reference: str) -> str:
+        repository, tag = reference.rsplit(":", 1)
+        with docker_errors(f"importing {reference}"), tar_path.open("rb") as data:
+            self._client.api.import_image_from_data(data.read(), repository=repository, tag=tag)
+        image = self.image_id(reference)
+        if image is None:
+            raise InfrastructureError(f"importing {reference}: image missing after import")
+        return image
+
+    def build(self, context: Path, reference: str, buildargs: dict[str, str]) -> str:
+        """Build offline (network none); the build log is kept for the error message."""
+        log: list[str] = []
+        with docker_errors(f"building {reference}"):
+            try:
+                image, chunks = self._client.images.build(
+                    path=str(context),
+                    tag=reference,
+                    buildargs=buildargs,
+                    network_mode="none",
+                    rm=True,
+                    forcerm=True,
+                    pull=False,
+                )
+            except docker.errors.BuildError as exc:
+                for chunk in exc.build_log:
+                    log.append(str(chunk.get("stream") or chunk.get("error") or ""))
+                tail = "".join(log)[-3000:]
+                raise InfrastructureError(f"building {reference} failed:\n{tail}") from exc
+        del chunks
+        return str(image.id)
+
+    def run_in_image(self, image: str, command: list[str], timeout_s: float = 60) -> str:
+        """Run a trusted command (no network) and return its output; for probing images."""
+        with docker_errors(f"probing {image}"):
+            container = self._client.containers.create(
+                image, command, entrypoint=[], network_mode="none", labels={LABEL: "probe"}
+            )
+            try:
+                container.start()
+                result = container.wait(timeout=timeout_s)
+                output = container.logs(stdout=True, stderr=True)
+                if result.get("StatusCode") != 0:
+                    raise InfrastructureError(f"probing {image}: {output.decode(errors='replace')}")
+                return str(output.decode(errors="replace"))
+            finally:
+                container.remove(force=True)
+
+    # -- sandboxes --------------------------------------------------------
+    def run_sandbox(
+        self, spec: ContainerSpec, stdin: bytes, wall_timeout_s: float, stdout_limit: int
+    ) -> ContainerRun:
+        """Create, feed, wait (bounded), collect (bounded) and always remove one container."""
+        with docker_errors("running the sandbox"):
+            container = self._client.containers.create(spec.image, **_create_kwargs(spec))
+        try:
+            with docker_errors("running the sandbox"):
+                return self._feed_and_wait(container, stdin, wall_timeout_s, stdout_limit)
+        finally:
+            self._remove(container)
+
+    def _feed_and_wait(
+        self, container: Any, stdin: bytes, wall_timeout_s: float, stdout_limit: int
+    ) -> ContainerRun:
+        attached = container.attach_socket(params={"stdin": 1, "stdout": 1, "stream": 1})
+        raw: socket.socket = attached._sock
+        reader = _BoundedStreamReader(raw, stdout_limit)
+        container.start()
+        deadline = time.monotonic() + wall_timeout_s
+        killed = False
+        # A container that died early refuses the input; its exit status tells why.
+        with contextlib.suppress(OSError):
+            raw.sendall(stdin)
+        reader.start()
+        reader.join(timeout=max(deadline - time.monotonic(), 0.1))
+        if reader.is_alive():
+            killed = True
+            with contextlib.suppress(docker.errors.APIError):
+                container.kill()
+            reader.join(timeout=10)
+        with contextlib.suppress(OSError):
+            raw.close()
+        state = self._final_state(container)
+        return ContainerRun(
+            exit_code=state.get("ExitCode"),
+            oom_killed=bool(state.get("OOMKilled")),
+            killed_by_host=killed,
+            stdout=bytes(reader.data),
+            stdout_dropped=reader.dropped,
+        )
+
+    def _final_state(self, container: Any) -> dict[str, Any]:
+        try:
+            container.wait(timeout=10)
+        except requests.exceptions.RequestException:
+            container.kill()
+            container.wait(timeout=10)
+        container.reload()
+        return dict(container.attrs.get("State", {}))
+
+    def _remove(self, container: Any) -> None:
+        """Remove a container; a failure is reported, never swallowed (it would leak)."""
+        try:
+            container.remove(force=True, v=True)
+        except docker.errors.NotFound:
+            return
+        except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+            raise InfrastructureError(f"removing sandbox {container.short_id}: {exc}") from exc
+
+    def remove_stale(self, older_than_s: float = 0.0) -> int:
+        """Remove every grader sandbox older than the given age; returns how many."""
+        removed = 0
+        now = time.time()
+        with docker_errors("listing stale sandboxes"):
+            for container in self._client.containers.list(all=True, filters={"label": LABEL}):
+                created = container.attrs.get("Created", "")
+                if older_than_s and _age_s(created, now) < older_than_s:
+                    continue
+                self._remove(container)
+                removed += 1
+        return removed
+
+    def count_sandboxes(self) -> int:
+        with docker_errors("listing sandboxes"):
+            return len(self._client.containers.list(all=True, filters={"label": LABEL}))
+
+    def runtimes(self) -> set[str]:
+        with docker_errors("reading engine info"):
+            return set(self._client.info().get("Runtimes", {}))
+
+
+def _age_s(created: str, now: float) -> float:
+    from datetime import datetime
+
+    try:
+        stamp = datetime.fromisoformat(created[:26].rstrip("Z") + "+00:00")
+    except ValueError:
+        return float("inf")
+    return now - stamp.timestamp()
+
+
+def _create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
+    memory = f"{spec.memory_mb}m"
+    return {
+        "user": spec.user,
+        "network_mode": "none",
+        "read_only": True,
+        "stdin_open": True,
+        "tmpfs": spec.tmpfs,
+        "mounts": [
+            docker.types.Mount(target, source, type="bind", read_only=True)
+            for target, source in spec.read_only_binds.items()
+        ],
+        "mem_limit": memory,
+        "memswap_limit": memory,  # equal: no swap
+        "nano_cpus": int(spec.cpus * 1e9),
+        "pids_limit": spec.pids_limit,
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "ulimits": [
+            docker.types.Ulimit(name="nofile", soft=spec.nofile, hard=spec.nofile),
+            docker.types.Ulimit(name="fsize", soft=spec.fsize_mb << 20, hard=spec.fsize_mb << 20),
+        ],
+        "shm_size": "16m",
+        "ipc_mode": "private",
+        "privileged": False,
+        "runtime": spec.runtime,
+        "log_config": {"type": "none"},  # output is read, bounded, from the attach stream only
+        "labels": {LABEL: "1", **spec.labels},
+        "environment": {},
+        "use_config_proxy": False,
+        "detach": True,
+    }
+
+
+class _BoundedStreamReader(threading.Thread):
+    """Reads the multiplexed attach stream to its end, keeping only the last ``limit`` bytes.
+
+    The supervisor writes its frame last, so keeping the tail keeps the frame
+    even if something floods the stream before it.
+    """
+
+    def __init__(self, sock: socket.socket, limit: int) -> None:
+        super().__init__(daemon=True)
+        self._sock = sock
+        self._limit = limit
+        self.data = bytearray()
+        self.dropped = 0
+        self._pending = bytearray()
+
+    def run(self) -> None:
+        self._sock.settimeout(None)
+        while True:
+            try:
+                chunk = self._sock.recv(1 << 16)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self._pending += chunk
+            self._demux()
+
+    def _demux(self) -> None:
+        while len(self._pending) >= _STREAM_HEADER.size:
+            _stream, size = _STREAM_HEADER.unpack_from(self._pending)
+            if len(self._pending) < _STREAM_HEADER.size + size:
+                return
+            self.data += self._pending[_STREAM_HEADER.size : _STREAM_HEADER.size + size]
+            del self._pending[: _STREAM_HEADER.size + size]
+            if len(self.data) > self._limit:
+                cut = len(self.data) - self._limit
+                self.dropped += cut
+                del self.data[:cut]

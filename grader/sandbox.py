@@ -1,0 +1,137 @@
+"""Sandbox stage: run a command against a working tree, in isolation, and save what came out.
+
+``Sandbox`` is the seam: ``DockerSandbox`` is the real one; tests of later
+stages may use a fake that returns prepared ``RunArtifacts``. The artifacts are
+everything grading needs, so a grade can be recomputed without Docker.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from grader.challenge import Limits
+from grader.config import SANDBOX_START_MARGIN_S, Settings
+from grader.engine import ContainerSpec, Engine
+
+MAX_FRAME_BYTES = 32 << 20
+
+
+@dataclass(frozen=True)
+class SandboxJob:
+    image: str
+    workspace_tar: bytes
+    hidden_dir: Path  # host folder, mounted read-only at /work/hidden
+    limits: Limits
+    command: str = "pytest"  # pytest | collect | node
+    args: tuple[str, ...] = ("hidden",)
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RunArtifacts:
+    """What one sandbox run produced, as saved to disk (``artifacts.json``)."""
+
+    frame_found: bool
+    supervisor_error: str | None = None
+    exit_code: int | None = None  # of the test process, as the supervisor saw it
+    timed_out: bool = False
+    killed_by_host: bool = False
+    oom_killed: bool = False
+    duration_s: float = 0.0
+    records: list[Any] = field(default_factory=list)
+    bad_lines: int = 0
+    output: dict[str, Any] = field(default_factory=dict)
+    container_exit: int | None = None
+    runtime: str = "runc"
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> RunArtifacts:
+        return cls(**json.loads(text))
+
+
+class Sandbox(Protocol):
+    def run(self, job: SandboxJob) -> RunArtifacts: ...
+
+
+class DockerSandbox:
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self.engine = engine or Engine(settings.docker_timeout_s)
+
+    def spec(self, job: SandboxJob) -> ContainerSpec:
+        s = self.settings
+        return ContainerSpec(
+            image=job.image,
+            memory_mb=job.limits.memory_mb,
+            cpus=job.limits.cpus,
+            pids_limit=s.pids_limit,
+            tmpfs={
+                "/work": f"size={s.work_mb}m,uid=10001,gid=10001,mode=0755",
+                "/tmp": f"size={s.tmp_mb}m,mode=1777",
+            },
+            read_only_binds={"/work/hidden": str(job.hidden_dir)},
+            runtime=s.runtime,
+            labels=job.labels,
+        )
+
+    def run(self, job: SandboxJob) -> RunArtifacts:
+        nonce = secrets.token_hex(16)
+        header = {
+            "nonce": nonce,
+            "command": job.command,
+            "args": list(job.args),
+            "timeout_s": job.limits.timeout_s,
+            "tar_size": len(job.workspace_tar),
+            "output_limit": self.settings.output_limit_kb * 1024,
+        }
+        stdin = json.dumps(header).encode() + b"\n" + job.workspace_tar
+        run = self.engine.run_sandbox(
+            self.spec(job),
+            stdin,
+            wall_timeout_s=job.limits.timeout_s + SANDBOX_START_MARGIN_S,
+            stdout_limit=MAX_FRAME_BYTES,
+        )
+        artifacts = parse_frame(run.stdout, nonce)
+        artifacts.killed_by_host = run.killed_by_host
+        artifacts.oom_killed = run.oom_killed
+        artifacts.container_exit = run.exit_code
+        artifacts.runtime = self.settings.runtime
+        return artifacts
+
+
+def parse_frame(stdout: bytes, nonce: str) -> RunArtifacts:
+    """The supervisor's one frame, found by its nonce; anything else on stdout is ignored."""
+    begin, end = f"{nonce}:BEGIN\n".encode(), f"\n{nonce}:END".encode()
+    start = stdout.rfind(begin)
+    stop = stdout.find(end, start + len(begin)) if start >= 0 else -1
+    if start < 0 or stop < 0:
+        return RunArtifacts(frame_found=False)
+    try:
+        payload = json.loads(stdout[start + len(begin) : stop])
+    except ValueError:
+        return RunArtifacts(frame_found=False)
+    if not isinstance(payload, dict):
+        return RunArtifacts(frame_found=False)
+    if not payload.get("ok"):
+        return RunArtifacts(frame_found=True, supervisor_error=str(payload.get("error"))[:2000])
+    records, output = payload.get("records"), payload.get("output")
+    return RunArtifacts(
+        frame_found=True,
+        exit_code=_int_or_none(payload.get("exit_code")),
+        timed_out=bool(payload.get("timed_out")),
+        duration_s=float(payload.get("duration_s") or 0.0),
+        records=records if isinstance(records, list) else [],
+        bad_lines=int(payload.get("bad_lines") or 0),
+        output=output if isinstance(output, dict) else {},
+    )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
