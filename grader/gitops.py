@@ -1,0 +1,230 @@
+"""The one module that runs git, with settings that make untrusted repositories safe.
+
+Every git process gets: no prompts, no system or global config, no hooks,
+protocols denied unless allowed by the caller, no submodules, no LFS smudge,
+object checks on transfer, a wall-clock timeout, and (for clones) a size cap
+enforced from outside the git process. Trees are read object by object, never
+checked out, so nothing in a submission (a symlink, a .gitattributes filter)
+acts on the host. git's errors become RepositoryError or InfrastructureError.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.errors import InfrastructureError, RepositoryError
+
+SAFE_CONFIG = (
+    "protocol.allow=never",
+    "core.hooksPath=/dev/null",
+    "core.fsmonitor=false",
+    "submodule.recurse=false",
+    "fetch.recurseSubmodules=false",
+    "filter.lfs.smudge=",
+    "filter.lfs.process=",
+    "filter.lfs.required=false",
+    "transfer.fsckObjects=true",
+    "credential.helper=",
+    "safe.directory=*",
+)
+MODE_FILE, MODE_EXEC, MODE_LINK, MODE_GITLINK = "100644", "100755", "120000", "160000"
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    path: str
+    mode: str
+    sha: str
+    size: int
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(
+        {
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_PROTOCOL_FROM_USER": "0",
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_LFS_SKIP_SMUDGE": "1",
+            "GIT_ASKPASS": "/bin/false",
+            "SSH_ASKPASS": "/bin/false",
+            "LC_ALL": "C",
+        }
+    )
+    return env
+
+
+def _config_args(protocols: Sequence[str] = ()) -> list[str]:
+    args: list[str] = []
+    for item in (*SAFE_CONFIG, *(f"protocol.{p}.allow=always" for p in protocols)):
+        args += ["-c", item]
+    return args
+
+
+def git(
+    args: Sequence[str],
+    cwd: Path | None = None,
+    timeout_s: float = 60,
+    input_bytes: bytes | None = None,
+    protocols: Sequence[str] = (),
+) -> bytes:
+    """Run one git command; returns stdout. Raises RepositoryError on git's refusal."""
+    command = ["git", *_config_args(protocols), *args]
+    try:
+        done = subprocess.run(
+            command,
+            cwd=cwd,
+            env=_env(),
+            input=input_bytes,
+            capture_output=True,
+            timeout=timeout_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise InfrastructureError(f"git {args[0]} timed out after {timeout_s:.0f}s") from exc
+    except OSError as exc:
+        raise InfrastructureError(f"cannot run git: {exc}") from exc
+    if done.returncode != 0:
+        raise RepositoryError(_first_error_line(done.stderr) or f"git {args[0]} failed")
+    return done.stdout
+
+
+def _first_error_line(stderr: bytes) -> str:
+    for line in stderr.decode(errors="replace").splitlines():
+        line = line.strip()
+        if line.startswith(("fatal:", "error:")):
+            return line.split(":", 1)[1].strip()
+    return stderr.decode(errors="replace").strip()[:300]
+
+
+def _folder_bytes(path: Path) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except OSError:
+                continue
+    return total
+
+
+def clone_bare(
+    url: str, dest: Path, protocols: Sequence[str], timeout_s: float, max_bytes: int
+) -> None:
+    """Bare, submodule-free clone of ``url`` into ``dest``, bounded in time and size."""
+    command = [
+        "git",
+        *_config_args(protocols),
+        "clone",
+        "--bare",
+        "--no-local",
+        "--quiet",
+        "--no-recurse-submodules",
+        "--",
+        url,
+        str(dest),
+    ]
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command,
+        env=_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    reason = None
+    while process.poll() is None:
+        if time.monotonic() - started > timeout_s:
+            reason = f"cloning took longer than {timeout_s:.0f}s"
+        elif dest.exists() and _folder_bytes(dest) > max_bytes:
+            reason = f"repository is larger than {max_bytes >> 20} MB"
+        if reason:
+            process.kill()
+            process.wait()
+            raise RepositoryError(reason)
+        time.sleep(0.05)
+    stderr = process.stderr.read() if process.stderr else b""
+    if process.returncode != 0:
+        raise RepositoryError(_first_error_line(stderr) or "git clone failed")
+
+
+def resolve_commit(repo: Path, ref: str) -> str:
+    if not ref or ref.startswith("-") or any(c in ref for c in "\0\n\r "):
+        raise RepositoryError(f"bad ref {ref!r}")
+    try:
+        out = git(
+            ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
+            cwd=repo,
+            timeout_s=30,
+        )
+    except RepositoryError as exc:
+        raise RepositoryError(f"ref {ref!r} not found in the repository") from exc
+    return out.decode().strip()
+
+
+def head_commit(folder: Path) -> str | None:
+    """The last commit that touched a challenge folder inside a git work tree, or None.
+
+    For a challenge that is its own repository this is its HEAD; for one kept in
+    a larger repository (a catalogue), the commit that last changed it.
+    """
+    try:
+        out = git(["log", "-1", "--format=%H", "--", "."], cwd=folder, timeout_s=10)
+    except (RepositoryError, InfrastructureError):
+        return None
+    return out.decode().strip() or None
+
+
+def is_dirty(folder: Path) -> bool:
+    return bool(git(["status", "--porcelain"], cwd=folder, timeout_s=30).strip())
+
+
+def tree_entries(repo: Path, commit: str) -> list[TreeEntry]:
+    out = git(["ls-tree", "-r", "-l", "-z", "--full-tree", commit], cwd=repo, timeout_s=60)
+    entries = []
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, path = record.split(b"\t", 1)
+        mode, _kind, sha, size = meta.decode().split()
+        entries.append(
+            TreeEntry(
+                path.decode("utf-8", "surrogateescape"), mode, sha, 0 if size == "-" else int(size)
+            )
+        )
+    return entries
+
+
+def read_blobs(repo: Path, shas: Sequence[str], timeout_s: float = 120) -> Iterator[bytes]:
+    """Contents of blobs, in order, from one ``git cat-file --batch`` process."""
+    if not shas:
+        return
+    out = git(
+        ["cat-file", "--batch"],
+        cwd=repo,
+        timeout_s=timeout_s,
+        input_bytes=("\n".join(shas) + "\n").encode(),
+    )
+    offset = 0
+    for _ in shas:
+        header_end = out.index(b"\n", offset)
+        _sha, _kind, size = out[offset:header_end].split()
+        start = header_end + 1
+        yield out[start : start + int(size)]
+        offset = start + int(size) + 1
+
+
+def checkout_clone(url: str, dest: Path, protocols: Sequence[str], timeout_s: float) -> str:
+    """A working-tree clone, for challenges (authored content); returns the HEAD commit."""
+    git(
+        ["clone", "--quiet", "--no-recurse-submodules", "--", url, str(dest)],
+        protocols=protocols,
+        timeout_s=timeout_s,
+    )
+    return git(["rev-parse", "HEAD"], cwd=dest).decode().strip()
