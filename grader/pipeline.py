@@ -1,0 +1,226 @@
+"""grade(): the stages in order, each timed.
+
+    fetch -> workspace -> sandbox run -> results -> history -> score -> report
+
+The CLI and the queue's job both call ``grade`` with a prepared challenge.
+Each grading works in its own temporary folder (bare clone, hidden-suite copy
+with tripwires), removed when the grading ends, whatever the outcome.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from grader import __version__, fetch, tripwires
+from grader.config import Settings
+from grader.prepare import PreparedChallenge, node_test_args
+from grader.report import (
+    SCHEMA,
+    ChallengeRef,
+    Report,
+    SandboxRef,
+    SkillReport,
+    Status,
+    SubmissionRef,
+    TestReport,
+)
+from grader.results import SuiteResult, evaluate
+from grader.sandbox import RunArtifacts, Sandbox, SandboxJob
+from grader.scoring import overall, skill_scores
+from grader.workspace import build_workspace
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Grading:
+    """What one grading produced: the report, and the raw artifacts it was computed from."""
+
+    report: Report
+    artifacts: RunArtifacts | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class _Timer:
+    def __init__(self, progress: Progress) -> None:
+        self.timings: dict[str, float] = {}
+        self.progress = progress
+
+    @contextmanager
+    def stage(self, name: str, message: str) -> Iterator[None]:
+        self.progress(message)
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(time.perf_counter() - started, 4)
+
+
+def grade(
+    prepared: PreparedChallenge,
+    repo: str,
+    ref: str | None,
+    *,
+    settings: Settings,
+    sandbox: Sandbox,
+    policy: fetch.FetchPolicy,
+    progress: Progress = lambda _m: None,
+    history: Any = None,
+) -> Grading:
+    challenge = prepared.challenge
+    timer = _Timer(progress)
+    workdir = Path(tempfile.mkdtemp(prefix="grading-", dir=settings.subdir("tmp")))
+    try:
+        with timer.stage("fetch", f"fetching {repo}"):
+            fetched = fetch.fetch(
+                repo, ref, workdir, policy, settings.clone_timeout_s, settings.max_repo_mb << 20
+            )
+            entries = fetch.submission_tree(fetched, settings.max_tree_mb << 20)
+        with timer.stage("workspace", "preparing the sandbox's working tree"):
+            workspace = build_workspace(fetched.repo_dir, entries, challenge.language)
+        with timer.stage("sandbox", f"running the hidden suite ({len(prepared.test_ids)} tests)"):
+            artifacts, wires = run_suite(prepared, workspace.tar, sandbox, workdir)
+        with timer.stage("results", "reading the results"):
+            suite = evaluate(artifacts, prepared.test_ids, wires)
+        with timer.stage("history", "reading the git history"):
+            vc = _history(history, fetched, prepared)
+        with timer.stage("score", "scoring"):
+            report = build_report(prepared, fetched, suite, vc, artifacts)
+            report.removed_files = workspace.removed
+        report.timings = timer.timings
+        return Grading(report=report, artifacts=artifacts, timings=timer.timings)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_suite(
+    prepared: PreparedChallenge, tar: bytes, sandbox: Sandbox, workdir: Path
+) -> tuple[RunArtifacts, list[tripwires.Tripwire]]:
+    """Run the hidden suite, with fresh tripwires, against one working tree."""
+    hidden_copy = Path(tempfile.mkdtemp(prefix="suite-", dir=workdir)) / "hidden"
+    shutil.copytree(
+        prepared.challenge.hidden_dir, hidden_copy, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    try:
+        wires = _plant(prepared.challenge.language, hidden_copy, prepared.test_ids)
+        return sandbox.run(_job(prepared, tar, hidden_copy)), wires
+    finally:
+        shutil.rmtree(hidden_copy.parent, ignore_errors=True)
+
+
+def _plant(language: str, hidden_copy: Path, test_ids: list[str]) -> list[tripwires.Tripwire]:
+    if language == "python":
+        return tripwires.plant_python(hidden_copy, test_ids)
+    return []
+
+
+def _job(prepared: PreparedChallenge, tar: bytes, hidden_copy: Path) -> SandboxJob:
+    challenge = prepared.challenge
+    if challenge.language == "python":
+        return SandboxJob(
+            prepared.image.reference,
+            tar,
+            hidden_copy,
+            challenge.limits,
+            labels={"grader.purpose": "grading", "grader.challenge": challenge.id},
+        )
+    return SandboxJob(
+        prepared.image.reference,
+        tar,
+        hidden_copy,
+        challenge.limits,
+        command=challenge.language,
+        args=node_test_args(hidden_copy),
+        labels={"grader.purpose": "grading", "grader.challenge": challenge.id},
+    )
+
+
+def _history(history: Any, fetched: fetch.Fetched, prepared: PreparedChallenge) -> Any:
+    if history is None or prepared.challenge.version_control_weight == 0:
+        return None
+    return history(
+        fetched.repo_dir, fetched.commit, starter_dir=prepared.challenge.root / "starter"
+    )
+
+
+def build_report(
+    prepared: PreparedChallenge,
+    fetched: fetch.Fetched,
+    suite: SuiteResult,
+    vc: Any,
+    artifacts: RunArtifacts,
+) -> Report:
+    challenge = prepared.challenge
+    scores = skill_scores(challenge, suite.tests, tampered=suite.tampered)
+    skills = {
+        name: SkillReport(score=s.score, weight=s.weight, passed=s.passed, total=s.total)
+        for name, s in scores.items()
+    }
+    notes = list(suite.notes)
+    if suite.tampered:
+        notes += [f"tampering detected: {reason}" for reason in suite.tamper_reasons]
+    if challenge.version_control_weight > 0:
+        if vc is None:
+            notes.append("version_control is not scored: the history analysis is not available")
+        else:
+            skills["version_control"] = SkillReport(
+                score=vc.score,
+                weight=challenge.version_control_weight,
+                findings=[_finding(f) for f in vc.findings],
+            )
+            notes += list(vc.notes)
+    status: Status = "error" if suite.error else ("tampered" if suite.tampered else "graded")
+    if suite.error:
+        notes.append(suite.error)
+    return Report(
+        schema=SCHEMA,
+        status=status,
+        overall=overall((s.score, s.weight) for s in skills.values()),
+        skills=skills,
+        tests=[
+            TestReport(
+                id=t.id,
+                skill=challenge.skill_of(t.id) or "",
+                outcome=t.outcome,  # type: ignore[arg-type]
+                duration_s=t.duration_s,
+                message=t.message,
+            )
+            for t in suite.tests
+        ],
+        challenge=ChallengeRef(
+            id=challenge.id,
+            commit=challenge.commit,
+            title=challenge.title,
+            version=challenge.content_hash(),
+        ),
+        sandbox=SandboxRef(
+            image=prepared.image.reference,
+            digest=prepared.image.image_id,
+            runtime=artifacts.runtime,
+        ),
+        submission=SubmissionRef(repo=fetched.repo, commit=fetched.commit, ref=fetched.ref),
+        notes=notes,
+        output=artifacts.output,
+        history=None
+        if vc is None
+        else {"commits_considered": vc.commits_considered, "base_commit": vc.base_commit},
+        grader_version=__version__,
+        graded_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+
+
+def _finding(finding: Any) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "message": finding.message,
+        "commit": finding.commit,
+        "effect": finding.effect,
+    }

@@ -1,0 +1,146 @@
+"""Preparing a challenge for grading: locate it, build its image, know its tests.
+
+Done once per challenge version (by validate/add, or by the CLI before a
+first grading), never while a queued candidate waits:
+
+- ``locate_challenge``: a folder, a catalogue id, or a git URL (cloned once
+  per commit into the data folder);
+- ``PreparedChallenge``: the challenge with its sandbox image and its
+  inventory, the hidden test IDs found by collecting the suite against the
+  reference solution, cached per (challenge content, image).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader import gitops
+from grader.challenge import Challenge, load_challenge
+from grader.config import Settings
+from grader.errors import BadInput, ChallengeInvalid, RepositoryError
+from grader.fetch import FetchPolicy, locate
+from grader.images import ImageBuilder, PackageNotFound, SandboxImage, environment_image
+from grader.results import collected_ids, parse_records
+from grader.sandbox import Sandbox, SandboxJob
+from grader.workspace import folder_entries_tar
+
+
+@dataclass(frozen=True)
+class PreparedChallenge:
+    challenge: Challenge
+    image: SandboxImage
+    test_ids: list[str]
+
+
+def locate_challenge(spec: str, settings: Settings) -> Challenge:
+    """A challenge from a folder path, a catalogue id, or a git URL."""
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return _from_folder(path)
+    catalogue = settings.challenges_dir / spec
+    if "/" not in spec and catalogue.is_dir():
+        return _from_folder(catalogue)
+    if "://" in spec:
+        return _from_git(spec, settings)
+    raise BadInput(f"challenge not found: {spec} (not a folder, a catalogue id or a git URL)")
+
+
+def _from_folder(path: Path) -> Challenge:
+    return load_challenge(path, commit=gitops.head_commit(path))
+
+
+def _from_git(url: str, settings: Settings) -> Challenge:
+    location = locate(url, FetchPolicy(allow_local=True))
+    cache = settings.subdir("challenge-cache") / hashlib.sha256(url.encode()).hexdigest()[:16]
+    with tempfile.TemporaryDirectory(dir=settings.subdir("tmp")) as tmp:
+        try:
+            commit = gitops.checkout_clone(
+                location.url, Path(tmp) / "c", location.protocols, settings.clone_timeout_s
+            )
+        except RepositoryError as exc:
+            raise BadInput(f"challenge repository {url}: {exc}") from exc
+        target = cache / commit
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(Path(tmp) / "c"), target)
+    return load_challenge(target, commit=commit)
+
+
+def image_for(challenge: Challenge, builder: ImageBuilder) -> SandboxImage:
+    language = builder.for_language(challenge.language)
+    if not challenge.packages:
+        return language
+    try:
+        return environment_image(builder, language, challenge.packages)
+    except PackageNotFound as exc:
+        raise ChallengeInvalid([str(exc)]) from exc
+
+
+def inventory(
+    challenge: Challenge, image: SandboxImage, sandbox: Sandbox, settings: Settings
+) -> list[str]:
+    """The hidden suite's test IDs, collected against the reference solution (cached)."""
+    cache = settings.subdir("inventory") / (
+        f"{challenge.id}-{challenge.content_hash()}-{image.image_id.split(':')[-1][:12]}.json"
+    )
+    if cache.exists():
+        return list(json.loads(cache.read_text()))
+    workspace = folder_entries_tar(challenge.root / "solution", challenge.language)
+    python = challenge.language == "python"
+    artifacts = sandbox.run(
+        SandboxJob(
+            image=image.reference,
+            workspace_tar=workspace.tar,
+            hidden_dir=challenge.hidden_dir,
+            limits=challenge.limits,
+            command="collect" if python else challenge.language,
+            args=("hidden",) if python else node_test_args(challenge.hidden_dir),
+            labels={"grader.purpose": "inventory"},
+        )
+    )
+    if python:
+        ids, errors = collected_ids(artifacts)
+    else:
+        ids, errors = list(parse_records(artifacts.records).results), {}
+    if errors:
+        raise ChallengeInvalid(
+            [
+                f"hidden/: {path} fails to load against the solution: "
+                f"{message.strip().splitlines()[-1] if message.strip() else ''}"
+                for path, message in errors.items()
+            ]
+        )
+    if not ids:
+        raise ChallengeInvalid(
+            [
+                "hidden/: no tests were found"
+                + (f" ({artifacts.supervisor_error})" if artifacts.supervisor_error else "")
+            ]
+        )
+    problems = challenge.mapping_problems(ids)
+    if problems:
+        raise ChallengeInvalid(problems)
+    cache.write_text(json.dumps(ids))
+    return ids
+
+
+def node_test_args(hidden_dir: Path) -> tuple[str, ...]:
+    """Node's runner is given each hidden test file (Node 18 does not search folders)."""
+    files = sorted(
+        p.relative_to(hidden_dir.parent).as_posix()
+        for p in hidden_dir.rglob("*")
+        if p.is_file() and p.name.endswith((".test.js", ".test.mjs", ".test.cjs"))
+    )
+    return tuple(files)
+
+
+def prepare(
+    challenge: Challenge, builder: ImageBuilder, sandbox: Sandbox, settings: Settings
+) -> PreparedChallenge:
+    image = image_for(challenge, builder)
+    return PreparedChallenge(challenge, image, inventory(challenge, image, sandbox, settings))

@@ -1,0 +1,132 @@
+"""Report stage: the report model (contract §3), its JSON, and a human rendering.
+
+The JSON always carries the contract's fields; everything else (notes,
+timings, version-control detail, the bounded test output) is an extension that
+readers of schema 1 may ignore.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+SCHEMA = 1
+Status = Literal["graded", "tampered", "error"]
+
+
+class SkillReport(BaseModel):
+    score: float
+    weight: float
+    passed: int | None = None
+    total: int | None = None
+    findings: list[dict[str, Any]] | None = None
+
+
+class TestReport(BaseModel):
+    id: str
+    skill: str
+    outcome: Literal["passed", "failed", "error", "skipped", "timeout"]
+    duration_s: float
+    message: str = ""
+
+
+class ChallengeRef(BaseModel):
+    id: str
+    commit: str | None
+    title: str | None = None
+    version: str | None = None
+
+
+class SandboxRef(BaseModel):
+    image: str
+    digest: str
+    runtime: str = "runc"
+
+
+class SubmissionRef(BaseModel):
+    repo: str
+    commit: str
+    ref: str | None = None
+
+
+class Report(BaseModel):
+    schema_: int = Field(SCHEMA, alias="schema")
+    status: Status
+    overall: float
+    skills: dict[str, SkillReport]
+    tests: list[TestReport]
+    challenge: ChallengeRef
+    sandbox: SandboxRef
+    submission: SubmissionRef
+    notes: list[str] = []
+    removed_files: list[str] = []
+    timings: dict[str, float] = {}
+    output: dict[str, Any] = {}
+    history: dict[str, Any] | None = None
+    grader_version: str = ""
+    graded_at: str = ""
+
+    model_config = {"populate_by_name": True}
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.model_dump(by_alias=True, exclude_none=False)
+        # Test skills have passed/total, version_control has findings: omit the other's nulls.
+        data["skills"] = {
+            name: {k: _plain(v) for k, v in skill.items() if v is not None}
+            for name, skill in data["skills"].items()
+        }
+        return data
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+
+def render_text(report: Report) -> str:
+    """The human rendering: status, a table of skills, then what failed and why."""
+    lines = [
+        f"{report.challenge.id} @ {_short(report.challenge.commit)}  ·  "
+        f"{report.submission.repo} @ {_short(report.submission.commit)}",
+        f"status: {report.status}    overall: {report.overall:.1f}",
+        "",
+    ]
+    lines.append(f"  {'skill':<16} {'score':>6}  {'weight':>6}  detail")
+    for name, skill in report.skills.items():
+        detail = (
+            f"{skill.passed}/{skill.total} tests"
+            if skill.total is not None
+            else f"{len(skill.findings or [])} findings"
+        )
+        lines.append(f"  {name:<16} {skill.score:>6.1f}  {skill.weight:>6g}  {detail}")
+    failing = [t for t in report.tests if t.outcome != "passed"]
+    if failing:
+        lines += ["", f"not passed ({len(failing)} of {len(report.tests)}):"]
+        for test in failing:
+            first = test.message.strip().splitlines()[-1:] if test.message.strip() else []
+            reason = f": {first[0][:120]}" if first else ""
+            lines.append(f"  {test.outcome:<8} {test.id}{reason}")
+    vc = report.skills.get("version_control")
+    if vc and vc.findings:
+        lines += ["", "version control:"]
+        for finding in vc.findings[:15]:
+            effect = finding.get("effect")
+            sign = f"{effect:+.1f}" if isinstance(effect, int | float) else "   "
+            lines.append(
+                f"  {sign:>6} {finding.get('rule')}: {finding.get('message')} "
+                f"[{_short(finding.get('commit'))}]"
+            )
+        if len(vc.findings) > 15:
+            lines.append(f"  ... and {len(vc.findings) - 15} more")
+    if report.notes:
+        lines += ["", "notes:"] + [f"  - {note}" for note in report.notes]
+    return "\n".join(lines)
+
+
+def _plain(value: Any) -> Any:
+    """2.0 -> 2, so integral weights read as the manifest wrote them."""
+    return int(value) if isinstance(value, float) and value.is_integer() and value > 1 else value
+
+
+def _short(sha: str | None) -> str:
+    return sha[:10] if sha else "-"

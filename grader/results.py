@@ -1,0 +1,208 @@
+"""Results stage: the sandbox's saved artifacts -> one typed outcome per hidden test.
+
+Pure: it reads RunArtifacts and what the grader knew beforehand (the expected
+test IDs, the tripwires it planted) and decides. Nothing from the sandbox is
+trusted as it is: records are type-checked, unknown IDs are ignored, a test
+without a result is never ``passed``, and the checks below turn a forged
+result into ``tampered``.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.sandbox import RunArtifacts
+from grader.tripwires import Tripwire
+
+OUTCOMES = ("passed", "failed", "error", "skipped", "timeout")
+MAX_ID = 1000
+MAX_MESSAGE = 4000
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    id: str
+    outcome: str
+    duration_s: float = 0.0
+    message: str = ""
+
+
+@dataclass
+class SuiteResult:
+    tests: list[TestOutcome]
+    tampered: bool = False
+    tamper_reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None  # the suite could not be run at all: an ungradable submission
+
+
+@dataclass
+class _Parsed:
+    results: dict[str, TestOutcome] = field(default_factory=dict)
+    started: list[str] = field(default_factory=list)
+    collect_errors: dict[str, str] = field(default_factory=dict)
+    finish_status: int | None = None
+    items: list[str] = field(default_factory=list)
+    duplicates: int = 0
+    malformed: int = 0
+
+
+def _str(value: Any, limit: int) -> str | None:
+    return value[:limit] if isinstance(value, str) else None
+
+
+def parse_records(records: Iterable[Any]) -> _Parsed:
+    parsed = _Parsed()
+    for record in records:
+        if not isinstance(record, dict):
+            parsed.malformed += 1
+            continue
+        event, test_id = record.get("event"), _str(record.get("id"), MAX_ID)
+        if event == "result" and test_id and record.get("outcome") in OUTCOMES:
+            if test_id in parsed.results:
+                parsed.duplicates += 1
+                continue
+            duration = record.get("duration_s")
+            parsed.results[test_id] = TestOutcome(
+                test_id,
+                str(record["outcome"]),
+                round(float(duration), 4) if isinstance(duration, int | float) else 0.0,
+                _str(record.get("message"), MAX_MESSAGE) or "",
+            )
+        elif event == "start" and test_id:
+            parsed.started.append(test_id)
+        elif event == "item" and test_id:
+            parsed.items.append(test_id)
+        elif event == "collect_error" and test_id is not None:
+            parsed.collect_errors[test_id] = _str(record.get("message"), MAX_MESSAGE) or ""
+        elif event == "finish" and isinstance(record.get("exitstatus"), int):
+            parsed.finish_status = int(record["exitstatus"])
+        elif event != "begin":
+            parsed.malformed += 1
+    return parsed
+
+
+def collected_ids(artifacts: RunArtifacts) -> tuple[list[str], dict[str, str]]:
+    """Test IDs from a collect-only run, and collection errors by file."""
+    parsed = parse_records(artifacts.records)
+    return parsed.items, parsed.collect_errors
+
+
+def evaluate(
+    artifacts: RunArtifacts, expected_ids: list[str], tripwires: Iterable[Tripwire] = ()
+) -> SuiteResult:
+    tripwires = list(tripwires)
+    if artifacts.supervisor_error:
+        return SuiteResult(
+            tests=[_missing(i, "error", "the suite could not be run") for i in expected_ids],
+            error=f"the sandbox could not run the suite: {artifacts.supervisor_error}",
+        )
+    parsed = parse_records(artifacts.records)
+    why_missing = _why_missing(artifacts, parsed)
+    tests = [parsed.results.get(test_id) or why_missing(test_id) for test_id in expected_ids]
+    result = SuiteResult(tests=tests, notes=_notes(artifacts, parsed, expected_ids, tripwires))
+    _check_tampering(result, artifacts, parsed, tripwires)
+    return result
+
+
+def _missing(test_id: str, outcome: str, message: str) -> TestOutcome:
+    return TestOutcome(test_id, outcome, 0.0, message)
+
+
+def _why_missing(artifacts: RunArtifacts, parsed: _Parsed) -> Any:
+    running = next((t for t in reversed(parsed.started) if t not in parsed.results), None)
+
+    def explain(test_id: str) -> TestOutcome:
+        if not artifacts.frame_found:
+            if artifacts.killed_by_host:
+                return _missing(test_id, "timeout", "the sandbox was stopped at the time limit")
+            return _missing(
+                test_id,
+                "error",
+                "the sandbox ended without reporting (its supervisor "
+                "was killed or the container died)",
+            )
+        if artifacts.timed_out:
+            if test_id == running:
+                return _missing(
+                    test_id, "timeout", "running when the suite's time limit was reached"
+                )
+            return _missing(test_id, "timeout", "not reached before the suite's time limit")
+        path = test_id.split("::", 1)[0]
+        if path in parsed.collect_errors:
+            return _missing(
+                test_id, "error", "the test module failed to load:\n" + parsed.collect_errors[path]
+            )
+        if artifacts.oom_killed or (artifacts.exit_code or 0) < 0:
+            return _missing(test_id, "error", _killed_message(artifacts))
+        return _missing(test_id, "error", "the test did not run (the test process ended early)")
+
+    return explain
+
+
+def _killed_message(artifacts: RunArtifacts) -> str:
+    if artifacts.oom_killed:
+        return "the test process was killed: out of memory"
+    code = artifacts.exit_code or 0
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    return f"the test process was killed by {name}"
+
+
+def _notes(
+    artifacts: RunArtifacts, parsed: _Parsed, expected: list[str], tripwires: list[Tripwire]
+) -> list[str]:
+    notes = []
+    known = set(expected) | {t.id for t in tripwires}
+    unknown = [t for t in parsed.results if t not in known]
+    if unknown:
+        notes.append(
+            f"{len(unknown)} result(s) for tests that are not in the hidden suite were ignored"
+        )
+    if parsed.duplicates:
+        notes.append(f"{parsed.duplicates} duplicate result(s) were ignored")
+    if artifacts.bad_lines or parsed.malformed:
+        notes.append(
+            f"{artifacts.bad_lines + parsed.malformed} malformed result record(s) were ignored"
+        )
+    if artifacts.timed_out or artifacts.killed_by_host:
+        notes.append("the hidden suite reached its time limit")
+    if artifacts.oom_killed:
+        notes.append("the sandbox ran out of memory")
+    dropped = artifacts.output.get("dropped_bytes", 0) if artifacts.output else 0
+    if dropped:
+        notes.append(f"the test output was cut: {dropped} bytes in the middle were dropped")
+    return notes
+
+
+def _check_tampering(
+    result: SuiteResult, artifacts: RunArtifacts, parsed: _Parsed, tripwires: list[Tripwire]
+) -> None:
+    reasons = result.tamper_reasons
+    for wire in tripwires:
+        got = parsed.results.get(wire.id)
+        if got is not None and got.outcome != wire.expected:
+            reasons.append(
+                f"a control test expected to be {wire.expected} was reported {got.outcome}"
+            )
+    completed = artifacts.frame_found and not artifacts.timed_out and not artifacts.killed_by_host
+    must_fail = any(w.expected == "failed" for w in tripwires)
+    if completed and must_fail and artifacts.exit_code == 0:
+        reasons.append("the test process exited with success although a test must have failed")
+    if (
+        completed
+        and parsed.finish_status is not None
+        and artifacts.exit_code is not None
+        and artifacts.exit_code >= 0
+        and parsed.finish_status != artifacts.exit_code
+    ):
+        reasons.append(
+            f"the test process exited with {artifacts.exit_code} but its runner "
+            f"reported {parsed.finish_status}"
+        )
+    result.tampered = bool(reasons)

@@ -1,0 +1,134 @@
+"""Challenge validation: is a task sound before anyone is graded on it?
+
+Runs in the real sandbox. The reference solution must score 100 on every
+declared skill in every run; the starter must not; a test whose outcome
+changes between runs is flaky; the suite's time under the reference is shown,
+with a warning past half of timeout_s. Every problem is reported, one a line.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.config import Settings
+from grader.errors import ChallengeInvalid
+from grader.pipeline import run_suite
+from grader.prepare import PreparedChallenge
+from grader.results import SuiteResult, evaluate
+from grader.sandbox import Sandbox
+from grader.scoring import skill_scores
+from grader.workspace import folder_entries_tar
+
+
+@dataclass
+class Validation:
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    durations: dict[str, float] = field(
+        default_factory=dict
+    )  # test id -> max seconds under the reference
+    suite_seconds: float = 0.0
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+def validate(
+    prepared: PreparedChallenge,
+    sandbox: Sandbox,
+    settings: Settings,
+    progress: Callable[[str], None] = lambda _m: None,
+) -> Validation:
+    result = Validation()
+    runs = [
+        _run(prepared, "solution", sandbox, settings, progress, i + 1)
+        for i in range(settings.validate_runs)
+    ]
+    for index, suite in enumerate(runs, start=1):
+        _check_solution(prepared, suite, index, result)
+    _check_flaky(runs, result)
+    _check_starter(prepared, _run(prepared, "starter", sandbox, settings, progress, 1), result)
+    _check_time(prepared, runs, result)
+    return result
+
+
+def _run(
+    prepared: PreparedChallenge,
+    folder: str,
+    sandbox: Sandbox,
+    settings: Settings,
+    progress: Callable[[str], None],
+    number: int,
+) -> SuiteResult:
+    progress(f"running the hidden suite against {folder}/ (run {number})")
+    tar = folder_entries_tar(prepared.challenge.root / folder, prepared.challenge.language).tar
+    with tempfile.TemporaryDirectory(dir=settings.subdir("tmp")) as tmp:
+        artifacts, wires = run_suite(prepared, tar, sandbox, Path(tmp))
+    return evaluate(artifacts, prepared.test_ids, wires)
+
+
+def _check_solution(
+    prepared: PreparedChallenge, suite: SuiteResult, run: int, result: Validation
+) -> None:
+    if suite.error:
+        result.problems.append(f"solution/ (run {run}): {suite.error}")
+        return
+    if suite.tampered:
+        result.problems.append(
+            f"solution/ (run {run}): the grader's control tests were disturbed: "
+            + "; ".join(suite.tamper_reasons)
+        )
+    for test in suite.tests:
+        if test.outcome != "passed" and run == 1:
+            last = test.message.strip().splitlines()[-1:] if test.message.strip() else [""]
+            result.problems.append(f"solution/: {test.id} {test.outcome}: {last[0][:200]}")
+
+
+def _check_flaky(runs: list[SuiteResult], result: Validation) -> None:
+    if len(runs) < 2:
+        return
+    outcomes: dict[str, set[str]] = {}
+    for suite in runs:
+        for test in suite.tests:
+            outcomes.setdefault(test.id, set()).add(test.outcome)
+    for test_id, seen in outcomes.items():
+        if len(seen) > 1:
+            result.problems.append(
+                f"flaky: {test_id} gave {', '.join(sorted(seen))} "
+                f"over {len(runs)} runs of the solution"
+            )
+
+
+def _check_starter(prepared: PreparedChallenge, suite: SuiteResult, result: Validation) -> None:
+    scores = skill_scores(prepared.challenge, suite.tests)
+    if scores and all(s.score == 100.0 for s in scores.values()):
+        result.problems.append(
+            "starter/: scores 100 on every skill; the task would be solved "
+            "before the candidate starts"
+        )
+        return
+    for name, score in scores.items():
+        if score.score == 100.0:
+            result.warnings.append(f"starter/: already scores 100 on {name}")
+
+
+def _check_time(prepared: PreparedChallenge, runs: list[SuiteResult], result: Validation) -> None:
+    for suite in runs:
+        for test in suite.tests:
+            result.durations[test.id] = max(result.durations.get(test.id, 0.0), test.duration_s)
+    result.suite_seconds = round(sum(result.durations.values()), 3)
+    limit = prepared.challenge.limits.timeout_s
+    if result.suite_seconds > limit / 2:
+        result.warnings.append(
+            f"the suite takes {result.suite_seconds:.1f}s under the reference, "
+            f"more than half of timeout_s = {limit:g}"
+        )
+
+
+def raise_if_invalid(validation: Validation) -> None:
+    if not validation.valid:
+        raise ChallengeInvalid(validation.problems)
