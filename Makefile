@@ -1,0 +1,45 @@
+# The front door. `make` lists the targets; each is idempotent and quick the second time.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help setup engine images demo test test-fast lint golden bench clean
+
+help:  ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)  ## Create the virtualenv and install the project with its dev tools
+
+engine:  ## Make sure the Docker engine and Redis are installed and running (installing needs root)
+	@bash scripts/engine.sh --redis
+
+images: setup engine  ## Build the base and sandbox images that are missing or out of date
+	@$(BIN)/grader images
+
+demo: images  ## Grade three sample submissions in real sandboxes and print their reports
+	@$(BIN)/grader demo
+
+test: images  ## Run the whole test suite (unit, Docker integration, attacks)
+	$(BIN)/python -m pytest
+
+test-fast: setup  ## Only the tests that need no Docker engine
+	$(BIN)/python -m pytest -m "not docker"
+
+lint: setup  ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+golden: images  ## Regenerate the golden reports in tests/golden (review the diff!)
+	GRADER_REGENERATE_GOLDEN=1 $(BIN)/python -m pytest tests/golden -q
+
+clean:  ## Remove the virtualenv and local data (images stay in Docker)
+	rm -rf $(VENV) .grader

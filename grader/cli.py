@@ -1,0 +1,250 @@
+"""The ``grader`` command. Errors become exit codes and one-line messages here, and only here:
+
+BadInput (incl. ChallengeInvalid, RepositoryError) -> exit 2
+InfrastructureError, any other GraderError         -> exit 1
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from grader.config import Settings, get_settings
+from grader.errors import BadInput, ChallengeInvalid, GraderError
+
+app = typer.Typer(
+    help="A sandboxed grader for hands-on coding challenges.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+challenge_app = typer.Typer(help="Author and register challenges.", no_args_is_help=True)
+app.add_typer(challenge_app, name="challenge")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(code: int, message: str) -> typer.Exit:
+    print(f"grader: {message}", file=sys.stderr)
+    return typer.Exit(code)
+
+
+def handles_errors(func: F) -> F:
+    """Turn the grader's errors into the contract's exit codes, with one line on stderr."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except BadInput as exc:
+            raise fail(2, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+        except GraderError as exc:
+            raise fail(1, " ".join(str(exc).split())[:500]) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Progress:
+    """Progress lines on stderr, so stdout carries only the report."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self.started = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        if not self.quiet:
+            elapsed = time.perf_counter() - self.started
+            print(f"[{elapsed:6.2f}s] {message}", file=sys.stderr, flush=True)
+
+
+def _services(settings: Settings, progress: Callable[[str], None]) -> tuple[Any, Any]:
+    from grader.engine import Engine
+    from grader.images import ImageBuilder
+    from grader.sandbox import DockerSandbox
+
+    engine = Engine(settings.docker_timeout_s)
+    return ImageBuilder(settings, engine, log=progress), DockerSandbox(settings, engine)
+
+
+@app.command()
+@handles_errors
+def grade(
+    challenge: Annotated[str, typer.Option(help="Challenge folder, catalogue id or git URL")],
+    repo: Annotated[str, typer.Option(help="Submission repository: local path or URL")],
+    ref: Annotated[str | None, typer.Option(help="Branch, tag or commit (default: HEAD)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report JSON alone")] = False,
+) -> None:
+    """Grade one submission now, in this process, and print its report."""
+    from grader.fetch import FetchPolicy, locate
+    from grader.history_stage import history_analyser
+    from grader.pipeline import grade as run_grade
+    from grader.prepare import locate_challenge, prepare
+    from grader.report import render_text
+
+    settings = get_settings()
+    progress = Progress()
+    policy = FetchPolicy(allow_local=True)
+    found = locate_challenge(challenge, settings)
+    locate(repo, policy)  # refuse a bad URL before any slow preparation
+    builder, sandbox = _services(settings, progress)
+    progress(f"preparing challenge {found.id}")
+    prepared = prepare(found, builder, sandbox, settings)
+    grading = run_grade(
+        prepared,
+        repo,
+        ref,
+        settings=settings,
+        sandbox=sandbox,
+        policy=policy,
+        progress=progress,
+        history=history_analyser(),
+    )
+    progress(f"done: {grading.report.status}, overall {grading.report.overall}")
+    print(grading.report.to_json() if as_json else render_text(grading.report))
+
+
+@app.command()
+@handles_errors
+def demo(
+    challenge: Annotated[str, typer.Option(help="Catalogue challenge to demo")] = "word-frequency",
+) -> None:
+    """Build three sample submissions as git repositories, grade each, print the reports."""
+    from grader.demo import build_submissions, summary_table
+    from grader.fetch import FetchPolicy
+    from grader.history_stage import history_analyser
+    from grader.pipeline import grade as run_grade
+    from grader.prepare import locate_challenge, prepare
+    from grader.report import render_text
+
+    settings = get_settings()
+    progress = Progress()
+    found = locate_challenge(challenge, settings)
+    repos = build_submissions(found, settings.subdir("demo"))
+    builder, sandbox = _services(settings, progress)
+    prepared = prepare(found, builder, sandbox, settings)
+    rows = []
+    for name, repo in repos.items():
+        report = run_grade(
+            prepared,
+            str(repo),
+            None,
+            settings=settings,
+            sandbox=sandbox,
+            policy=FetchPolicy(allow_local=True),
+            progress=progress,
+            history=history_analyser(),
+        ).report
+        print(f"\n===== {name} submission =====\n{render_text(report)}", flush=True)
+        rows.append(
+            (
+                name,
+                report.status,
+                report.overall,
+                {skill: s.score for skill, s in report.skills.items()},
+            )
+        )
+    print("\n" + summary_table(rows))
+
+
+@app.command()
+@handles_errors
+def images(
+    languages: Annotated[list[str] | None, typer.Argument(help="Languages (default: all)")] = None,
+) -> None:
+    """Build the base and sandbox images that are missing or out of date."""
+    settings = get_settings()
+    builder, _sandbox = _services(settings, lambda m: print(f"[images] {m}", flush=True))
+    wanted = languages or sorted(
+        p.name for p in settings.images_dir.iterdir() if (p / "Dockerfile").is_file()
+    )
+    base = builder.base()
+    for language in wanted:
+        image = builder.language_image(language, base)
+        print(f"[images] {language}: {image.reference} ({image.image_id[:19]})")
+
+
+@app.command()
+@handles_errors
+def reap(
+    older_than: Annotated[float, typer.Option(help="Only sandboxes older than this (s)")] = 0.0,
+) -> None:
+    """Remove leftover sandbox containers (from a killed worker, say)."""
+    from grader.engine import Engine
+
+    removed = Engine(get_settings().docker_timeout_s).remove_stale(older_than)
+    print(f"removed {removed} sandbox container(s)")
+
+
+@challenge_app.command("validate")
+def challenge_validate(
+    path: Annotated[str, typer.Argument(help="Challenge folder or git URL")],
+    runs: Annotated[int | None, typer.Option(help="How many runs against the solution")] = None,
+) -> None:
+    """Check a challenge: manifest, solution scores 100, starter does not, no flaky tests."""
+    from grader.prepare import locate_challenge, prepare
+    from grader.validate import validate
+
+    settings = get_settings()
+    if runs is not None:
+        settings = settings.model_copy(update={"validate_runs": max(1, runs)})
+    progress = Progress()
+    try:
+        found = locate_challenge(path, settings)
+        builder, sandbox = _services(settings, progress)
+        prepared = prepare(found, builder, sandbox, settings)
+        result = validate(prepared, sandbox, settings, progress)
+    except ChallengeInvalid as exc:
+        _print_problems(exc.problems)
+        raise typer.Exit(1) from None
+    except GraderError as exc:
+        raise fail(1 if not isinstance(exc, BadInput) else 2, str(exc)) from None
+    for test_id, seconds in sorted(result.durations.items()):
+        print(f"  {seconds:8.3f}s  {test_id}")
+    print(
+        f"  {result.suite_seconds:8.3f}s  total under the reference "
+        f"(timeout_s = {prepared.challenge.limits.timeout_s:g})"
+    )
+    for warning in result.warnings:
+        print(f"warning: {warning}")
+    if not result.valid:
+        _print_problems(result.problems)
+        raise typer.Exit(1)
+    print(
+        f"valid: {prepared.challenge.id} ({len(prepared.test_ids)} tests, "
+        f"skills: {', '.join(s.name for s in prepared.challenge.skills)})"
+    )
+
+
+def _print_problems(problems: list[str]) -> None:
+    for problem in problems:
+        print(f"invalid: {problem}")
+
+
+@challenge_app.command("new")
+@handles_errors
+def challenge_new(
+    path: Annotated[Path, typer.Argument(help="Folder to create (its name becomes the id)")],
+) -> None:
+    """Scaffold a new challenge that validates as it is."""
+    from grader.scaffold import scaffold
+
+    created = scaffold(path)
+    print(f"created {created}; edit it, then run: grader challenge validate {created}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
+
+
+__all__ = ["app", "json"]
