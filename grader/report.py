@@ -25,6 +25,8 @@ class SkillReport(BaseModel):
 
 
 class TestReport(BaseModel):
+    __test__ = False  # not a pytest test class
+
     id: str
     skill: str
     outcome: Literal["passed", "failed", "error", "skipped", "timeout"]

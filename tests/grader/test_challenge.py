@@ -1,0 +1,120 @@
+from pathlib import Path
+
+import pytest
+
+from grader.challenge import load_challenge
+from grader.errors import BadInput, ChallengeInvalid
+from tests.conftest import WORD_FREQUENCY
+
+VALID = """
+id = "demo-task"
+title = "Demo"
+language = "python"
+
+[[skills]]
+name = "programming"
+weight = 2
+tests = ["hidden/test_a.py::*"]
+
+[[skills]]
+name = "performance"
+tests = ["hidden/test_perf.py::test_n[1000]"]
+"""
+
+
+def write_challenge(root: Path, manifest: str) -> Path:
+    for folder in ("starter", "solution", "hidden"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    (root / "statement.md").write_text("# Demo\n")
+    (root / "challenge.toml").write_text(manifest)
+    return root
+
+
+def problems_of(root: Path) -> list[str]:
+    with pytest.raises(ChallengeInvalid) as caught:
+        load_challenge(root)
+    return caught.value.problems
+
+
+def test_loads_the_catalogue_challenge() -> None:
+    challenge = load_challenge(WORD_FREQUENCY)
+    assert challenge.id == "word-frequency"
+    assert [s.name for s in challenge.skills] == ["programming", "performance"]
+    assert challenge.limits.timeout_s == 30
+    assert challenge.version_control_weight == 1
+
+
+def test_defaults_apply_when_sections_are_absent(tmp_path: Path) -> None:
+    challenge = load_challenge(write_challenge(tmp_path, VALID))
+    assert (challenge.limits.timeout_s, challenge.limits.memory_mb, challenge.limits.cpus) == (
+        60, 512, 1.0)
+    assert challenge.skills[1].weight == 1.0
+    assert challenge.packages == ()
+
+
+def test_exact_ids_with_brackets_match_themselves(tmp_path: Path) -> None:
+    challenge = load_challenge(write_challenge(tmp_path, VALID))
+    assert challenge.skill_of("hidden/test_perf.py::test_n[1000]") == "performance"
+    assert challenge.skill_of("hidden/test_a.py::TestX::test_y") == "programming"
+    assert challenge.skill_of("hidden/test_b.py::test_z") is None
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda m: m.replace('id = "demo-task"', 'id = "Demo Task"'), "id: 'Demo Task' must match"),
+        (lambda m: m.replace('title = "Demo"\n', ""), "title: required field is missing"),
+        (lambda m: m.replace('"python"', '"cobol"'), "language: 'cobol' has no sandbox image"),
+        (lambda m: m.replace('"programming"', '"juggling"'), "skills[0].name: 'juggling' is not a skill"),
+        (lambda m: m.replace("weight = 2", "weight = 0"), "skills[0].weight: 0 must be > 0"),
+        (lambda m: m.replace("weight = 2", "weight = -1"), "skills[0].weight: -1 must be > 0"),
+        (lambda m: m.replace('"performance"', '"programming"'), "declared twice"),
+        (lambda m: m.replace('"performance"', '"version_control"'), "comes from the git history"),
+        (lambda m: m + "\ncolour = 'blue'\n", "colour: unknown field"),
+        (lambda m: m + "\n[limits]\ntimeout_s = 'soon'\n", "limits.timeout_s: must be a number"),
+        (lambda m: m + "\n[limits]\nmemory_mb = 99999\n", "limits.memory_mb: 99999 must be"),
+        (lambda m: m + "\n[environment]\npackages = 'fastapi'\n", "environment.packages: must be a list"),
+        (lambda m: m + "\n[environment]\npackages = ['--index-url=x']\n", "looks like an option"),
+        (lambda m: m.replace('tests = ["hidden/test_a.py::*"]', "tests = []"), "skills[0].tests: must be"),
+    ],
+)
+def test_each_manifest_problem_is_named(tmp_path: Path, edit, expected: str) -> None:  # type: ignore[no-untyped-def]
+    problems = problems_of(write_challenge(tmp_path, edit(VALID)))
+    assert any(expected in p for p in problems), problems
+    assert all(p.startswith(("challenge.toml", tmp_path.name)) for p in problems)
+
+
+def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
+    manifest = VALID.replace('"python"', '"cobol"').replace("weight = 2", "weight = 0")
+    root = write_challenge(tmp_path, manifest)
+    (root / "statement.md").unlink()
+    problems = problems_of(root)
+    assert len(problems) == 3, problems
+
+
+def test_broken_toml_is_reported_with_its_position(tmp_path: Path) -> None:
+    problems = problems_of(write_challenge(tmp_path, 'id = "x\n'))
+    assert problems[0].startswith("challenge.toml: not valid TOML")
+
+
+def test_missing_folder_is_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(BadInput, match="not a folder"):
+        load_challenge(tmp_path / "nowhere")
+
+
+def test_mapping_problems_name_unmatched_doubly_matched_and_idle_globs(tmp_path: Path) -> None:
+    manifest = VALID.replace('"hidden/test_perf.py::test_n[1000]"', '"hidden/test_a.py::test_x*"')
+    manifest += '\n[[skills]]\nname = "security"\ntests = ["hidden/test_sec.py::*"]\n'
+    challenge = load_challenge(write_challenge(tmp_path, manifest))
+    problems = challenge.mapping_problems(["hidden/test_a.py::test_x", "hidden/test_b.py::test_y"])
+    assert any("hidden/test_a.py::test_x is matched by several skills" in p for p in problems)
+    assert any("hidden/test_b.py::test_y is matched by no skill" in p for p in problems)
+    assert any("'hidden/test_sec.py::*' matches no test" in p for p in problems)
+
+
+def test_content_hash_follows_the_hidden_suite(tmp_path: Path) -> None:
+    root = write_challenge(tmp_path, VALID)
+    (root / "hidden" / "test_a.py").write_text("def test_x(): pass\n")
+    before = load_challenge(root).content_hash()
+    (root / "hidden" / "test_a.py").write_text("def test_x(): assert True\n")
+    assert load_challenge(root).content_hash() != before

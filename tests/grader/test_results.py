@@ -1,0 +1,129 @@
+"""The results stage decides from saved artifacts alone: no Docker here."""
+
+from typing import Any
+
+from grader.results import evaluate
+from grader.sandbox import RunArtifacts, parse_frame
+from grader.tripwires import Tripwire
+
+A, B, C = "hidden/test_a.py::test_one", "hidden/test_a.py::test_two", "hidden/test_b.py::test_three"
+MUST_FAIL = Tripwire("hidden/test_a.py::test_keeps_order", "failed")
+MUST_PASS = Tripwire("hidden/test_b.py::test_counts_zero_4", "passed")
+
+
+def result(test_id: str, outcome: str, message: str = "") -> dict[str, Any]:
+    return {"event": "result", "id": test_id, "outcome": outcome, "duration_s": 0.01,
+            "message": message}
+
+
+def honest(*records: dict[str, Any], exit_code: int = 1) -> RunArtifacts:
+    wires = [result(MUST_FAIL.id, "failed"), result(MUST_PASS.id, "passed")]
+    return RunArtifacts(frame_found=True, exit_code=exit_code,
+                        records=[{"event": "begin", "schema": 1}, *records, *wires,
+                                 {"event": "finish", "exitstatus": exit_code}])
+
+
+def outcomes(artifacts: RunArtifacts, wires: list[Tripwire] | None = None) -> dict[str, str]:
+    suite = evaluate(artifacts, [A, B, C], [MUST_FAIL, MUST_PASS] if wires is None else wires)
+    return {t.id: t.outcome for t in suite.tests}
+
+
+def test_honest_run_keeps_each_outcome_and_hides_tripwires() -> None:
+    suite = evaluate(honest(result(A, "passed"), result(B, "failed", "boom"), result(C, "skipped")),
+                     [A, B, C], [MUST_FAIL, MUST_PASS])
+    assert [(t.id, t.outcome) for t in suite.tests] == [(A, "passed"), (B, "failed"), (C, "skipped")]
+    assert suite.tests[1].message == "boom"
+    assert not suite.tampered
+
+
+def test_a_test_without_a_result_is_never_passed() -> None:
+    got = outcomes(honest(result(A, "passed")))
+    assert got[B] == got[C] == "error"
+
+
+def test_collection_error_explains_the_missing_tests_of_that_module() -> None:
+    artifacts = honest(result(A, "passed"), result(B, "passed"),
+                       {"event": "collect_error", "id": "hidden/test_b.py",
+                        "message": "ImportError: no module named wordfreq"})
+    suite = evaluate(artifacts, [A, B, C], [MUST_FAIL, MUST_PASS])
+    assert suite.tests[2].outcome == "error"
+    assert "ImportError" in suite.tests[2].message
+
+
+def test_timeout_marks_the_running_test_and_the_unreached_ones() -> None:
+    artifacts = RunArtifacts(frame_found=True, exit_code=-9, timed_out=True,
+                             records=[result(A, "passed"), {"event": "start", "id": B}])
+    suite = evaluate(artifacts, [A, B, C], [MUST_FAIL])
+    assert [t.outcome for t in suite.tests] == ["passed", "timeout", "timeout"]
+    assert "running when" in suite.tests[1].message
+    assert "not reached" in suite.tests[2].message
+    assert not suite.tampered
+    assert "the hidden suite reached its time limit" in suite.notes
+
+
+def test_no_frame_after_a_host_kill_is_a_timeout_for_all() -> None:
+    got = outcomes(RunArtifacts(frame_found=False, killed_by_host=True))
+    assert set(got.values()) == {"timeout"}
+
+
+def test_no_frame_otherwise_is_an_error_for_all() -> None:
+    got = outcomes(RunArtifacts(frame_found=False, container_exit=137))
+    assert set(got.values()) == {"error"}
+
+
+def test_out_of_memory_is_named() -> None:
+    artifacts = RunArtifacts(frame_found=True, exit_code=-9, oom_killed=True,
+                             records=[result(A, "passed")])
+    suite = evaluate(artifacts, [A, B, C], [MUST_FAIL])
+    assert suite.tests[1].outcome == "error"
+    assert "out of memory" in suite.tests[1].message
+
+
+def test_supervisor_error_makes_the_grading_an_error() -> None:
+    suite = evaluate(RunArtifacts(frame_found=True, supervisor_error="OSError: no space"), [A], [])
+    assert suite.error is not None and "no space" in suite.error
+    assert suite.tests[0].outcome == "error"
+
+
+def test_forged_must_fail_tripwire_is_tampering() -> None:
+    artifacts = honest(result(A, "passed"), result(B, "passed"), result(C, "passed"))
+    artifacts.records[-3] = result(MUST_FAIL.id, "passed")
+    suite = evaluate(artifacts, [A, B, C], [MUST_FAIL, MUST_PASS])
+    assert suite.tampered
+    assert any("control test" in r for r in suite.tamper_reasons)
+
+
+def test_exit_status_zero_with_a_must_fail_tripwire_is_tampering() -> None:
+    # os._exit(0) at import: no results at all, yet the process "succeeded".
+    suite = evaluate(RunArtifacts(frame_found=True, exit_code=0, records=[]), [A, B, C], [MUST_FAIL])
+    assert suite.tampered
+    assert {t.outcome for t in suite.tests} == {"error"}
+
+
+def test_runner_status_disagreeing_with_exit_status_is_tampering() -> None:
+    artifacts = honest(result(A, "passed"), result(B, "passed"), result(C, "passed"), exit_code=1)
+    artifacts.exit_code = 3
+    assert evaluate(artifacts, [A, B, C], [MUST_FAIL, MUST_PASS]).tampered
+
+
+def test_malformed_duplicate_and_unknown_records_are_ignored_and_noted() -> None:
+    artifacts = honest(result(A, "passed"), result(A, "failed"), "junk",  # type: ignore[arg-type]
+                       {"event": "result", "id": B, "outcome": "glorious"},
+                       result("hidden/test_z.py::test_invented", "passed"))
+    suite = evaluate(artifacts, [A, B, C], [MUST_FAIL, MUST_PASS])
+    assert [t.outcome for t in suite.tests] == ["passed", "error", "error"]
+    joined = " ".join(suite.notes)
+    assert "duplicate" in joined and "malformed" in joined and "not in the hidden suite" in joined
+
+
+def test_frame_is_found_by_its_nonce_among_other_output() -> None:
+    payload = b'{"ok": true, "exit_code": 1, "records": [], "output": {}}'
+    stdout = b"noise\nfake:BEGIN\n{}\nfake:END\n\nabc:BEGIN\n" + payload + b"\nabc:END\n"
+    artifacts = parse_frame(stdout, "abc")
+    assert artifacts.frame_found and artifacts.exit_code == 1
+    assert not parse_frame(stdout, "zzz").frame_found
+
+
+def test_artifacts_round_trip_through_json() -> None:
+    artifacts = honest(result(A, "passed"))
+    assert RunArtifacts.from_json(artifacts.to_json()) == artifacts

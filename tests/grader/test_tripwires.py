@@ -1,0 +1,31 @@
+import ast
+from pathlib import Path
+
+from grader.tripwires import plant_python
+
+
+def test_tripwires_are_new_valid_tests_with_at_least_one_must_fail(tmp_path: Path) -> None:
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "test_a.py").write_text("def test_x():\n    assert True\n")
+    (hidden / "test_b.py").write_text("import os\n\n\ndef test_y():\n    pass\n")
+    wires = plant_python(hidden, ["hidden/test_a.py::test_x", "hidden/test_b.py::test_y"], count=3)
+    assert len(wires) == 3
+    assert wires[0].expected == "failed"
+    assert len({w.id for w in wires}) == 3
+    for wire in wires:
+        path, name = wire.id.split("::")
+        source = (tmp_path / path).read_text()
+        tree = ast.parse(source)
+        assert name in {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+        assert name not in {"test_x", "test_y"}
+
+
+def test_tripwire_names_differ_between_gradings(tmp_path: Path) -> None:
+    names = set()
+    for attempt in range(5):
+        hidden = tmp_path / str(attempt) / "hidden"
+        hidden.mkdir(parents=True)
+        (hidden / "test_a.py").write_text("def test_x():\n    pass\n")
+        names.add(plant_python(hidden, [], count=1)[0].id)
+    assert len(names) > 1
