@@ -1,0 +1,179 @@
+"""The real sandbox, on the real Docker engine: isolation, limits, and a clean host."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.challenge import Limits
+from grader.config import get_settings
+from grader.results import evaluate
+from grader.sandbox import DockerSandbox, SandboxJob
+
+pytestmark = pytest.mark.docker
+
+
+def tree(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def run(sandbox: DockerSandbox, image: str, tmp_path: Path, tests: str, files: dict[str, str] | None = None,
+        limits: Limits = Limits(timeout_s=20, memory_mb=128, cpus=1.0)):  # type: ignore[no-untyped-def]
+    hidden = tmp_path / "hidden"
+    hidden.mkdir(exist_ok=True)
+    (hidden / "test_probe.py").write_text(tests)
+    return sandbox.run(SandboxJob(image, tree(files or {}), hidden, limits))
+
+
+@pytest.fixture(scope="module")
+def image(docker_services) -> str:  # type: ignore[no-untyped-def]
+    builder, _ = docker_services
+    return str(builder.for_language("python").reference)
+
+
+@pytest.fixture(scope="module")
+def sandbox(docker_services) -> DockerSandbox:  # type: ignore[no-untyped-def]
+    return docker_services[1]  # type: ignore[no-any-return]
+
+
+def outcomes(artifacts, ids: list[str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {t.id.split("::")[1]: t.outcome for t in evaluate(artifacts, ids).tests}
+
+
+ISOLATION_TESTS = '''
+import os, socket, pathlib
+
+def test_not_root():
+    assert os.getuid() != 0 and os.geteuid() != 0
+
+def test_no_network():
+    s = socket.socket()
+    s.settimeout(2)
+    try:
+        s.connect(("1.1.1.1", 53))
+    except OSError:
+        return
+    raise AssertionError("network reachable")
+
+def test_only_loopback_interface():
+    assert sorted(os.listdir("/sys/class/net")) == ["lo"]
+
+def test_shadow_unreadable():
+    try:
+        open("/etc/shadow").read()
+    except PermissionError:
+        return
+    raise AssertionError("read /etc/shadow")
+
+def test_root_filesystem_read_only():
+    try:
+        open("/usr/evil", "w")
+    except OSError:
+        return
+    raise AssertionError("wrote to /usr")
+
+def test_hidden_read_only():
+    try:
+        open("hidden/test_probe.py", "a").write("x")
+    except OSError:
+        return
+    raise AssertionError("wrote into hidden/")
+
+def test_work_and_tmp_writable():
+    pathlib.Path("out.txt").write_text("ok")
+    pathlib.Path(os.environ["TMPDIR"], "t.txt").write_text("ok")
+
+def test_no_secrets_in_environment():
+    assert not [k for k in os.environ if "PROXY" in k.upper() or k.startswith("GRADER")]
+
+def test_submission_on_import_path():
+    import solution
+    assert solution.VALUE == 42
+
+def test_cannot_signal_pid_1():
+    os.kill(1, 9)  # ignored: PID 1 only gets signals it handles
+    os.kill(1, 19)
+
+def test_cannot_read_pid_1_memory():
+    for path in ("/proc/1/mem", "/proc/1/environ", "/proc/1/fd/1"):
+        try:
+            open(path, "rb").read(1)
+        except OSError:
+            continue
+        raise AssertionError(f"read {path}")
+'''
+
+
+def test_sandbox_isolation(sandbox: DockerSandbox, image: str, tmp_path: Path) -> None:
+    artifacts = run(sandbox, image, tmp_path, ISOLATION_TESTS, {"solution.py": "VALUE = 42\n"})
+    names = [line.split("(")[0][4:] for line in ISOLATION_TESTS.splitlines()
+             if line.startswith("def test_")]
+    got = outcomes(artifacts, [f"hidden/test_probe.py::{n}" for n in names])
+    assert got == {n: "passed" for n in names}, evaluate(
+        artifacts, [f"hidden/test_probe.py::{n}" for n in names]).tests
+
+
+def test_time_limit_is_enforced_and_leftovers_killed(sandbox: DockerSandbox, image: str,
+                                                     tmp_path: Path) -> None:
+    tests = ("import subprocess, time\n\ndef test_fast():\n    pass\n\n"
+             "def test_forever():\n    subprocess.Popen(['sleep', '1000'], start_new_session=True)\n"
+             "    time.sleep(1000)\n\ndef test_after():\n    pass\n")
+    started = time.monotonic()
+    artifacts = run(sandbox, image, tmp_path, tests,
+                    limits=Limits(timeout_s=3, memory_mb=128, cpus=1.0))
+    elapsed = time.monotonic() - started
+    got = outcomes(artifacts, [f"hidden/test_probe.py::test_{n}" for n in ("fast", "forever", "after")])
+    assert got == {"test_fast": "passed", "test_forever": "timeout", "test_after": "timeout"}
+    assert artifacts.timed_out and not artifacts.killed_by_host
+    assert elapsed < 3 + 15
+
+
+def test_memory_limit_kills_the_test_process(sandbox: DockerSandbox, image: str,
+                                             tmp_path: Path) -> None:
+    tests = "def test_ok():\n    pass\n\ndef test_hog():\n    x = bytearray(400 << 20)\n    assert x\n"
+    artifacts = run(sandbox, image, tmp_path, tests, limits=Limits(timeout_s=20, memory_mb=96, cpus=1.0))
+    got = outcomes(artifacts, ["hidden/test_probe.py::test_ok", "hidden/test_probe.py::test_hog"])
+    # Python raises MemoryError or the kernel kills the process: either way, not passed.
+    assert got["test_ok"] == "passed" and got["test_hog"] in {"failed", "error"}
+
+
+def test_output_flood_is_bounded_and_the_result_survives(sandbox: DockerSandbox, image: str,
+                                                         tmp_path: Path) -> None:
+    # Written at exit, after pytest's capture has ended, so it reaches the supervisor's pipe.
+    tests = ("import atexit, os\n\nCHUNK = b'x' * (1 << 20)\n\n"
+             "def flood():\n    for _ in range(300):\n        os.write(1, CHUNK)\n\n"
+             "def test_flood():\n    atexit.register(flood)\n")
+    artifacts = run(sandbox, image, tmp_path, tests)
+    assert outcomes(artifacts, ["hidden/test_probe.py::test_flood"]) == {"test_flood": "passed"}
+    limit = get_settings().output_limit_kb * 1024
+    kept = len(artifacts.output["head"]) + len(artifacts.output["tail"])
+    assert kept <= limit and artifacts.output["dropped_bytes"] > 250 << 20
+
+
+def test_flood_inside_a_test_fills_only_the_sandbox(sandbox: DockerSandbox, image: str,
+                                                    tmp_path: Path) -> None:
+    # pytest captures into a file under /tmp: the flood ends at the tmpfs size, in the sandbox.
+    tests = ("import os\n\ndef test_flood():\n    chunk = b'x' * (1 << 20)\n"
+             "    for _ in range(1000):\n        os.write(1, chunk)\n\ndef test_other():\n    pass\n")
+    artifacts = run(sandbox, image, tmp_path, tests)
+    got = outcomes(artifacts, ["hidden/test_probe.py::test_flood", "hidden/test_probe.py::test_other"])
+    assert got["test_flood"] != "passed"
+
+
+def test_no_container_is_left_behind(sandbox: DockerSandbox, image: str, tmp_path: Path) -> None:
+    run(sandbox, image, tmp_path, "def test_x():\n    pass\n")
+    left = subprocess.run(["docker", "ps", "-aq", "--filter", "label=grader.sandbox"],
+                          capture_output=True, text=True, check=True).stdout.split()
+    assert left == []
