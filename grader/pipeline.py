@@ -46,6 +46,7 @@ class Grading:
 
     report: Report
     artifacts: RunArtifacts | None = None
+    tripwires: list[tripwires.Tripwire] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -96,7 +97,7 @@ def grade(
             report = build_report(prepared, fetched, suite, vc, artifacts)
             report.removed_files = workspace.removed
         report.timings = timer.timings
-        return Grading(report=report, artifacts=artifacts, timings=timer.timings)
+        return Grading(report=report, artifacts=artifacts, tripwires=wires, timings=timer.timings)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
