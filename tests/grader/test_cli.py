@@ -1,0 +1,101 @@
+"""The `grader` command as a user runs it: exit codes, one-line errors, JSON on stdout."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import WORD_FREQUENCY, make_repo
+
+GRADER = [sys.executable, "-m", "grader.cli"]
+
+
+def grader(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*GRADER, *args], capture_output=True, text=True, timeout=300)
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess[str], code: int, text: str) -> None:
+    assert done.returncode == code, done.stderr
+    lines = done.stderr.strip().splitlines()
+    errors = [line for line in lines if line.startswith("grader:")]
+    assert len(errors) == 1 and text in errors[0], done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    solution = (WORD_FREQUENCY / "solution" / "wordfreq.py").read_text()
+    return make_repo(tmp_path_factory.mktemp("solved") / "repo",
+                     [("Solve word frequency", {"wordfreq.py": solution})],
+                     base=WORD_FREQUENCY / "starter")
+
+
+def test_unknown_challenge_is_bad_input(solved: Path) -> None:
+    done = grader("grade", "--challenge", "no-such-challenge", "--repo", str(solved))
+    assert_one_line_error(done, 2, "challenge not found")
+
+
+def test_invalid_manifest_is_bad_input(tmp_path: Path, solved: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "challenge.toml").write_text('id = "Bad Id"\n')
+    done = grader("grade", "--challenge", str(broken), "--repo", str(solved))
+    assert_one_line_error(done, 2, "Bad Id")
+
+
+@pytest.mark.parametrize("repo", ["ext::sh -c id", "--upload-pack=id", "git@example.com:x/y.git"])
+def test_refused_repository_is_bad_input(repo: str) -> None:
+    done = grader("grade", "--challenge", str(WORD_FREQUENCY), "--repo", repo)
+    assert_one_line_error(done, 2, "refused repository")
+
+
+def test_missing_repository_is_bad_input(tmp_path: Path) -> None:
+    done = grader("grade", "--challenge", str(WORD_FREQUENCY), "--repo", str(tmp_path / "nope"))
+    assert_one_line_error(done, 2, "repository not found")
+
+
+@pytest.mark.docker
+def test_missing_ref_is_bad_input(solved: Path) -> None:
+    done = grader("grade", "--challenge", str(WORD_FREQUENCY), "--repo", str(solved),
+                  "--ref", "no-such-branch")
+    assert_one_line_error(done, 2, "ref 'no-such-branch' not found")
+
+
+@pytest.mark.docker
+def test_json_report_alone_on_stdout_matches_the_contract(solved: Path) -> None:
+    done = grader("grade", "--challenge", str(WORD_FREQUENCY), "--repo", str(solved), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert {"schema", "status", "overall", "skills", "tests", "challenge", "sandbox",
+            "submission"} <= set(report)
+    assert report["status"] == "graded"
+    assert report["skills"]["programming"] == {"score": 100.0, "weight": 2, "passed": 9, "total": 9}
+    assert report["skills"]["performance"]["score"] == 100.0
+    assert 0 <= report["overall"] <= 100
+    assert report["submission"]["repo"] == str(solved)
+    assert len(report["submission"]["commit"]) == 40
+    assert report["sandbox"]["digest"].startswith("sha256:")
+    assert report["challenge"]["id"] == "word-frequency"
+    for test in report["tests"]:
+        assert test["outcome"] == "passed" and test["skill"] in {"programming", "performance"}
+        assert test["id"].startswith("hidden/test_")
+
+
+@pytest.mark.docker
+def test_human_report_by_default(solved: Path) -> None:
+    done = grader("grade", "--challenge", "word-frequency", "--repo", str(solved))
+    assert done.returncode == 0, done.stderr
+    assert "status: graded" in done.stdout
+    assert re.search(r"programming\s+100\.0\s+2\s+9/9 tests", done.stdout), done.stdout
+    assert "running the hidden suite" in done.stderr  # progress goes to stderr
+
+
+def test_no_arguments_lists_the_commands() -> None:
+    done = grader()
+    assert "grade" in done.stdout + done.stderr and "challenge" in done.stdout + done.stderr
