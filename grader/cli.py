@@ -164,9 +164,8 @@ def images(
     wanted = languages or sorted(
         p.name for p in settings.images_dir.iterdir() if (p / "Dockerfile").is_file()
     )
-    base = builder.base()
     for language in wanted:
-        image = builder.language_image(language, base)
+        image = builder.language_image(language)
         print(f"[images] {language}: {image.reference} ({image.image_id[:19]})")
 
 

@@ -28,6 +28,8 @@ from grader.errors import InfrastructureError
 RUNNER_DIR = PROJECT_ROOT / "grader" / "runner"
 OFFLINE_BASE = "grader-base:bookworm"
 DEBOOTSTRAP_PACKAGES = ["python3", "python3-venv", "nodejs"]
+# Languages whose image needs more than a registry's Python base has (Node.js).
+NEEDS_OFFLINE_BASE = {"node"}
 Log = Callable[[str], None]
 
 
@@ -62,8 +64,10 @@ class ImageBuilder:
         self.state_path = settings.data_dir / "images.json"
 
     # -- base -----------------------------------------------------------
-    def base(self) -> str:
+    def base(self, language: str = "python") -> str:
         """The id of a usable base image, pulling or building it if needed."""
+        if language in NEEDS_OFFLINE_BASE:
+            return self.offline_base()
         wanted = self.settings.base_image
         image = self.engine.image_id(wanted)
         if image:
@@ -73,13 +77,16 @@ class ImageBuilder:
         if image:
             self.log(f"base: {wanted} (pulled from a registry)")
             return image
+        self.log(f"base: {wanted} cannot be pulled; using {OFFLINE_BASE}")
+        return self.offline_base()
+
+    def offline_base(self) -> str:
+        """The grader's own Debian base (python3 and nodejs), built with debootstrap once."""
         image = self.engine.image_id(OFFLINE_BASE)
         if image:
-            self.log(f"base: {OFFLINE_BASE} (built offline earlier; {wanted} cannot be pulled)")
+            self.log(f"base: {OFFLINE_BASE} (built offline earlier)")
             return image
-        self.log(
-            f"base: {wanted} cannot be pulled; building {OFFLINE_BASE} offline with debootstrap"
-        )
+        self.log(f"base: building {OFFLINE_BASE} offline with debootstrap")
         return self._build_offline_base()
 
     def _build_offline_base(self) -> str:
@@ -112,7 +119,7 @@ class ImageBuilder:
         source = self.settings.images_dir / language
         if not (source / "Dockerfile").is_file():
             raise InfrastructureError(f"no sandbox image for language {language!r} in {source}")
-        base_id = base_id or self.base()
+        base_id = base_id or self.base(language)
         inputs = [base_id.encode(), *_tree_bytes(source), *_tree_bytes(RUNNER_DIR)]
         tag = f"grader-{language}:{_digest(inputs)}"
         python_version = self._python_version(base_id)

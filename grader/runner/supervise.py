@@ -235,12 +235,15 @@ def build_command(header: dict[str, Any], results_path: str) -> list[str]:
             command.append("--collect-only")
         return [*command, *header.get("args", ["hidden"])]
     if kind == "node":
+        # Without explicit paths Node would also run the candidate's own test files.
         return [
             "/usr/bin/node",
             "--test",
             "--test-reporter=/opt/grader/node_reporter.mjs",
             f"--test-reporter-destination={results_path}",
-            *header.get("args", []),
+            "--test-reporter=spec",
+            "--test-reporter-destination=stdout",
+            *header.get("args", ["hidden"]),
         ]
     raise ValueError(f"unknown command {kind!r}")
 
