@@ -90,7 +90,12 @@ def grade(
         with timer.stage("sandbox", f"running the hidden suite ({len(prepared.test_ids)} tests)"):
             artifacts, wires = run_suite(prepared, workspace.tar, sandbox, workdir)
         with timer.stage("results", "reading the results"):
-            suite = evaluate(artifacts, prepared.test_ids, wires)
+            suite = evaluate(
+                artifacts,
+                prepared.test_ids,
+                wires,
+                runner_status_exact=challenge.language == "python",
+            )
         with timer.stage("history", "reading the git history"):
             vc = _history(history, fetched, prepared)
         with timer.stage("score", "scoring"):
@@ -120,7 +125,7 @@ def run_suite(
 def _plant(language: str, hidden_copy: Path, test_ids: list[str]) -> list[tripwires.Tripwire]:
     if language == "python":
         return tripwires.plant_python(hidden_copy, test_ids)
-    return []
+    return tripwires.plant_node(hidden_copy, test_ids)
 
 
 def _job(prepared: PreparedChallenge, tar: bytes, hidden_copy: Path) -> SandboxJob:

@@ -68,7 +68,8 @@ def _run(
     tar = folder_entries_tar(prepared.challenge.root / folder, prepared.challenge.language).tar
     with tempfile.TemporaryDirectory(dir=settings.subdir("tmp")) as tmp:
         artifacts, wires = run_suite(prepared, tar, sandbox, Path(tmp))
-    return evaluate(artifacts, prepared.test_ids, wires)
+    python = prepared.challenge.language == "python"
+    return evaluate(artifacts, prepared.test_ids, wires, runner_status_exact=python)
 
 
 def _check_solution(

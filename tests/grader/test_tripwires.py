@@ -1,7 +1,11 @@
 import ast
+import shutil
+import subprocess
 from pathlib import Path
 
-from grader.tripwires import plant_python
+import pytest
+
+from grader.tripwires import plant_node, plant_python
 
 
 def test_tripwires_are_new_valid_tests_with_at_least_one_must_fail(tmp_path: Path) -> None:
@@ -29,3 +33,28 @@ def test_tripwire_names_differ_between_gradings(tmp_path: Path) -> None:
         (hidden / "test_a.py").write_text("def test_x():\n    pass\n")
         names.add(plant_python(hidden, [], count=1)[0].id)
     assert len(names) > 1
+
+
+@pytest.mark.parametrize(
+    ("filename", "source"),
+    [
+        ("cart.test.js", "const { test } = require('node:test');\ntest('a', () => {});\n"),
+        ("cart.test.mjs", "import { test } from 'node:test';\ntest('a', () => {});\n"),
+        ("esm.test.js", "import { test } from 'node:test';\ntest('a', () => {});\n"),
+    ],
+)
+def test_node_tripwires_keep_the_module_valid(tmp_path: Path, filename: str, source: str) -> None:
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / filename).write_text(source)
+    if filename == "esm.test.js":
+        (hidden / "package.json").write_text('{"type": "module"}')
+    wires = plant_node(hidden, [f"hidden/{filename}::a"], count=2)
+    assert [w.expected for w in wires][0] == "failed"
+    planted = (hidden / filename).read_text()
+    assert planted.startswith(source.rstrip("\n"))
+    assert all(w.id.split("::")[1] in planted for w in wires)
+    if shutil.which("node"):
+        check = subprocess.run(["node", "--check", str(hidden / filename)], capture_output=True,
+                               text=True)
+        assert check.returncode == 0, check.stderr
