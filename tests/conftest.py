@@ -14,19 +14,30 @@ from grader.config import PROJECT_ROOT, Settings, get_settings
 
 WORD_FREQUENCY = PROJECT_ROOT / "challenges" / "word-frequency"
 AUTHOR_ENV = {
-    "GIT_AUTHOR_NAME": "Test Candidate", "GIT_AUTHOR_EMAIL": "candidate@example.com",
-    "GIT_COMMITTER_NAME": "Test Candidate", "GIT_COMMITTER_EMAIL": "candidate@example.com",
+    "GIT_AUTHOR_NAME": "Test Candidate",
+    "GIT_AUTHOR_EMAIL": "candidate@example.com",
+    "GIT_COMMITTER_NAME": "Test Candidate",
+    "GIT_COMMITTER_EMAIL": "candidate@example.com",
 }
 
 
 def git(repo: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
-    done = subprocess.run(["git", *args], cwd=repo, env={**os.environ, **AUTHOR_ENV, **(env or {})},
-                          check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        env={**os.environ, **AUTHOR_ENV, **(env or {})},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return done.stdout.strip()
 
 
-def make_repo(path: Path, commits: list[tuple[str, Mapping[str, str | bytes | None]]],
-              base: Path | None = None) -> Path:
+def make_repo(
+    path: Path,
+    commits: list[tuple[str, Mapping[str, str | bytes | None]]],
+    base: Path | None = None,
+) -> Path:
     """A git repository: optionally a first commit of ``base``'s files, then ``commits``.
 
     Each commit maps paths to content (str or bytes); None deletes the path.

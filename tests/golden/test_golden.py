@@ -45,43 +45,68 @@ def submission(case: Path, dest: Path) -> Path:
             continue
         relative = path.relative_to(case / "files").as_posix()
         if path.name.startswith(".delete-"):
-            changes[str(Path(relative).parent / path.name[len(".delete-"):])] = None
+            changes[str(Path(relative).parent / path.name[len(".delete-") :])] = None
         else:
             changes[relative] = path.read_bytes()
-    return make_repo(dest, [(f"Solve the task ({case.name})", changes)], base=challenge_root / "starter")
+    return make_repo(
+        dest, [(f"Solve the task ({case.name})", changes)], base=challenge_root / "starter"
+    )
 
 
-def summary(status: str, total: float, skills: dict[str, float], vc: float | None,
-            tests: dict[str, str]) -> dict[str, Any]:
-    return {"status": status, "overall": total, "skills": skills, "version_control": vc,
-            "tests": tests}
+def summary(
+    status: str, total: float, skills: dict[str, float], vc: float | None, tests: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "status": status,
+        "overall": total,
+        "skills": skills,
+        "version_control": vc,
+        "tests": tests,
+    }
 
 
 @pytest.mark.docker
 @pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_grading_matches_the_golden_report(case: Path, tmp_path: Path,
-                                           docker_services) -> None:  # type: ignore[no-untyped-def]
+def test_grading_matches_the_golden_report(case: Path, tmp_path: Path, docker_services) -> None:  # type: ignore[no-untyped-def]
     from grader.prepare import prepare
 
     builder, sandbox = docker_services
     settings = get_settings()
-    prepared = prepare(load_challenge(PROJECT_ROOT / "challenges" / case.parent.name), builder,
-                       sandbox, settings)
+    prepared = prepare(
+        load_challenge(PROJECT_ROOT / "challenges" / case.parent.name), builder, sandbox, settings
+    )
     repo = submission(case, tmp_path / "repo")
-    grading = grade(prepared, str(repo), None, settings=settings, sandbox=sandbox,
-                    policy=FetchPolicy(allow_local=True))
+    grading = grade(
+        prepared,
+        str(repo),
+        None,
+        settings=settings,
+        sandbox=sandbox,
+        policy=FetchPolicy(allow_local=True),
+    )
     report = grading.report
     vc = report.skills.get("version_control")
-    got = summary(report.status, report.overall,
-                  {name: s.score for name, s in report.skills.items() if s.total is not None},
-                  vc.score if vc else None, {t.id: t.outcome for t in report.tests})
+    got = summary(
+        report.status,
+        report.overall,
+        {name: s.score for name, s in report.skills.items() if s.total is not None},
+        vc.score if vc else None,
+        {t.id: t.outcome for t in report.tests},
+    )
     if REGENERATE:
         (case / "expected.json").write_text(json.dumps(got, indent=2) + "\n")
         assert grading.artifacts is not None
-        (case / "artifacts.json").write_text(json.dumps({
-            "test_ids": prepared.test_ids,
-            "tripwires": [{"id": w.id, "expected": w.expected} for w in grading.tripwires],
-            "artifacts": json.loads(grading.artifacts.to_json())}, indent=1) + "\n")
+        (case / "artifacts.json").write_text(
+            json.dumps(
+                {
+                    "test_ids": prepared.test_ids,
+                    "tripwires": [{"id": w.id, "expected": w.expected} for w in grading.tripwires],
+                    "artifacts": json.loads(grading.artifacts.to_json()),
+                },
+                indent=1,
+            )
+            + "\n"
+        )
     assert got == json.loads((case / "expected.json").read_text())
 
 
@@ -89,14 +114,22 @@ def test_grading_matches_the_golden_report(case: Path, tmp_path: Path,
 def test_saved_artifacts_rescore_to_the_golden_report(case: Path) -> None:
     saved = json.loads((case / "artifacts.json").read_text())
     challenge = load_challenge(PROJECT_ROOT / "challenges" / case.parent.name)
-    suite = evaluate(RunArtifacts(**saved["artifacts"]), saved["test_ids"],
-                     [Tripwire(**w) for w in saved["tripwires"]])
+    suite = evaluate(
+        RunArtifacts(**saved["artifacts"]),
+        saved["test_ids"],
+        [Tripwire(**w) for w in saved["tripwires"]],
+    )
     scores = skill_scores(challenge, suite.tests, tampered=suite.tampered)
     status = "error" if suite.error else ("tampered" if suite.tampered else "graded")
     expected = json.loads((case / "expected.json").read_text())
     weights = [(s.score, s.weight) for s in scores.values()]
     if expected["version_control"] is not None:  # history is re-read from git, not saved
         weights.append((expected["version_control"], challenge.version_control_weight))
-    got = summary(status, overall(weights), {name: s.score for name, s in scores.items()},
-                  expected["version_control"], {t.id: t.outcome for t in suite.tests})
+    got = summary(
+        status,
+        overall(weights),
+        {name: s.score for name, s in scores.items()},
+        expected["version_control"],
+        {t.id: t.outcome for t in suite.tests},
+    )
     assert got == expected

@@ -47,7 +47,10 @@ def test_loads_the_catalogue_challenge() -> None:
 def test_defaults_apply_when_sections_are_absent(tmp_path: Path) -> None:
     challenge = load_challenge(write_challenge(tmp_path, VALID))
     assert (challenge.limits.timeout_s, challenge.limits.memory_mb, challenge.limits.cpus) == (
-        60, 512, 1.0)
+        60,
+        512,
+        1.0,
+    )
     assert challenge.skills[1].weight == 1.0
     assert challenge.packages == ()
 
@@ -65,7 +68,10 @@ def test_exact_ids_with_brackets_match_themselves(tmp_path: Path) -> None:
         (lambda m: m.replace('id = "demo-task"', 'id = "Demo Task"'), "id: 'Demo Task' must match"),
         (lambda m: m.replace('title = "Demo"\n', ""), "title: required field is missing"),
         (lambda m: m.replace('"python"', '"cobol"'), "language: 'cobol' has no sandbox image"),
-        (lambda m: m.replace('"programming"', '"juggling"'), "skills[0].name: 'juggling' is not a skill"),
+        (
+            lambda m: m.replace('"programming"', '"juggling"'),
+            "skills[0].name: 'juggling' is not a skill",
+        ),
         (lambda m: m.replace("weight = 2", "weight = 0"), "skills[0].weight: 0 must be > 0"),
         (lambda m: m.replace("weight = 2", "weight = -1"), "skills[0].weight: -1 must be > 0"),
         (lambda m: m.replace('"performance"', '"programming"'), "declared twice"),
@@ -73,9 +79,15 @@ def test_exact_ids_with_brackets_match_themselves(tmp_path: Path) -> None:
         (lambda m: m + "\ncolour = 'blue'\n", "colour: unknown field"),
         (lambda m: m + "\n[limits]\ntimeout_s = 'soon'\n", "limits.timeout_s: must be a number"),
         (lambda m: m + "\n[limits]\nmemory_mb = 99999\n", "limits.memory_mb: 99999 must be"),
-        (lambda m: m + "\n[environment]\npackages = 'fastapi'\n", "environment.packages: must be a list"),
+        (
+            lambda m: m + "\n[environment]\npackages = 'fastapi'\n",
+            "environment.packages: must be a list",
+        ),
         (lambda m: m + "\n[environment]\npackages = ['--index-url=x']\n", "looks like an option"),
-        (lambda m: m.replace('tests = ["hidden/test_a.py::*"]', "tests = []"), "skills[0].tests: must be"),
+        (
+            lambda m: m.replace('tests = ["hidden/test_a.py::*"]', "tests = []"),
+            "skills[0].tests: must be",
+        ),
     ],
 )
 def test_each_manifest_problem_is_named(tmp_path: Path, edit, expected: str) -> None:  # type: ignore[no-untyped-def]

@@ -31,9 +31,11 @@ def assert_one_line_error(done: subprocess.CompletedProcess[str], code: int, tex
 @pytest.fixture(scope="module")
 def solved(tmp_path_factory: pytest.TempPathFactory) -> Path:
     solution = (WORD_FREQUENCY / "solution" / "wordfreq.py").read_text()
-    return make_repo(tmp_path_factory.mktemp("solved") / "repo",
-                     [("Solve word frequency", {"wordfreq.py": solution})],
-                     base=WORD_FREQUENCY / "starter")
+    return make_repo(
+        tmp_path_factory.mktemp("solved") / "repo",
+        [("Solve word frequency", {"wordfreq.py": solution})],
+        base=WORD_FREQUENCY / "starter",
+    )
 
 
 def test_unknown_challenge_is_bad_input(solved: Path) -> None:
@@ -62,8 +64,15 @@ def test_missing_repository_is_bad_input(tmp_path: Path) -> None:
 
 @pytest.mark.docker
 def test_missing_ref_is_bad_input(solved: Path) -> None:
-    done = grader("grade", "--challenge", str(WORD_FREQUENCY), "--repo", str(solved),
-                  "--ref", "no-such-branch")
+    done = grader(
+        "grade",
+        "--challenge",
+        str(WORD_FREQUENCY),
+        "--repo",
+        str(solved),
+        "--ref",
+        "no-such-branch",
+    )
     assert_one_line_error(done, 2, "ref 'no-such-branch' not found")
 
 
@@ -72,8 +81,16 @@ def test_json_report_alone_on_stdout_matches_the_contract(solved: Path) -> None:
     done = grader("grade", "--challenge", str(WORD_FREQUENCY), "--repo", str(solved), "--json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert {"schema", "status", "overall", "skills", "tests", "challenge", "sandbox",
-            "submission"} <= set(report)
+    assert {
+        "schema",
+        "status",
+        "overall",
+        "skills",
+        "tests",
+        "challenge",
+        "sandbox",
+        "submission",
+    } <= set(report)
     assert report["status"] == "graded"
     assert report["skills"]["programming"] == {"score": 100.0, "weight": 2, "passed": 9, "total": 9}
     assert report["skills"]["performance"]["score"] == 100.0

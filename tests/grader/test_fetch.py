@@ -49,8 +49,12 @@ def test_fetch_resolves_branch_tag_and_commit(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", [("First", {"a.txt": "1"}), ("Second", {"a.txt": "2"})])
     git(repo, "tag", "v1", "HEAD~1")
     first = git(repo, "rev-parse", "HEAD~1")
-    for ref, expected in [(None, git(repo, "rev-parse", "HEAD")), ("v1", first), (first, first),
-                          ("main", git(repo, "rev-parse", "HEAD"))]:
+    for ref, expected in [
+        (None, git(repo, "rev-parse", "HEAD")),
+        ("v1", first),
+        (first, first),
+        ("main", git(repo, "rev-parse", "HEAD")),
+    ]:
         work = tmp_path / f"w-{ref}"
         work.mkdir()
         assert fetch(str(repo), ref, work, LOCAL, 30, 1 << 30).commit == expected
@@ -89,7 +93,16 @@ def test_tree_is_read_from_objects_with_links_kept_and_submodules_dropped(tmp_pa
     (repo / "secret").symlink_to("/etc/shadow")
     (repo / "run.sh").chmod(0o755)
     sub = make_repo(tmp_path / "sub", [("Sub", {"s.txt": "s"})])
-    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "--quiet", str(sub), "vendor/sub")
+    git(
+        repo,
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "--quiet",
+        str(sub),
+        "vendor/sub",
+    )
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "-m", "Add link and submodule")
     (tmp_path / "w").mkdir()
@@ -113,10 +126,24 @@ def test_tree_size_cap_is_checked_before_reading(tmp_path: Path) -> None:
 
 
 def test_neutralised_files_are_left_out_and_named(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "r", [("Sneaky", {
-        "conftest.py": "x", "pkg/conftest.py": "x", "sitecustomize.py": "x",
-        "usercustomize.py": "x", "evil.pth": "x", "hidden/test_fake.py": "x",
-        "pytest.ini": "[pytest]\n", "wordfreq.py": "y"})])
+    repo = make_repo(
+        tmp_path / "r",
+        [
+            (
+                "Sneaky",
+                {
+                    "conftest.py": "x",
+                    "pkg/conftest.py": "x",
+                    "sitecustomize.py": "x",
+                    "usercustomize.py": "x",
+                    "evil.pth": "x",
+                    "hidden/test_fake.py": "x",
+                    "pytest.ini": "[pytest]\n",
+                    "wordfreq.py": "y",
+                },
+            )
+        ],
+    )
     (tmp_path / "w").mkdir()
     fetched = fetch(str(repo), None, tmp_path / "w", LOCAL, 30, 1 << 30)
     workspace = build_workspace(fetched.repo_dir, submission_tree(fetched, 1 << 30), "python")

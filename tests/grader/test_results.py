@@ -12,15 +12,27 @@ MUST_PASS = Tripwire("hidden/test_b.py::test_counts_zero_4", "passed")
 
 
 def result(test_id: str, outcome: str, message: str = "") -> dict[str, Any]:
-    return {"event": "result", "id": test_id, "outcome": outcome, "duration_s": 0.01,
-            "message": message}
+    return {
+        "event": "result",
+        "id": test_id,
+        "outcome": outcome,
+        "duration_s": 0.01,
+        "message": message,
+    }
 
 
 def honest(*records: dict[str, Any], exit_code: int = 1) -> RunArtifacts:
     wires = [result(MUST_FAIL.id, "failed"), result(MUST_PASS.id, "passed")]
-    return RunArtifacts(frame_found=True, exit_code=exit_code,
-                        records=[{"event": "begin", "schema": 1}, *records, *wires,
-                                 {"event": "finish", "exitstatus": exit_code}])
+    return RunArtifacts(
+        frame_found=True,
+        exit_code=exit_code,
+        records=[
+            {"event": "begin", "schema": 1},
+            *records,
+            *wires,
+            {"event": "finish", "exitstatus": exit_code},
+        ],
+    )
 
 
 def outcomes(artifacts: RunArtifacts, wires: list[Tripwire] | None = None) -> dict[str, str]:
@@ -29,9 +41,16 @@ def outcomes(artifacts: RunArtifacts, wires: list[Tripwire] | None = None) -> di
 
 
 def test_honest_run_keeps_each_outcome_and_hides_tripwires() -> None:
-    suite = evaluate(honest(result(A, "passed"), result(B, "failed", "boom"), result(C, "skipped")),
-                     [A, B, C], [MUST_FAIL, MUST_PASS])
-    assert [(t.id, t.outcome) for t in suite.tests] == [(A, "passed"), (B, "failed"), (C, "skipped")]
+    suite = evaluate(
+        honest(result(A, "passed"), result(B, "failed", "boom"), result(C, "skipped")),
+        [A, B, C],
+        [MUST_FAIL, MUST_PASS],
+    )
+    assert [(t.id, t.outcome) for t in suite.tests] == [
+        (A, "passed"),
+        (B, "failed"),
+        (C, "skipped"),
+    ]
     assert suite.tests[1].message == "boom"
     assert not suite.tampered
 
@@ -42,17 +61,27 @@ def test_a_test_without_a_result_is_never_passed() -> None:
 
 
 def test_collection_error_explains_the_missing_tests_of_that_module() -> None:
-    artifacts = honest(result(A, "passed"), result(B, "passed"),
-                       {"event": "collect_error", "id": "hidden/test_b.py",
-                        "message": "ImportError: no module named wordfreq"})
+    artifacts = honest(
+        result(A, "passed"),
+        result(B, "passed"),
+        {
+            "event": "collect_error",
+            "id": "hidden/test_b.py",
+            "message": "ImportError: no module named wordfreq",
+        },
+    )
     suite = evaluate(artifacts, [A, B, C], [MUST_FAIL, MUST_PASS])
     assert suite.tests[2].outcome == "error"
     assert "ImportError" in suite.tests[2].message
 
 
 def test_timeout_marks_the_running_test_and_the_unreached_ones() -> None:
-    artifacts = RunArtifacts(frame_found=True, exit_code=-9, timed_out=True,
-                             records=[result(A, "passed"), {"event": "start", "id": B}])
+    artifacts = RunArtifacts(
+        frame_found=True,
+        exit_code=-9,
+        timed_out=True,
+        records=[result(A, "passed"), {"event": "start", "id": B}],
+    )
     suite = evaluate(artifacts, [A, B, C], [MUST_FAIL])
     assert [t.outcome for t in suite.tests] == ["passed", "timeout", "timeout"]
     assert "running when" in suite.tests[1].message
@@ -72,8 +101,9 @@ def test_no_frame_otherwise_is_an_error_for_all() -> None:
 
 
 def test_out_of_memory_is_named() -> None:
-    artifacts = RunArtifacts(frame_found=True, exit_code=-9, oom_killed=True,
-                             records=[result(A, "passed")])
+    artifacts = RunArtifacts(
+        frame_found=True, exit_code=-9, oom_killed=True, records=[result(A, "passed")]
+    )
     suite = evaluate(artifacts, [A, B, C], [MUST_FAIL])
     assert suite.tests[1].outcome == "error"
     assert "out of memory" in suite.tests[1].message
@@ -95,7 +125,9 @@ def test_forged_must_fail_tripwire_is_tampering() -> None:
 
 def test_exit_status_zero_with_a_must_fail_tripwire_is_tampering() -> None:
     # os._exit(0) at import: no results at all, yet the process "succeeded".
-    suite = evaluate(RunArtifacts(frame_found=True, exit_code=0, records=[]), [A, B, C], [MUST_FAIL])
+    suite = evaluate(
+        RunArtifacts(frame_found=True, exit_code=0, records=[]), [A, B, C], [MUST_FAIL]
+    )
     assert suite.tampered
     assert {t.outcome for t in suite.tests} == {"error"}
 
@@ -107,9 +139,13 @@ def test_runner_status_disagreeing_with_exit_status_is_tampering() -> None:
 
 
 def test_malformed_duplicate_and_unknown_records_are_ignored_and_noted() -> None:
-    artifacts = honest(result(A, "passed"), result(A, "failed"), "junk",  # type: ignore[arg-type]
-                       {"event": "result", "id": B, "outcome": "glorious"},
-                       result("hidden/test_z.py::test_invented", "passed"))
+    artifacts = honest(
+        result(A, "passed"),
+        result(A, "failed"),
+        "junk",  # type: ignore[arg-type]
+        {"event": "result", "id": B, "outcome": "glorious"},
+        result("hidden/test_z.py::test_invented", "passed"),
+    )
     suite = evaluate(artifacts, [A, B, C], [MUST_FAIL, MUST_PASS])
     assert [t.outcome for t in suite.tests] == ["passed", "error", "error"]
     joined = " ".join(suite.notes)

@@ -13,9 +13,10 @@ import pytest
 from grader.challenge import Limits
 from grader.config import get_settings
 from grader.results import evaluate
-from grader.sandbox import DockerSandbox, SandboxJob
+from grader.sandbox import DockerSandbox, RunArtifacts, SandboxJob
 
 pytestmark = pytest.mark.docker
+DEFAULT_LIMITS = Limits(timeout_s=20, memory_mb=128, cpus=1.0)
 
 
 def tree(files: dict[str, str]) -> bytes:
@@ -29,8 +30,14 @@ def tree(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-def run(sandbox: DockerSandbox, image: str, tmp_path: Path, tests: str, files: dict[str, str] | None = None,
-        limits: Limits = Limits(timeout_s=20, memory_mb=128, cpus=1.0)):  # type: ignore[no-untyped-def]
+def run(
+    sandbox: DockerSandbox,
+    image: str,
+    tmp_path: Path,
+    tests: str,
+    files: dict[str, str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> RunArtifacts:
     hidden = tmp_path / "hidden"
     hidden.mkdir(exist_ok=True)
     (hidden / "test_probe.py").write_text(tests)
@@ -52,7 +59,7 @@ def outcomes(artifacts, ids: list[str]) -> dict[str, str]:  # type: ignore[no-un
     return {t.id.split("::")[1]: t.outcome for t in evaluate(artifacts, ids).tests}
 
 
-ISOLATION_TESTS = '''
+ISOLATION_TESTS = """
 import os, socket, pathlib
 
 def test_not_root():
@@ -113,48 +120,66 @@ def test_cannot_read_pid_1_memory():
         except OSError:
             continue
         raise AssertionError(f"read {path}")
-'''
+"""
 
 
 def test_sandbox_isolation(sandbox: DockerSandbox, image: str, tmp_path: Path) -> None:
     artifacts = run(sandbox, image, tmp_path, ISOLATION_TESTS, {"solution.py": "VALUE = 42\n"})
-    names = [line.split("(")[0][4:] for line in ISOLATION_TESTS.splitlines()
-             if line.startswith("def test_")]
+    names = [
+        line.split("(")[0][4:]
+        for line in ISOLATION_TESTS.splitlines()
+        if line.startswith("def test_")
+    ]
     got = outcomes(artifacts, [f"hidden/test_probe.py::{n}" for n in names])
     assert got == {n: "passed" for n in names}, evaluate(
-        artifacts, [f"hidden/test_probe.py::{n}" for n in names]).tests
+        artifacts, [f"hidden/test_probe.py::{n}" for n in names]
+    ).tests
 
 
-def test_time_limit_is_enforced_and_leftovers_killed(sandbox: DockerSandbox, image: str,
-                                                     tmp_path: Path) -> None:
-    tests = ("import subprocess, time\n\ndef test_fast():\n    pass\n\n"
-             "def test_forever():\n    subprocess.Popen(['sleep', '1000'], start_new_session=True)\n"
-             "    time.sleep(1000)\n\ndef test_after():\n    pass\n")
+def test_time_limit_is_enforced_and_leftovers_killed(
+    sandbox: DockerSandbox, image: str, tmp_path: Path
+) -> None:
+    tests = (
+        "import subprocess, time\n\ndef test_fast():\n    pass\n\n"
+        "def test_forever():\n    subprocess.Popen(['sleep', '1000'], start_new_session=True)\n"
+        "    time.sleep(1000)\n\ndef test_after():\n    pass\n"
+    )
     started = time.monotonic()
-    artifacts = run(sandbox, image, tmp_path, tests,
-                    limits=Limits(timeout_s=3, memory_mb=128, cpus=1.0))
+    artifacts = run(
+        sandbox, image, tmp_path, tests, limits=Limits(timeout_s=3, memory_mb=128, cpus=1.0)
+    )
     elapsed = time.monotonic() - started
-    got = outcomes(artifacts, [f"hidden/test_probe.py::test_{n}" for n in ("fast", "forever", "after")])
+    got = outcomes(
+        artifacts, [f"hidden/test_probe.py::test_{n}" for n in ("fast", "forever", "after")]
+    )
     assert got == {"test_fast": "passed", "test_forever": "timeout", "test_after": "timeout"}
     assert artifacts.timed_out and not artifacts.killed_by_host
     assert elapsed < 3 + 15
 
 
-def test_memory_limit_kills_the_test_process(sandbox: DockerSandbox, image: str,
-                                             tmp_path: Path) -> None:
-    tests = "def test_ok():\n    pass\n\ndef test_hog():\n    x = bytearray(400 << 20)\n    assert x\n"
-    artifacts = run(sandbox, image, tmp_path, tests, limits=Limits(timeout_s=20, memory_mb=96, cpus=1.0))
+def test_memory_limit_kills_the_test_process(
+    sandbox: DockerSandbox, image: str, tmp_path: Path
+) -> None:
+    tests = (
+        "def test_ok():\n    pass\n\ndef test_hog():\n    x = bytearray(400 << 20)\n    assert x\n"
+    )
+    artifacts = run(
+        sandbox, image, tmp_path, tests, limits=Limits(timeout_s=20, memory_mb=96, cpus=1.0)
+    )
     got = outcomes(artifacts, ["hidden/test_probe.py::test_ok", "hidden/test_probe.py::test_hog"])
     # Python raises MemoryError or the kernel kills the process: either way, not passed.
     assert got["test_ok"] == "passed" and got["test_hog"] in {"failed", "error"}
 
 
-def test_output_flood_is_bounded_and_the_result_survives(sandbox: DockerSandbox, image: str,
-                                                         tmp_path: Path) -> None:
+def test_output_flood_is_bounded_and_the_result_survives(
+    sandbox: DockerSandbox, image: str, tmp_path: Path
+) -> None:
     # Written at exit, after pytest's capture has ended, so it reaches the supervisor's pipe.
-    tests = ("import atexit, os\n\nCHUNK = b'x' * (1 << 20)\n\n"
-             "def flood():\n    for _ in range(300):\n        os.write(1, CHUNK)\n\n"
-             "def test_flood():\n    atexit.register(flood)\n")
+    tests = (
+        "import atexit, os\n\nCHUNK = b'x' * (1 << 20)\n\n"
+        "def flood():\n    for _ in range(300):\n        os.write(1, CHUNK)\n\n"
+        "def test_flood():\n    atexit.register(flood)\n"
+    )
     artifacts = run(sandbox, image, tmp_path, tests)
     assert outcomes(artifacts, ["hidden/test_probe.py::test_flood"]) == {"test_flood": "passed"}
     limit = get_settings().output_limit_kb * 1024
@@ -162,18 +187,27 @@ def test_output_flood_is_bounded_and_the_result_survives(sandbox: DockerSandbox,
     assert kept <= limit and artifacts.output["dropped_bytes"] > 250 << 20
 
 
-def test_flood_inside_a_test_fills_only_the_sandbox(sandbox: DockerSandbox, image: str,
-                                                    tmp_path: Path) -> None:
+def test_flood_inside_a_test_fills_only_the_sandbox(
+    sandbox: DockerSandbox, image: str, tmp_path: Path
+) -> None:
     # pytest captures into a file under /tmp: the flood ends at the tmpfs size, in the sandbox.
-    tests = ("import os\n\ndef test_flood():\n    chunk = b'x' * (1 << 20)\n"
-             "    for _ in range(1000):\n        os.write(1, chunk)\n\ndef test_other():\n    pass\n")
+    tests = (
+        "import os\n\ndef test_flood():\n    chunk = b'x' * (1 << 20)\n"
+        "    for _ in range(1000):\n        os.write(1, chunk)\n\ndef test_other():\n    pass\n"
+    )
     artifacts = run(sandbox, image, tmp_path, tests)
-    got = outcomes(artifacts, ["hidden/test_probe.py::test_flood", "hidden/test_probe.py::test_other"])
+    got = outcomes(
+        artifacts, ["hidden/test_probe.py::test_flood", "hidden/test_probe.py::test_other"]
+    )
     assert got["test_flood"] != "passed"
 
 
 def test_no_container_is_left_behind(sandbox: DockerSandbox, image: str, tmp_path: Path) -> None:
     run(sandbox, image, tmp_path, "def test_x():\n    pass\n")
-    left = subprocess.run(["docker", "ps", "-aq", "--filter", "label=grader.sandbox"],
-                          capture_output=True, text=True, check=True).stdout.split()
+    left = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", "label=grader.sandbox"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert left == []

@@ -10,8 +10,11 @@ PERF = "hidden/test_perf.py::test_{}"
 def test_skill_score_is_the_share_of_passed_tests() -> None:
     challenge = load_challenge(WORD_FREQUENCY)
     tests = [TestOutcome(BASIC.format(i), "passed") for i in range(3)]
-    tests += [TestOutcome(BASIC.format("x"), "skipped"), TestOutcome(PERF.format("a"), "timeout"),
-              TestOutcome(PERF.format("b"), "passed")]
+    tests += [
+        TestOutcome(BASIC.format("x"), "skipped"),
+        TestOutcome(PERF.format("a"), "timeout"),
+        TestOutcome(PERF.format("b"), "passed"),
+    ]
     scores = skill_scores(challenge, tests)
     assert (scores["programming"].passed, scores["programming"].total) == (3, 4)
     assert scores["programming"].score == 75.0

@@ -50,11 +50,12 @@ def test_node_tripwires_keep_the_module_valid(tmp_path: Path, filename: str, sou
     if filename == "esm.test.js":
         (hidden / "package.json").write_text('{"type": "module"}')
     wires = plant_node(hidden, [f"hidden/{filename}::a"], count=2)
-    assert [w.expected for w in wires][0] == "failed"
+    assert wires[0].expected == "failed"
     planted = (hidden / filename).read_text()
     assert planted.startswith(source.rstrip("\n"))
     assert all(w.id.split("::")[1] in planted for w in wires)
     if shutil.which("node"):
-        check = subprocess.run(["node", "--check", str(hidden / filename)], capture_output=True,
-                               text=True)
+        check = subprocess.run(
+            ["node", "--check", str(hidden / filename)], capture_output=True, text=True
+        )
         assert check.returncode == 0, check.stderr

@@ -15,8 +15,12 @@ pytestmark = pytest.mark.docker
 
 
 def validate(path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "grader.cli", "challenge", "validate", str(path),
-                           *extra], capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "grader.cli", "challenge", "validate", str(path), *extra],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def copy_challenge(tmp_path: Path) -> Path:
@@ -33,8 +37,11 @@ def test_catalogue_challenge_is_valid() -> None:
 
 
 def test_scaffolded_challenge_validates(tmp_path: Path) -> None:
-    created = subprocess.run([sys.executable, "-m", "grader.cli", "challenge", "new",
-                              str(tmp_path / "my-task")], capture_output=True, text=True)
+    created = subprocess.run(
+        [sys.executable, "-m", "grader.cli", "challenge", "new", str(tmp_path / "my-task")],
+        capture_output=True,
+        text=True,
+    )
     assert created.returncode == 0, created.stderr
     done = validate(tmp_path / "my-task", "--runs", "1")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -43,11 +50,14 @@ def test_scaffolded_challenge_validates(tmp_path: Path) -> None:
 def test_failing_reference_is_invalid(tmp_path: Path) -> None:
     root = copy_challenge(tmp_path)
     (root / "solution" / "wordfreq.py").write_text(
-        (root / "solution" / "wordfreq.py").read_text().replace('raw.strip("\'")', "raw"))
+        (root / "solution" / "wordfreq.py").read_text().replace('raw.strip("\'")', "raw")
+    )
     done = validate(root, "--runs", "1")
     assert done.returncode == 1
-    assert "invalid: solution/: hidden/test_basic.py::test_apostrophes_inside_words_are_kept failed" \
+    assert (
+        "invalid: solution/: hidden/test_basic.py::test_apostrophes_inside_words_are_kept failed"
         in done.stdout
+    )
 
 
 def test_passing_starter_is_invalid(tmp_path: Path) -> None:
@@ -70,18 +80,24 @@ def test_flaky_test_is_named(tmp_path: Path) -> None:
     root = copy_challenge(tmp_path)
     (root / "hidden" / "test_basic.py").write_text(
         (root / "hidden" / "test_basic.py").read_text()
-        + "\n\ndef test_coin():\n    import random\n    assert random.random() < 0.5\n")
+        + "\n\ndef test_coin():\n    import random\n    assert random.random() < 0.5\n"
+    )
     done = validate(root, "--runs", "6")
     assert done.returncode == 1
-    assert "flaky: hidden/test_basic.py::test_coin" in done.stdout or \
-        "solution/: hidden/test_basic.py::test_coin failed" in done.stdout
+    assert (
+        "flaky: hidden/test_basic.py::test_coin" in done.stdout
+        or "solution/: hidden/test_basic.py::test_coin failed" in done.stdout
+    )
 
 
 def test_bad_manifest_lists_every_problem(tmp_path: Path) -> None:
     root = copy_challenge(tmp_path)
     manifest = root / "challenge.toml"
-    manifest.write_text(manifest.read_text().replace('language = "python"', 'language = "cobol"')
-                        .replace("weight = 2", "weight = 0"))
+    manifest.write_text(
+        manifest.read_text()
+        .replace('language = "python"', 'language = "cobol"')
+        .replace("weight = 2", "weight = 0")
+    )
     done = validate(root)
     assert done.returncode == 1
     lines = [line for line in done.stdout.splitlines() if line.startswith("invalid:")]
