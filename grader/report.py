@@ -76,7 +76,7 @@ class Report(BaseModel):
         data = self.model_dump(by_alias=True, exclude_none=False)
         # Test skills have passed/total, version_control has findings: omit the other's nulls.
         data["skills"] = {
-            name: {k: _plain(v) for k, v in skill.items() if v is not None}
+            name: {k: _plain(v) if k == "weight" else v for k, v in skill.items() if v is not None}
             for name, skill in data["skills"].items()
         }
         return data
@@ -127,7 +127,7 @@ def render_text(report: Report) -> str:
 
 def _plain(value: Any) -> Any:
     """2.0 -> 2, so integral weights read as the manifest wrote them."""
-    return int(value) if isinstance(value, float) and value.is_integer() and value > 1 else value
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _short(sha: str | None) -> str:
