@@ -1,0 +1,325 @@
+"""The queue: a thin rq job per submission, and recovery of what a crash left behind.
+
+The job is a function of a submission id only; everything else is read from
+the database, so a job can be queued twice, retried or recovered safely:
+
+- ``claim`` (a conditional UPDATE queued -> running) lets exactly one worker
+  grade a submission, whoever else received the same job;
+- a candidate's failing code is a result (``handle_graded``), never retried;
+- bad input (a repository that vanished, a bad ref) ends in ``error``
+  (``handle_bad_input``), never retried;
+- an infrastructure failure (Docker, git transport, database) gives the
+  submission back to the queue and is retried with backoff by rq
+  (``handle_infrastructure_failure``); past the last retry it ends in
+  ``error`` (``handle_retries_exhausted``).
+
+Recovery (at worker start and periodically): submissions running past their
+lease (a worker killed with SIGKILL) or queued with no job in Redis (Redis
+restarted, or down when they were submitted) are queued again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from grader import __version__
+from grader.challenge import load_challenge
+from grader.config import SANDBOX_START_MARGIN_S, Settings, get_settings
+from grader.errors import BadInput, GraderError, InfrastructureError
+from grader.store import repo
+from grader.store.db import session_scope
+from grader.store.models import utcnow
+
+log = logging.getLogger("grader.jobs")
+QUEUE = "grading"
+RETRY_INTERVALS_S = (5, 20, 60)
+LEASE_MARGIN_S = 120.0
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def queue(settings: Settings) -> Any:
+    from redis import Redis
+    from rq import Queue
+
+    return Queue(QUEUE, connection=Redis.from_url(settings.redis_url, socket_timeout=10))
+
+
+def enqueue(settings: Settings, submission_id: str, timeout_s: float) -> bool:
+    """Queue a grading job; False (and nothing lost) when Redis cannot be reached.
+
+    The submission is already in the database as ``queued``; recovery will queue
+    it once Redis is back.
+    """
+    from redis.exceptions import RedisError
+    from rq import Retry
+
+    try:
+        queue(settings).enqueue_call(
+            run_grading,
+            args=(submission_id,),
+            job_id=f"grade-{submission_id}",
+            timeout=int(timeout_s + LEASE_MARGIN_S),
+            result_ttl=3600,
+            failure_ttl=86400,
+            retry=Retry(max=len(RETRY_INTERVALS_S), interval=list(RETRY_INTERVALS_S)),
+            on_failure=handle_retries_exhausted,
+        )
+    except RedisError as exc:
+        log.warning("could not queue %s (%s); recovery will queue it", submission_id, exc)
+        return False
+    return True
+
+
+@dataclass
+class GradingService:
+    """What a worker keeps between jobs: settings, Docker and prepared challenges."""
+
+    settings: Settings
+    _services: tuple[Any, Any] | None = None
+    _prepared: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def services(self) -> tuple[Any, Any]:
+        if self._services is None:
+            from grader.engine import Engine
+            from grader.images import ImageBuilder
+            from grader.sandbox import DockerSandbox
+
+            engine = Engine(self.settings.docker_timeout_s)
+            self._services = (
+                ImageBuilder(self.settings, engine, log=log.info),
+                DockerSandbox(self.settings, engine),
+            )
+        return self._services
+
+    def prepared(self, root: str, commit: str | None) -> Any:
+        from grader.prepare import prepare
+
+        key = (root, commit or "")
+        if key not in self._prepared:
+            builder, sandbox = self.services()
+            self._prepared[key] = prepare(
+                load_challenge(Path(root), commit=commit), builder, sandbox, self.settings
+            )
+        return self._prepared[key]
+
+
+_service: GradingService | None = None
+
+
+def service() -> GradingService:
+    global _service
+    if _service is None:
+        _service = GradingService(get_settings())
+    return _service
+
+
+def run_grading(submission_id: str) -> str:
+    """The rq job. Returns the final status, or 'skipped' when another worker has it."""
+    svc = service()
+    url = svc.settings.effective_database_url
+    with session_scope(url) as session:
+        submission = repo.get_submission(session, submission_id)
+        if submission is None or submission.status not in repo.ACTIVE:
+            return "skipped"
+        version = repo.challenge_version(
+            session, submission.challenge_id, submission.challenge_version
+        )
+        if version is None:
+            repo.fail(session, submission_id, "the challenge version is not registered")
+            return "error"
+        timeout_s = load_challenge(Path(version.root)).limits.timeout_s
+        if not repo.claim(
+            session,
+            submission_id,
+            worker_name(),
+            timeout_s + SANDBOX_START_MARGIN_S + LEASE_MARGIN_S,
+        ):
+            return "skipped"
+        job = _Job(
+            submission_id,
+            submission.repo,
+            submission.ref,
+            submission.commit,
+            submission.invitation_id,
+            version.root,
+            version.commit,
+            version.version,
+        )
+        times = repo.push_times(session, job.invitation_id) if job.invitation_id else None
+    return job.run(svc, times)
+
+
+@dataclass
+class _Job:
+    submission_id: str
+    repo: str
+    ref: str | None
+    commit: str | None
+    invitation_id: str | None
+    root: str
+    challenge_commit: str | None
+    challenge_version: str
+
+    def dedupe_key(self, commit: str) -> str:
+        return f"{self.challenge_version}:{commit}:{__version__}"
+
+    def run(self, svc: GradingService, push_times: Any) -> str:
+        if self.commit and self._reuse_existing(svc, self.commit):
+            return "graded"
+        try:
+            grading = self._grade(svc, push_times)
+        except BadInput as exc:
+            return self.handle_bad_input(svc, exc)
+        except InfrastructureError as exc:
+            self.handle_infrastructure_failure(svc, exc)
+            raise
+        except GraderError as exc:
+            return self.handle_bad_input(svc, exc)
+        return self.handle_graded(svc, grading)
+
+    def _grade(self, svc: GradingService, push_times: Any) -> Any:
+        from grader.fetch import FetchPolicy
+        from grader.history_stage import history_analyser
+        from grader.pipeline import grade
+
+        prepared = svc.prepared(self.root, self.challenge_commit)
+        _builder, sandbox = svc.services()
+        analyse = history_analyser()
+        history: Callable[..., Any] | None = None
+        if analyse is not None:
+
+            def history(repo_dir: Path, commit: str, starter_dir: Path) -> Any:
+                return analyse(repo_dir, commit, starter_dir=starter_dir, push_times=push_times)
+
+        policy = FetchPolicy(
+            local_roots=(svc.settings.data_dir / "repos",),
+            hosted_prefixes=tuple(svc.settings.hosted_prefixes),
+        )
+        return grade(
+            prepared,
+            self.repo,
+            self.commit or self.ref,
+            settings=svc.settings,
+            sandbox=sandbox,
+            policy=policy,
+            history=history,
+        )
+
+    def _reuse_existing(self, svc: GradingService, commit: str) -> bool:
+        with session_scope(svc.settings.effective_database_url) as session:
+            existing = repo.graded_with_key(session, self.dedupe_key(commit))
+            if existing is None:
+                return False
+            repo.finish(
+                session,
+                self.submission_id,
+                status=existing.status,
+                overall=existing.overall,
+                report=existing.report,
+                artifacts=None,
+                commit=commit,
+                dedupe_key=self.dedupe_key(commit),
+                detail=f"same commit already graded in {existing.submission_id}",
+            )
+        return True
+
+    # -- one method per outcome --------------------------------------------
+    def handle_graded(self, svc: GradingService, grading: Any) -> str:
+        report = grading.report
+        artifacts = (
+            None
+            if grading.artifacts is None
+            else {
+                "artifacts": grading.artifacts.__dict__,
+                "tripwires": [w.__dict__ for w in grading.tripwires],
+            }
+        )
+        with session_scope(svc.settings.effective_database_url) as session:
+            repo.finish(
+                session,
+                self.submission_id,
+                status=report.status,
+                overall=report.overall,
+                report=report.to_dict(),
+                artifacts=artifacts,
+                commit=report.submission.commit,
+                dedupe_key=self.dedupe_key(report.submission.commit),
+            )
+        log.info("graded %s: %s %.1f", self.submission_id, report.status, report.overall)
+        return str(report.status)
+
+    def handle_bad_input(self, svc: GradingService, exc: GraderError) -> str:
+        with session_scope(svc.settings.effective_database_url) as session:
+            repo.fail(session, self.submission_id, f"cannot grade: {exc}")
+        log.info("cannot grade %s: %s", self.submission_id, exc)
+        return "error"
+
+    def handle_infrastructure_failure(self, svc: GradingService, exc: InfrastructureError) -> None:
+        with session_scope(svc.settings.effective_database_url) as session:
+            repo.release(session, self.submission_id, f"infrastructure failure, retrying: {exc}")
+        log.warning("infrastructure failure on %s: %s", self.submission_id, exc)
+
+
+def handle_retries_exhausted(
+    job: Any, connection: Any, exc_type: Any, exc: Any, traceback: Any
+) -> None:
+    """rq's failure callback: called once no retry is left."""
+    del connection, exc_type, traceback
+    if job.retries_left:
+        return
+    submission_id = job.args[0]
+    with session_scope(service().settings.effective_database_url) as session:
+        row = repo.get_submission(session, submission_id)
+        if row is not None and row.status in repo.ACTIVE:
+            repo.fail(
+                session,
+                submission_id,
+                f"infrastructure failed after {len(RETRY_INTERVALS_S) + 1} attempts: {exc}",
+            )
+
+
+def recover(settings: Settings, queued_grace_s: float = 60.0) -> list[str]:
+    """Queue again what a crash or a Redis restart left behind; returns the submission ids."""
+    from redis.exceptions import RedisError
+    from rq.job import Job
+
+    now = utcnow()
+    recovered: list[str] = []
+    try:
+        connection = queue(settings).connection
+        with session_scope(settings.effective_database_url) as session:
+            for row in repo.stale(session, now, now - timedelta(seconds=queued_grace_s)):
+                job = (
+                    Job.fetch(f"grade-{row.id}", connection=connection)
+                    if Job.exists(f"grade-{row.id}", connection=connection)
+                    else None
+                )
+                alive = job is not None and job.get_status() in (
+                    "queued",
+                    "started",
+                    "scheduled",
+                    "deferred",
+                )
+                if row.status == "queued" and alive:
+                    continue
+                if job is not None:
+                    job.delete()
+                if row.status == "running":
+                    repo.requeue(session, row, "recovered: the worker's lease expired")
+                recovered.append(row.id)
+    except RedisError as exc:
+        log.warning("recovery skipped: Redis unreachable (%s)", exc)
+        return []
+    for submission_id in recovered:
+        enqueue(settings, submission_id, timeout_s=settings.max_job_timeout_s)
+    return recovered
