@@ -1,0 +1,126 @@
+"""Submissions: queue a grading, read its status and its report, list them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query
+from sqlalchemy.orm import Session
+
+from api.deps import AnyRole, SessionDep, SettingsDep, Staff, Submitter
+from api.schemas import (
+    StatusEvent,
+    SubmissionCreated,
+    SubmissionIn,
+    SubmissionOut,
+    SubmissionSummary,
+)
+from grader import submissions
+from grader.config import Settings
+from grader.store import repo
+from grader.store.models import SubmissionRow, TokenRow
+
+router = APIRouter(prefix="/api/submissions", tags=["submissions"])
+
+
+def _may_read(token: TokenRow, row: SubmissionRow) -> bool:
+    if token.role in ("admin", "reviewer"):
+        return True
+    return token.candidate_email is not None and token.candidate_email == row.candidate_email
+
+
+def _own_repository(session: Session, settings: Settings, token: TokenRow, repo_url: str) -> str:
+    """The invitation whose repository this candidate may submit, or 403."""
+    invitation = repo.invitation_of_token(session, token.id)
+    if invitation is None:
+        raise HTTPException(403, "this candidate token has no invitation")
+    base = settings.public_url.rstrip("/")
+    allowed = {
+        invitation.external_repo,
+        f"{base}/git/{invitation.id}.git",
+        f"{base}/git/{invitation.id}",
+    }
+    if repo_url not in allowed:
+        raise HTTPException(403, "a candidate may only submit their own repository")
+    return invitation.id
+
+
+@router.post("", status_code=202, response_model=SubmissionCreated)
+def create_submission(
+    body: SubmissionIn, token: Submitter, session: SessionDep, settings: SettingsDep
+) -> SubmissionCreated:
+    """Queue a grading of `repo` at `ref` against a challenge the server knows."""
+    invitation_id, candidate = None, None
+    if token.role == "candidate":
+        invitation_id = _own_repository(session, settings, token, body.repo)
+        candidate = token.candidate_email
+    row = submissions.create(
+        session,
+        challenge_id=body.challenge,
+        repo_url=body.repo,
+        ref=body.ref,
+        candidate_email=candidate,
+        invitation_id=invitation_id,
+        submitted_by=token.id,
+    )
+    repo.audit(session, f"token:{token.id}", "submission.create", row.id)
+    submissions.queue_after_commit(session, settings, row)
+    return SubmissionCreated(id=row.id, status=row.status)
+
+
+@router.get("", response_model=list[SubmissionSummary])
+def list_submissions(
+    _token: Staff,
+    session: SessionDep,
+    challenge: str | None = Query(default=None, max_length=100),
+    candidate: str | None = Query(default=None, max_length=320),
+) -> list[SubmissionSummary]:
+    """Submissions, newest first; both filters optional."""
+    rows = repo.list_submissions(session, challenge_id=challenge, candidate_email=candidate)
+    return [
+        SubmissionSummary(
+            id=r.id,
+            challenge=r.challenge_id,
+            candidate=r.candidate_email,
+            status=r.status,
+            overall=r.overall,
+            commit=r.commit,
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]
+
+
+@router.get("/{submission_id}", response_model=SubmissionOut)
+def get_submission(submission_id: str, token: AnyRole, session: SessionDep) -> SubmissionOut:
+    """A submission's status (queued, running, graded, tampered, error) and its history."""
+    row = repo.get_submission(session, submission_id)
+    if row is None or not _may_read(token, row):
+        raise HTTPException(404, "no such submission")
+    history = [
+        StatusEvent(status=e.status, at=e.at, detail=e.detail)
+        for e in repo.events_of(session, submission_id)
+    ]
+    return SubmissionOut(
+        id=row.id,
+        challenge=row.challenge_id,
+        candidate=row.candidate_email,
+        repo=row.repo,
+        ref=row.ref,
+        commit=row.commit,
+        status=row.status,
+        overall=row.overall,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        error=row.error if token.role != "candidate" else None,
+        history=history if token.role != "candidate" else None,
+    )
+
+
+@router.get("/{submission_id}/report")
+def get_report(submission_id: str, _token: Staff, session: SessionDep) -> dict[str, Any]:
+    """The report (contract §3); 404 until there is one."""
+    found = repo.report_of(session, submission_id)
+    if found is None:
+        raise HTTPException(404, "no report yet")
+    return found.report
