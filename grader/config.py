@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     max_repo_mb: int = Field(default=200, ge=1)
     max_tree_mb: int = Field(default=64, ge=1)
 
+    # Serving and the queue
+    public_url: str = "http://127.0.0.1:8000"  # how candidates reach this server
+    max_job_timeout_s: float = Field(default=MAX_TIMEOUT_S + 300, gt=0)
+
     # Challenge validation
     validate_runs: int = Field(default=3, ge=1, le=20)
 
@@ -60,6 +64,11 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'grader.db'}"
+
+    @property
+    def hosted_prefixes(self) -> list[str]:
+        """URL prefixes of this server's own hosted repositories (fetched over http)."""
+        return [self.public_url.rstrip("/") + "/git/"]
 
     def subdir(self, name: str) -> Path:
         path = self.data_dir / name

@@ -228,3 +228,60 @@ def checkout_clone(url: str, dest: Path, protocols: Sequence[str], timeout_s: fl
         timeout_s=timeout_s,
     )
     return git(["rev-parse", "HEAD"], cwd=dest).decode().strip()
+
+
+def seed_bare_repository(bare: Path, files: Path, extra: dict[str, bytes], message: str) -> str:
+    """Create a bare repository whose one commit on ``main`` holds ``files`` plus ``extra``.
+
+    Built with plumbing (hash-object, update-index, write-tree, commit-tree) in a
+    throwaway index, so no working tree is ever checked out. Returns the commit.
+    """
+    git(["init", "--quiet", "--bare", "--initial-branch=main", str(bare)], timeout_s=30)
+    index_env = {"GIT_INDEX_FILE": str(bare / "seed.index")}
+    entries: list[str] = []
+    contents = {
+        p.relative_to(files).as_posix(): p.read_bytes()
+        for p in sorted(files.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    contents.update(extra)
+    for path, data in sorted(contents.items()):
+        sha = git(["hash-object", "-w", "--stdin"], cwd=bare, input_bytes=data).decode().strip()
+        entries.append(f"100644 {sha}\t{path}")
+    _git_env(
+        ["update-index", "--add", "--index-info"],
+        bare,
+        index_env,
+        ("\n".join(entries) + "\n").encode(),
+    )
+    tree = _git_env(["write-tree"], bare, index_env).decode().strip()
+    who = {
+        "GIT_AUTHOR_NAME": "grader",
+        "GIT_AUTHOR_EMAIL": "grader@localhost",
+        "GIT_COMMITTER_NAME": "grader",
+        "GIT_COMMITTER_EMAIL": "grader@localhost",
+    }
+    commit = _git_env(["commit-tree", tree, "-m", message], bare, who).decode().strip()
+    git(["update-ref", "refs/heads/main", commit], cwd=bare)
+    (bare / "seed.index").unlink(missing_ok=True)
+    return commit
+
+
+def _git_env(
+    args: Sequence[str], cwd: Path, extra_env: dict[str, str], input_bytes: bytes | None = None
+) -> bytes:
+    try:
+        done = subprocess.run(
+            ["git", *_config_args(), *args],
+            cwd=cwd,
+            env={**_env(), **extra_env},
+            input=input_bytes,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise InfrastructureError(f"git {args[0]} failed: {exc}") from exc
+    if done.returncode != 0:
+        raise InfrastructureError(f"git {args[0]} failed: {_first_error_line(done.stderr)}")
+    return done.stdout

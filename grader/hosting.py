@@ -1,0 +1,84 @@
+"""Hosted repositories for candidates: one bare repository per invitation.
+
+An invitation creates the repository, seeded with one commit holding the
+challenge's starter and statement, and a candidate token whose secret is the
+password for ``git clone``/``git push`` over HTTP (api/routes/git.py serves it).
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from grader import gitops
+from grader.config import Settings
+from grader.errors import BadInput
+from grader.store import repo
+from grader.store.db import session_scope
+
+SEED_MESSAGE = "Start the challenge\n\nThe starter files and the task statement, from the grader."
+
+
+def repository_path(settings: Settings, invitation_id: str) -> Path:
+    return settings.subdir("repos") / f"{invitation_id}.git"
+
+
+def clone_url(settings: Settings, invitation_id: str) -> str:
+    return f"{settings.public_url.rstrip('/')}/git/{invitation_id}.git"
+
+
+def invite(
+    settings: Settings,
+    challenge_id: str,
+    candidate_email: str,
+    actor: str,
+    external_repo: str | None = None,
+) -> dict[str, Any]:
+    """Create the invitation, its token and its seeded repository; returns what to send."""
+    with session_scope(settings.effective_database_url) as session:
+        challenge = repo.get_challenge(session, challenge_id)
+        if challenge is None:
+            raise BadInput(f"unknown challenge {challenge_id!r}")
+        version = repo.challenge_version(session, challenge.id, challenge.current_version)
+        if version is None:
+            raise BadInput(f"challenge {challenge_id!r} has no registered version")
+        secret, token = repo.create_token(
+            session,
+            "candidate",
+            f"invitation for {candidate_email}",
+            candidate_email=candidate_email,
+        )
+        webhook_secret = secrets.token_hex(24) if external_repo else None
+        invitation = repo.create_invitation(
+            session,
+            challenge=challenge,
+            candidate_email=candidate_email,
+            token_id=token.id,
+            webhook_secret=webhook_secret,
+        )
+        invitation.external_repo = external_repo
+        root = Path(version.root)
+        bare = repository_path(settings, invitation.id)
+        statement = (root / "statement.md").read_bytes()
+        invitation.seed_commit = gitops.seed_bare_repository(
+            bare, root / "starter", {"STATEMENT.md": statement}, SEED_MESSAGE
+        )
+        invitation.repo_path = str(bare)
+        repo.audit(
+            session,
+            actor,
+            "invitation.create",
+            invitation.id,
+            {"challenge": challenge_id, "candidate": candidate_email},
+        )
+        result: dict[str, Any] = {
+            "id": invitation.id,
+            "challenge": challenge_id,
+            "candidate": candidate_email,
+            "clone_url": clone_url(settings, invitation.id),
+            "token": secret,
+        }
+        if webhook_secret:
+            result["webhook_secret"] = webhook_secret
+        return result
