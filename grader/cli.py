@@ -238,6 +238,106 @@ def challenge_new(
     print(f"created {created}; edit it, then run: grader challenge validate {created}")
 
 
+def _database(settings: Settings) -> str:
+    from grader.store.db import migrate
+
+    url = settings.effective_database_url
+    migrate(url)
+    return url
+
+
+@challenge_app.command("add")
+def challenge_add(
+    path: Annotated[str, typer.Argument(help="Challenge folder or git URL")],
+) -> None:
+    """Validate a challenge and register it with the server's database at its current version."""
+    from grader.catalogue import add
+
+    settings = get_settings()
+    progress = Progress()
+    try:
+        _database(settings)
+        prepared = add(settings, path, _services(settings, progress), progress)
+    except ChallengeInvalid as exc:
+        _print_problems(exc.problems)
+        raise typer.Exit(1) from None
+    except BadInput as exc:
+        raise fail(2, str(exc)) from None
+    except GraderError as exc:
+        raise fail(1, str(exc)) from None
+    challenge = prepared.challenge
+    print(f"added {challenge.id} at {challenge.commit or challenge.content_hash()}")
+
+
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+@handles_errors
+def token_create(
+    role: Annotated[str, typer.Option(help="admin, reviewer or candidate")],
+    name: Annotated[str, typer.Option(help="Who or what the token is for")] = "",
+) -> None:
+    """Create an API token and print it alone on stdout (only its hash is stored)."""
+    from grader.store import repo
+    from grader.store.db import session_scope
+
+    if role not in repo.ROLES:
+        raise BadInput(f"unknown role {role!r}: one of {', '.join(repo.ROLES)}")
+    url = _database(get_settings())
+    with session_scope(url) as session:
+        secret, row = repo.create_token(session, role, name)
+        repo.audit(session, "cli", "token.create", str(row.id), {"role": role, "name": name})
+    print(secret)
+
+
+@app.command()
+@handles_errors
+def invite(
+    challenge: Annotated[str, typer.Option(help="Challenge id")],
+    candidate: Annotated[str, typer.Option(help="Candidate's email")],
+) -> None:
+    """Create a hosted repository for a candidate; prints JSON with clone_url and token."""
+    from grader.hosting import invite as create_invitation
+
+    settings = get_settings()
+    _database(settings)
+    print(json.dumps(create_invitation(settings, challenge, candidate, actor="cli"), indent=2))
+
+
+@app.command()
+@handles_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+) -> None:
+    """Run the HTTP API, the reviewer pages and the hosted git repositories."""
+    import uvicorn
+
+    from api.main import create_app
+    from grader.catalogue import sync_catalogue
+
+    settings = get_settings()
+    _database(settings)
+    registered = sync_catalogue(settings, _services(settings, Progress()))
+    print(f"catalogue: {', '.join(registered) or 'empty'}", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+@handles_errors
+def worker(
+    burst: Annotated[bool, typer.Option(help="Exit when the queue is empty")] = False,
+) -> None:
+    """Run a queue worker: reaps stale sandboxes, recovers lost gradings, then works."""
+    from grader.worker import run_worker
+
+    settings = get_settings()
+    _database(settings)
+    run_worker(settings, burst=burst)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 
