@@ -6,6 +6,7 @@ import io
 import subprocess
 import tarfile
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -203,9 +204,15 @@ def test_flood_inside_a_test_fills_only_the_sandbox(
 
 
 def test_no_container_is_left_behind(sandbox: DockerSandbox, image: str, tmp_path: Path) -> None:
-    run(sandbox, image, tmp_path, "def test_x():\n    pass\n")
+    # A label only this run's container has: other gradings may share the engine.
+    marker = uuid.uuid4().hex
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "test_probe.py").write_text("def test_x():\n    pass\n")
+    job = SandboxJob(image, tree({}), hidden, DEFAULT_LIMITS, labels={"grader.test": marker})
+    assert sandbox.run(job).frame_found
     left = subprocess.run(
-        ["docker", "ps", "-aq", "--filter", "label=grader.sandbox"],
+        ["docker", "ps", "-aq", "--filter", f"label=grader.test={marker}"],
         capture_output=True,
         text=True,
         check=True,
