@@ -127,6 +127,8 @@ def _why_missing(artifacts: RunArtifacts, parsed: _Parsed) -> Any:
 
     def explain(test_id: str) -> TestOutcome:
         if not artifacts.frame_found:
+            if artifacts.oom_killed:
+                return _missing(test_id, "error", "the sandbox ran out of memory")
             if artifacts.killed_by_host:
                 return _missing(test_id, "timeout", "the sandbox was stopped at the time limit")
             return _missing(

@@ -99,6 +99,11 @@ class DockerSandbox:
             stdout_limit=MAX_FRAME_BYTES,
         )
         artifacts = parse_frame(run.stdout, nonce)
+        if run.exit_code != 0:
+            # The supervisor exits 0 right after its frame. Any other ending (killed from
+            # inside, where a runtime allows it, or from outside at the deadline) means the
+            # frame on stdout may not be the supervisor's: trust none.
+            artifacts = RunArtifacts(frame_found=False)
         artifacts.killed_by_host = run.killed_by_host
         artifacts.oom_killed = run.oom_killed
         artifacts.container_exit = run.exit_code

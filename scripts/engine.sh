@@ -12,9 +12,11 @@ DATA_DIR=${GRADER_DATA_DIR:-$(pwd)/.grader}
 LOG_DIR="$DATA_DIR/logs"
 WAIT_S=${ENGINE_WAIT_S:-60}
 want_redis=0
+want_gvisor=0
 for arg in "$@"; do
   case "$arg" in
     --redis) want_redis=1 ;;
+    --gvisor) want_gvisor=1 ;;
     *) echo "engine.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -76,6 +78,30 @@ ensure_redis() {
   say "Redis: started"
 }
 
+# gVisor: registered as the runtime "runsc" with its default platform (the KVM
+# platform hangs on this kind of machine). runsc refuses to start a container in
+# the root network namespace unless told there is no network.
+ensure_gvisor() {
+  command -v runsc >/dev/null || apt_install runsc
+  local config=/etc/docker/daemon.json
+  if docker info --format '{{json .Runtimes}}' 2>/dev/null | grep -q '"runsc"'; then
+    say "gVisor: registered"
+    return
+  fi
+  [ "$(id -u)" = 0 ] || die "registering gVisor with Docker needs root."
+  python3 - "$config" "$(command -v runsc)" <<'PY'
+import json, os, sys
+path, runsc = sys.argv[1], sys.argv[2]
+config = json.load(open(path)) if os.path.exists(path) else {}
+config.setdefault("runtimes", {})["runsc"] = {"path": runsc, "runtimeArgs": ["--network=none"]}
+os.makedirs(os.path.dirname(path), exist_ok=True)
+json.dump(config, open(path, "w"), indent=2)
+PY
+  say "gVisor: registered in $config; reloading dockerd"
+  kill -HUP "$(cat /var/run/docker.pid)"
+  wait_for "gVisor's registration" sh -c "docker info --format '{{json .Runtimes}}' | grep -q runsc"
+}
+
 ensure_debootstrap() {
   command -v debootstrap >/dev/null && return
   apt_install debootstrap
@@ -84,4 +110,5 @@ ensure_debootstrap() {
 ensure_docker
 ensure_debootstrap
 [ "$want_redis" = 1 ] && ensure_redis
+[ "$want_gvisor" = 1 ] && ensure_gvisor
 exit 0
