@@ -83,7 +83,6 @@ def grade(
 ) -> None:
     """Grade one submission now, in this process, and print its report."""
     from grader.fetch import FetchPolicy, locate
-    from grader.history_stage import history_analyser
     from grader.pipeline import grade as run_grade
     from grader.prepare import locate_challenge, prepare
     from grader.report import render_text
@@ -104,7 +103,6 @@ def grade(
         sandbox=sandbox,
         policy=policy,
         progress=progress,
-        history=history_analyser(),
     )
     progress(f"done: {grading.report.status}, overall {grading.report.overall}")
     print(grading.report.to_json() if as_json else render_text(grading.report))
@@ -118,7 +116,6 @@ def demo(
     """Build three sample submissions as git repositories, grade each, print the reports."""
     from grader.demo import build_submissions, summary_table
     from grader.fetch import FetchPolicy
-    from grader.history_stage import history_analyser
     from grader.pipeline import grade as run_grade
     from grader.prepare import locate_challenge, prepare
     from grader.report import render_text
@@ -139,7 +136,6 @@ def demo(
             sandbox=sandbox,
             policy=FetchPolicy(allow_local=True),
             progress=progress,
-            history=history_analyser(),
         ).report
         print(f"\n===== {name} submission =====\n{render_text(report)}", flush=True)
         rows.append(

@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -155,7 +154,11 @@ def run_grading(submission_id: str) -> str:
             version.commit,
             version.version,
         )
-        times = repo.push_times(session, job.invitation_id) if job.invitation_id else None
+        times = None
+        if job.invitation_id:
+            invitation = repo.get_invitation(session, job.invitation_id)
+            job.seed_commit = invitation.seed_commit if invitation else None
+            times = repo.push_times(session, job.invitation_id)
     return job.run(svc, times)
 
 
@@ -169,6 +172,7 @@ class _Job:
     root: str
     challenge_commit: str | None
     challenge_version: str
+    seed_commit: str | None = None
 
     def dedupe_key(self, commit: str) -> str:
         return f"{self.challenge_version}:{commit}:{__version__}"
@@ -189,18 +193,10 @@ class _Job:
 
     def _grade(self, svc: GradingService, push_times: Any) -> Any:
         from grader.fetch import FetchPolicy
-        from grader.history_stage import history_analyser
         from grader.pipeline import grade
 
         prepared = svc.prepared(self.root, self.challenge_commit)
         _builder, sandbox = svc.services()
-        analyse = history_analyser()
-        history: Callable[..., Any] | None = None
-        if analyse is not None:
-
-            def history(repo_dir: Path, commit: str, starter_dir: Path) -> Any:
-                return analyse(repo_dir, commit, starter_dir=starter_dir, push_times=push_times)
-
         policy = FetchPolicy(
             local_roots=(svc.settings.data_dir / "repos",),
             hosted_prefixes=tuple(svc.settings.hosted_prefixes),
@@ -212,7 +208,8 @@ class _Job:
             settings=svc.settings,
             sandbox=sandbox,
             policy=policy,
-            history=history,
+            seed_commit=self.seed_commit,
+            push_times=push_times,
         )
 
     def _reuse_existing(self, svc: GradingService, commit: str) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +21,7 @@ from typing import Any
 
 from grader import __version__, fetch, tripwires
 from grader.config import Settings
+from grader.history import HistoryResult, analyse_history
 from grader.prepare import PreparedChallenge, node_test_args
 from grader.report import (
     SCHEMA,
@@ -74,8 +75,11 @@ def grade(
     sandbox: Sandbox,
     policy: fetch.FetchPolicy,
     progress: Progress = lambda _m: None,
-    history: Any = None,
+    seed_commit: str | None = None,
+    push_times: Mapping[str, datetime] | None = None,
 ) -> Grading:
+    """Grade one submission. ``seed_commit`` and ``push_times`` come from a hosted
+    repository: where the candidate's history starts, and when each commit arrived."""
     challenge = prepared.challenge
     timer = _Timer(progress)
     workdir = Path(tempfile.mkdtemp(prefix="grading-", dir=settings.subdir("tmp")))
@@ -97,7 +101,7 @@ def grade(
                 runner_status_exact=challenge.language == "python",
             )
         with timer.stage("history", "reading the git history"):
-            vc = _history(history, fetched, prepared)
+            vc = _history(fetched, prepared, seed_commit, push_times)
         with timer.stage("score", "scoring"):
             report = build_report(prepared, fetched, suite, vc, artifacts)
             report.removed_files = workspace.removed
@@ -149,11 +153,20 @@ def _job(prepared: PreparedChallenge, tar: bytes, hidden_copy: Path) -> SandboxJ
     )
 
 
-def _history(history: Any, fetched: fetch.Fetched, prepared: PreparedChallenge) -> Any:
-    if history is None or prepared.challenge.version_control_weight == 0:
+def _history(
+    fetched: fetch.Fetched,
+    prepared: PreparedChallenge,
+    seed_commit: str | None,
+    push_times: Mapping[str, datetime] | None,
+) -> HistoryResult | None:
+    if prepared.challenge.version_control_weight == 0:
         return None
-    return history(
-        fetched.repo_dir, fetched.commit, starter_dir=prepared.challenge.root / "starter"
+    return analyse_history(
+        fetched.repo_dir,
+        fetched.commit,
+        starter_dir=prepared.challenge.root / "starter",
+        seed_commit=seed_commit,
+        push_times=push_times,
     )
 
 
@@ -161,7 +174,7 @@ def build_report(
     prepared: PreparedChallenge,
     fetched: fetch.Fetched,
     suite: SuiteResult,
-    vc: Any,
+    vc: HistoryResult | None,
     artifacts: RunArtifacts,
 ) -> Report:
     challenge = prepared.challenge
@@ -173,16 +186,13 @@ def build_report(
     notes = list(suite.notes)
     if suite.tampered:
         notes += [f"tampering detected: {reason}" for reason in suite.tamper_reasons]
-    if challenge.version_control_weight > 0:
-        if vc is None:
-            notes.append("version_control is not scored: the history analysis is not available")
-        else:
-            skills["version_control"] = SkillReport(
-                score=vc.score,
-                weight=challenge.version_control_weight,
-                findings=[_finding(f) for f in vc.findings],
-            )
-            notes += list(vc.notes)
+    if vc is not None:
+        skills["version_control"] = SkillReport(
+            score=vc.score,
+            weight=challenge.version_control_weight,
+            findings=[_finding(f) for f in vc.findings],
+        )
+        notes += list(vc.notes)
     status: Status = "error" if suite.error else ("tampered" if suite.tampered else "graded")
     if suite.error:
         notes.append(suite.error)
