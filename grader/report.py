@@ -105,9 +105,8 @@ def render_text(report: Report) -> str:
     if failing:
         lines += ["", f"not passed ({len(failing)} of {len(report.tests)}):"]
         for test in failing:
-            first = test.message.strip().splitlines()[-1:] if test.message.strip() else []
-            reason = f": {first[0][:120]}" if first else ""
-            lines.append(f"  {test.outcome:<8} {test.id}{reason}")
+            reason = headline(test.message)
+            lines.append(f"  {test.outcome:<8} {test.id}{': ' + reason if reason else ''}")
     vc = report.skills.get("version_control")
     if vc and vc.findings:
         lines += ["", "version control:"]
@@ -123,6 +122,13 @@ def render_text(report: Report) -> str:
     if report.notes:
         lines += ["", "notes:"] + [f"  - {note}" for note in report.notes]
     return "\n".join(lines)
+
+
+def headline(message: str) -> str:
+    """The most telling line of a failure: pytest's first ``E`` line, else the last line."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("E ")]
+    return (errors[0] if errors else lines[-1] if lines else "")[:120]
 
 
 def _plain(value: Any) -> Any:

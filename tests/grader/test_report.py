@@ -7,6 +7,7 @@ from grader.report import (
     SkillReport,
     SubmissionRef,
     TestReport,
+    headline,
     render_text,
 )
 
@@ -79,3 +80,10 @@ def test_text_shows_skills_failures_and_findings() -> None:
     assert "programming" in text and "6/6 tests" in text
     assert "failed   hidden/test_a.py::test_b: E   AssertionError" in text
     assert "message.wip" in text
+
+
+def test_headline_prefers_the_first_error_line() -> None:
+    message = "test.py:3: in t\n    assert a == b\nE   assert 1 == 2\nE     Use -v to get more diff"
+    assert headline(message) == "E   assert 1 == 2"
+    assert headline("the test did not run") == "the test did not run"
+    assert headline("") == ""
