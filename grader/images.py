@@ -249,16 +249,19 @@ def environment_image(
 ) -> SandboxImage:
     """The language image plus a challenge's packages, resolved once and locked.
 
-    The lock (exact versions of every wheel installed) is kept next to the
-    image's record, so a rebuild of the same inputs installs the same versions.
+    The lock (exact versions of every wheel installed) is kept in the data
+    folder, keyed by the Python version and the requested packages only, so any
+    rebuild (a new runner, a pruned image) installs the same versions.
     """
-    key = _digest([language.image_id.encode(), *(p.encode() for p in sorted(packages))])
+    requested = [p.encode() for p in sorted(packages)]
+    key = _digest([language.image_id.encode(), *requested])
+    lock_key = _digest([language.python_version.encode(), *requested])
     tag = f"grader-env:{key}"
     image_id = builder.engine.image_id(tag)
     if image_id:
         return SandboxImage(tag, image_id, language.python_version)
     locks = builder.settings.subdir("locks")
-    lock_path = locks / f"{key}.txt"
+    lock_path = locks / f"{lock_key}.txt"
     builder.log(f"environment: building {tag} for {', '.join(packages)}")
     with tempfile.TemporaryDirectory(prefix="grader-env-") as tmp:
         context = Path(tmp)
