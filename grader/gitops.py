@@ -495,3 +495,126 @@ def _git_env(
     if done.returncode != 0:
         raise InfrastructureError(f"git {args[0]} failed: {_first_error_line(done.stderr)}")
     return done.stdout
+
+
+# ---------------------------------------------------------------------------
+# Serving hosted repositories over smart HTTP, for grader/hosting.py.
+#
+# upload-pack and receive-pack run with --stateless-rpc, one process per HTTP
+# request, under the same SAFE_CONFIG as every other git process: hooks stay
+# off (core.hooksPath=/dev/null), so a push never runs anything on the host,
+# and every received object is checked (transfer.fsckObjects).
+# ---------------------------------------------------------------------------
+
+import threading as _threading  # noqa: E402  (kept inside the section it serves)
+from typing import IO as _IO  # noqa: E402
+
+SERVICES = ("upload-pack", "receive-pack")
+_CHUNK = 64 * 1024
+
+
+def _service_command(repo: Path, service: str, config: Sequence[str], *flags: str) -> list[str]:
+    # The service name is checked here: it becomes a git subcommand.
+    if service not in SERVICES:
+        raise RepositoryError(f"unknown git service {service!r}")
+    extra = [arg for item in config for arg in ("-c", item)]
+    return ["git", *_config_args(), *extra, service, "--stateless-rpc", *flags, str(repo)]
+
+
+def advertise_refs(repo: Path, service: str, timeout_s: float = 30) -> bytes:
+    """The ref advertisement that answers ``info/refs?service=git-<service>``."""
+    command = _service_command(repo, service, (), "--advertise-refs")
+    return _run_service(command, None, timeout_s, service)
+
+
+def run_service(
+    repo: Path, service: str, stdin: _IO[bytes], timeout_s: float, config: Sequence[str] = ()
+) -> bytes:
+    """One stateless-rpc exchange whose answer is small (receive-pack's report)."""
+    _sync_offset(stdin)
+    return _run_service(_service_command(repo, service, config), stdin, timeout_s, service)
+
+
+def _sync_offset(stdin: _IO[bytes]) -> None:
+    """Move the descriptor to where the Python file object stands.
+
+    A buffered file may seek inside its buffer without moving the descriptor,
+    and the child process reads the descriptor.
+    """
+    stdin.flush()
+    os.lseek(stdin.fileno(), stdin.tell(), os.SEEK_SET)
+
+
+def _run_service(
+    command: list[str], stdin: _IO[bytes] | None, timeout_s: float, service: str
+) -> bytes:
+    try:
+        done = subprocess.run(
+            command,
+            env=_env(),
+            stdin=stdin if stdin is not None else subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise InfrastructureError(f"git {service} timed out after {timeout_s:.0f}s") from exc
+    except OSError as exc:
+        raise InfrastructureError(f"cannot run git: {exc}") from exc
+    # A refused push still exits 0 or 1 with its reasons in the report on stdout;
+    # only a failure that left nothing to tell the client is an error here.
+    if done.returncode != 0 and not done.stdout:
+        raise RepositoryError(_first_error_line(done.stderr) or f"git {service} failed")
+    return done.stdout
+
+
+def stream_service(
+    repo: Path, service: str, stdin: _IO[bytes], timeout_s: float
+) -> Iterator[bytes]:
+    """One stateless-rpc exchange whose answer may be large (upload-pack's pack), streamed.
+
+    The process is killed at ``timeout_s`` (a client that stops reading cannot
+    hold it forever) and whenever the consumer stops early.
+    """
+    _sync_offset(stdin)
+    process = subprocess.Popen(
+        _service_command(repo, service, ()),
+        env=_env(),
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    timer = _threading.Timer(timeout_s, process.kill)
+    timer.start()
+    try:
+        assert process.stdout is not None
+        # os.read returns what is there: the client gets the pack as git writes it.
+        while chunk := os.read(process.stdout.fileno(), _CHUNK):
+            yield chunk
+    finally:
+        timer.cancel()
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
+def list_refs(repo: Path) -> dict[str, str]:
+    """Every ref of a repository and the object it points to."""
+    out = git(["for-each-ref", "--format=%(objectname) %(refname)"], cwd=repo, timeout_s=30)
+    refs = {}
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        sha, _, name = line.partition(" ")
+        refs[name] = sha
+    return refs
+
+
+def introduced_commits(repo: Path, new: str, before: Sequence[str]) -> list[str]:
+    """Commits reachable from ``new`` and from none of ``before`` (the refs before a push)."""
+    _require_full_ids(new, *before)
+    out = git(["rev-list", new, "--not", *before, "--"], cwd=repo, timeout_s=60)
+    return out.decode().split()
+
+
+def repository_bytes(repo: Path) -> int:
+    """What a repository takes on disk."""
+    return _folder_bytes(repo)

@@ -3,21 +3,46 @@
 An invitation creates the repository, seeded with one commit holding the
 challenge's starter and statement, and a candidate token whose secret is the
 password for ``git clone``/``git push`` over HTTP (api/routes/git.py serves it).
+
+Pushes are received here: the refs are compared before and after
+``git receive-pack`` (hooks stay off for candidate repositories), every change
+is recorded with its arrival time, and a new commit on ``main`` is queued for
+grading. Per-candidate limits refuse a push before any ref moves, with the
+reason in git's own report so that ``git push`` prints it.
 """
 
 from __future__ import annotations
 
+import fcntl
+import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from grader import gitops
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from grader import fetch, gitops, submissions
 from grader.config import Settings
-from grader.errors import BadInput
+from grader.errors import BadInput, RepositoryError
 from grader.store import repo
 from grader.store.db import session_scope
+from grader.store.models import AuditRow, InvitationRow, PushRow, TokenRow, utcnow
 
 SEED_MESSAGE = "Start the challenge\n\nThe starter files and the task statement, from the grader."
+DEFAULT_BRANCH = "main"
+
+# Per-candidate limits (candidates for Settings: see the module's report to the lead).
+MAX_REPO_MB = 50  # on disk, pushes included; a push that would pass it is refused
+MAX_PUSHES_PER_HOUR = 30  # accepted pushes, sliding window
+MAX_REQUEST_MB = 10  # a fetch request (wants and haves), after gzip
+GIT_TIMEOUT_S = 300.0  # one upload-pack or receive-pack process, wall clock
+
+INVITATION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def repository_path(settings: Settings, invitation_id: str) -> Path:
@@ -43,6 +68,8 @@ def invite(
         version = repo.challenge_version(session, challenge.id, challenge.current_version)
         if version is None:
             raise BadInput(f"challenge {challenge_id!r} has no registered version")
+        if external_repo is not None:
+            _check_external_repo(session, external_repo)
         secret, token = repo.create_token(
             session,
             "candidate",
@@ -82,3 +109,373 @@ def invite(
         if webhook_secret:
             result["webhook_secret"] = webhook_secret
         return result
+
+
+def _check_external_repo(session: Session, url: str) -> None:
+    """An external repository is graded over https, and names one invitation only."""
+    location = fetch.locate(url, fetch.FetchPolicy())
+    if location.protocols != ("https",):
+        raise BadInput(f"external repository {url!r} must be an https URL")
+    if repo.invitation_for_external_repo(session, url) is not None:
+        # Webhooks find their invitation by this URL: two would make it ambiguous.
+        raise BadInput(f"external repository {url!r} already belongs to another invitation")
+
+
+# -- which repository a URL names ---------------------------------------------------------
+def invitation_id_of(settings: Settings, url: str) -> str | None:
+    """The invitation whose hosted repository ``url`` is, if it is one of ours."""
+    for prefix in settings.hosted_prefixes:
+        if url.startswith(prefix):
+            name = url.removeprefix(prefix).removesuffix(".git")
+            return name if INVITATION_ID.match(name) else None
+    return None
+
+
+def local_repository(settings: Settings, url: str) -> Path | None:
+    """The bare repository on this host behind a hosted clone URL, or None.
+
+    The worker reads hosted repositories from disk: over HTTP it would need a
+    candidate's credentials, which it never has.
+    """
+    invitation_id = invitation_id_of(settings, url)
+    if invitation_id is None:
+        return None
+    path = repository_path(settings, invitation_id)
+    return path if path.is_dir() else None
+
+
+def check_submission_url(settings: Settings, url: str) -> None:
+    """Refuse, before anything is queued, a repository URL the worker would refuse."""
+    policy = fetch.FetchPolicy(
+        local_roots=(settings.data_dir / "repos",),
+        hosted_prefixes=tuple(settings.hosted_prefixes),
+    )
+    fetch.locate(url, policy)
+    if url.startswith(tuple(settings.hosted_prefixes)) and local_repository(settings, url) is None:
+        raise RepositoryError(f"repository not found: {url}")
+
+
+def may_use(token: TokenRow, invitation: InvitationRow) -> bool:
+    """A hosted repository is its candidate's (and an admin's), nobody else's."""
+    return token.role == "admin" or token.id == invitation.token_id
+
+
+# -- git's pkt-line framing -----------------------------------------------------------------
+FLUSH = b"0000"
+SIDEBAND_MAX = {"side-band-64k": 65515, "side-band": 995}  # data bytes per packet
+
+
+def pkt(data: bytes) -> bytes:
+    return f"{len(data) + 4:04x}".encode() + data
+
+
+@dataclass(frozen=True)
+class PushCommand:
+    old: str
+    new: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    commands: tuple[PushCommand, ...]
+    capabilities: frozenset[str]
+
+    def sideband_limit(self) -> int | None:
+        for name, limit in SIDEBAND_MAX.items():
+            if name in self.capabilities:
+                return limit
+        return None
+
+    def band(self, channel: int, data: bytes) -> bytes:
+        """``data`` on a sideband channel when the client asked for one, else as it is."""
+        limit = self.sideband_limit()
+        if limit is None:
+            return data if channel == 1 else b""
+        chunks = [data[i : i + limit] for i in range(0, len(data), limit)]
+        return b"".join(pkt(bytes([channel]) + chunk) for chunk in chunks)
+
+
+def read_push_request(body: IO[bytes]) -> PushRequest:
+    """The command list at the head of a receive-pack request; ``body`` is rewound."""
+    commands: list[PushCommand] = []
+    capabilities: frozenset[str] = frozenset()
+    while (line := _read_pkt(body)) is not None:
+        line, _, caps = line.partition(b"\0")
+        if caps:
+            capabilities = frozenset(caps.decode(errors="replace").split())
+        fields = line.decode(errors="replace").split()
+        if len(fields) == 3:  # "old new ref"; "shallow <sha>" lines carry no update
+            commands.append(PushCommand(*fields))
+    body.seek(0)
+    return PushRequest(tuple(commands), capabilities)
+
+
+def _read_pkt(body: IO[bytes]) -> bytes | None:
+    """One pkt-line's payload; None at a flush packet or the end of the stream."""
+    header = body.read(4)
+    try:
+        size = int(header, 16) if len(header) == 4 else 0
+    except ValueError:
+        raise BadInput("malformed git request") from None
+    if size < 4:
+        return None
+    return body.read(size - 4)
+
+
+# -- serving a hosted repository --------------------------------------------------------------
+def advertisement(settings: Settings, invitation_id: str, service: str) -> bytes:
+    """The answer to ``info/refs?service=git-<service>``.
+
+    A push that the limits would refuse anyway is refused here, before git
+    packs anything: git prints an ``ERR`` line as ``remote error: <reason>``.
+    """
+    if service == "receive-pack":
+        reason = push_limit_reason(settings, invitation_id)
+        if reason is not None:
+            return pkt(f"ERR {reason}\n".encode())
+    bare = repository_path(settings, invitation_id)
+    header = pkt(f"# service=git-{service}\n".encode()) + FLUSH
+    return header + gitops.advertise_refs(bare, service)
+
+
+def upload_pack(settings: Settings, invitation_id: str, body: IO[bytes]) -> Iterator[bytes]:
+    """A fetch or a clone: the pack, streamed; ``body`` is closed at the end."""
+    try:
+        bare = repository_path(settings, invitation_id)
+        yield from gitops.stream_service(bare, "upload-pack", body, GIT_TIMEOUT_S)
+    finally:
+        body.close()
+
+
+@dataclass(frozen=True)
+class Pusher:
+    """Who pushes: the audit's actor, and the token the submission is attributed to."""
+
+    actor: str
+    token_id: int
+
+
+def receive_pack(
+    settings: Settings, invitation_id: str, body: IO[bytes], body_bytes: int, pusher: Pusher
+) -> bytes:
+    """A push: refused by the limits, or received, recorded and (on main) queued."""
+    request = read_push_request(body)
+    bare = repository_path(settings, invitation_id)
+    if not request.commands:
+        # git's probe before a large push (a bare flush): nothing to update or count.
+        return gitops.run_service(bare, "receive-pack", body, GIT_TIMEOUT_S)
+    with _push_lock(settings, invitation_id):
+        budget = (MAX_REPO_MB << 20) - gitops.repository_bytes(bare)
+        reason = push_limit_reason(settings, invitation_id) or _size_refusal(budget, body_bytes)
+        if reason is not None:
+            _audit(settings, pusher.actor, "git.push.refused", invitation_id, {"reason": reason})
+            return refusal(request, reason)
+        before = gitops.list_refs(bare)
+        config = (f"receive.maxInputSize={max(budget, 1)}", "receive.autogc=false")
+        report = gitops.run_service(bare, "receive-pack", body, GIT_TIMEOUT_S, config)
+        queued = _record_push(settings, invitation_id, before, gitops.list_refs(bare), pusher)
+    return request.band(2, queued.encode()) + report
+
+
+def refusal(request: PushRequest, reason: str) -> bytes:
+    """A report-status that refuses every ref with ``reason``; git prints each line."""
+    status = pkt(b"unpack refused by the grader\n")
+    for command in request.commands:
+        status += pkt(f"ng {command.ref} {reason}\n".encode())
+    status += FLUSH
+    if request.sideband_limit() is not None:
+        return request.band(2, f"error: {reason}\n".encode()) + request.band(1, status) + FLUSH
+    if "report-status" in request.capabilities:
+        return status
+    return pkt(f"ERR {reason}\n".encode())  # a client that asked for no report still prints this
+
+
+@contextmanager
+def _push_lock(settings: Settings, invitation_id: str) -> Iterator[None]:
+    """One push at a time per repository, across threads and server processes.
+
+    The refs compared before and after a push must be that push's alone.
+    """
+    path = settings.subdir("locks") / f"{invitation_id}.lock"
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# -- limits -------------------------------------------------------------------------------------
+def push_limit_reason(settings: Settings, invitation_id: str) -> str | None:
+    """Why one more push (to the hosted repository, or told by a webhook) is refused, if it is."""
+    since = utcnow() - timedelta(hours=1)
+    with session_scope(settings.effective_database_url) as session:
+        recent = pushes_since(session, invitation_id, since)
+    if len(recent) < MAX_PUSHES_PER_HOUR:
+        return None
+    again = recent[-MAX_PUSHES_PER_HOUR] + timedelta(hours=1)
+    return (
+        f"push limit reached: at most {MAX_PUSHES_PER_HOUR} pushes an hour; "
+        f"try again after {again:%H:%M} UTC"
+    )
+
+
+def _size_refusal(budget: int, incoming: int) -> str | None:
+    if incoming <= budget:
+        return None
+    left = _mb(max(budget, 0))
+    return f"repository size limit ({MAX_REPO_MB} MB): this push sends {_mb(incoming)}, {left} left"
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1 << 20):.1f} MB"
+
+
+# -- recording a push ---------------------------------------------------------------------------
+def _record_push(
+    settings: Settings,
+    invitation_id: str,
+    before: dict[str, str],
+    after: dict[str, str],
+    pusher: Pusher,
+) -> str:
+    """Record what moved, and queue a grading of a new main; returns a line for the pusher."""
+    refs = sorted(before.keys() | after.keys())
+    moved = {r: after.get(r, gitops.NULL_SHA) for r in refs if before.get(r) != after.get(r)}
+    if not moved:
+        return ""
+    bare = repository_path(settings, invitation_id)
+    with session_scope(settings.effective_database_url) as session:
+        for ref, new in moved.items():
+            old = before.get(ref)
+            repo.record_push(
+                session,
+                invitation_id=invitation_id,
+                ref=ref,
+                old=old,
+                new=new,
+                commits=_introduced(bare, new, list(before.values())),
+                forced=_forced(bare, old, new),
+            )
+        repo.audit(session, pusher.actor, "git.push", invitation_id, {"refs": moved})
+        main = moved.get(f"refs/heads/{DEFAULT_BRANCH}", gitops.NULL_SHA)
+        if main == gitops.NULL_SHA:  # main did not move, or was deleted
+            return ""
+        row = _queue_grading(session, settings, invitation_id, main, pusher.token_id)
+    return f"grader: {main[:12]} on {DEFAULT_BRANCH} queued for grading ({row})\n"
+
+
+def _introduced(bare: Path, new: str, before: list[str]) -> list[str]:
+    if new == gitops.NULL_SHA:
+        return []
+    try:
+        return gitops.introduced_commits(bare, new, before)
+    except RepositoryError:  # a ref to a tree or a blob: it introduces no commits
+        return []
+
+
+def _forced(bare: Path, old: str | None, new: str) -> bool:
+    """A ref that moved to a commit whose history does not contain the old one."""
+    if old is None or new == gitops.NULL_SHA:
+        return False
+    try:
+        return not gitops.is_ancestor(bare, old, new)
+    except RepositoryError:
+        return False
+
+
+def _queue_grading(
+    session: Session, settings: Settings, invitation_id: str, commit: str, token_id: int | None
+) -> str:
+    """Queue a grading of ``commit`` of an invitation's hosted repository; its id."""
+    invitation = repo.get_invitation(session, invitation_id)
+    if invitation is None:
+        raise BadInput(f"no invitation {invitation_id}")
+    row = submissions.create(
+        session,
+        challenge_id=invitation.challenge_id,
+        repo_url=clone_url(settings, invitation_id),
+        ref=DEFAULT_BRANCH,
+        commit=commit,
+        candidate_email=invitation.candidate_email,
+        invitation_id=invitation_id,
+        submitted_by=token_id,
+    )
+    submissions.queue_after_commit(session, settings, row)
+    return row.id
+
+
+def _audit(
+    settings: Settings, actor: str, action: str, subject: str, detail: dict[str, Any]
+) -> None:
+    with session_scope(settings.effective_database_url) as session:
+        repo.audit(session, actor, action, subject, detail)
+
+
+# -- pushes to an external host, told by its webhook --------------------------------------------
+@dataclass(frozen=True)
+class ExternalPush:
+    host: str  # github, gitlab, gitea
+    ref: str
+    before: str | None
+    after: str
+    commits: tuple[str, ...]
+    forced: bool
+
+
+def queue_external_push(settings: Settings, invitation_id: str, push: ExternalPush) -> str:
+    """Record a push a webhook told of and queue a grading of its commit; the submission id."""
+    with session_scope(settings.effective_database_url) as session:
+        invitation = repo.get_invitation(session, invitation_id)
+        if invitation is None or invitation.external_repo is None:
+            raise BadInput(f"no invitation {invitation_id} with an external repository")
+        repo.record_push(
+            session,
+            invitation_id=invitation_id,
+            ref=push.ref,
+            old=push.before,
+            new=push.after,
+            commits=list(push.commits),
+            forced=push.forced,
+        )
+        row = submissions.create(
+            session,
+            challenge_id=invitation.challenge_id,
+            repo_url=invitation.external_repo,
+            ref=push.ref.removeprefix("refs/heads/"),
+            commit=push.after,
+            candidate_email=invitation.candidate_email,
+            invitation_id=invitation_id,
+        )
+        repo.audit(
+            session, f"webhook:{push.host}", "webhook.push", invitation_id, {"submission": row.id}
+        )
+        submissions.queue_after_commit(session, settings, row)
+        return row.id
+
+
+# -- queries (candidates for store/repo.py, which is not this module's to change) ---------------
+def list_invitations(session: Session, limit: int = 500) -> list[InvitationRow]:
+    query = select(InvitationRow).order_by(InvitationRow.created_at.desc()).limit(limit)
+    return list(session.scalars(query).all())
+
+
+def push_counts(session: Session) -> dict[str, int]:
+    """How many ref updates each invitation's repository has received."""
+    query = select(PushRow.invitation_id, func.count()).group_by(PushRow.invitation_id)
+    return {invitation_id: count for invitation_id, count in session.execute(query)}
+
+
+def pushes_since(session: Session, invitation_id: str, since: datetime) -> list[datetime]:
+    """When each accepted push (hosted, or told by a webhook) arrived, oldest first."""
+    query = (
+        select(AuditRow.at)
+        .where(
+            AuditRow.action.in_(("git.push", "webhook.push")),
+            AuditRow.subject == invitation_id,
+            AuditRow.at >= since,
+        )
+        .order_by(AuditRow.at)
+    )
+    return list(session.scalars(query).all())

@@ -15,7 +15,7 @@ from api.schemas import (
     SubmissionOut,
     SubmissionSummary,
 )
-from grader import submissions
+from grader import hosting, submissions
 from grader.config import Settings
 from grader.store import repo
 from grader.store.models import SubmissionRow, TokenRow
@@ -50,6 +50,8 @@ def create_submission(
     body: SubmissionIn, token: Submitter, session: SessionDep, settings: SettingsDep
 ) -> SubmissionCreated:
     """Queue a grading of `repo` at `ref` against a challenge the server knows."""
+    # A URL the worker would refuse is refused now (400), before any row exists.
+    hosting.check_submission_url(settings, body.repo)
     invitation_id, candidate = None, None
     if token.role == "candidate":
         invitation_id = _own_repository(session, settings, token, body.repo)

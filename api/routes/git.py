@@ -1,0 +1,181 @@
+"""Hosted repositories over git's smart HTTP protocol: plain `git clone` and `git push`.
+
+The password of HTTP basic auth is the candidate's token (any user name); an
+admin token opens every repository. A request without valid credentials gets
+401 with a Basic challenge, so git asks for them or uses those in the URL.
+What git does with the repository is grader/hosting.py's business; this module
+only authenticates, reads the request body (un-gzipped, bounded) and answers.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import SessionDep, SettingsDep
+from grader import hosting
+from grader.config import Settings
+from grader.store import repo
+
+router = APIRouter(prefix="/git", tags=["git"])
+basic = HTTPBasic(
+    realm="grader",
+    auto_error=False,
+    description="Any user name; the password is the candidate's (or an admin's) token.",
+)
+CHALLENGE = {"WWW-Authenticate": 'Basic realm="grader"'}
+NO_CACHE = {
+    "Cache-Control": "no-cache, max-age=0, must-revalidate",
+    "Pragma": "no-cache",
+    "Expires": "Fri, 01 Jan 1980 00:00:00 GMT",
+}
+SERVICES = {"git-upload-pack": "upload-pack", "git-receive-pack": "receive-pack"}
+PUSH_BODY_LIMIT = (hosting.MAX_REPO_MB + 1) << 20
+DRAIN_FACTOR = 4  # past its limit a push body is still read this far, so git hears why
+_CHUNK = 64 * 1024
+Inflate = Callable[[bytes], Iterator[bytes]]
+
+
+@dataclass(frozen=True)
+class HostedRepo:
+    invitation_id: str
+    pusher: hosting.Pusher
+
+
+def hosted_repository(
+    name: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)],
+) -> HostedRepo:
+    """The repository named in the path, if the credentials open it."""
+    if credentials is None:
+        raise HTTPException(401, "credentials required: your token as the password", CHALLENGE)
+    token = repo.token_for_secret(session, credentials.password)
+    if token is None:
+        raise HTTPException(401, "invalid token", CHALLENGE)
+    invitation_id = name.removesuffix(".git")
+    # Only a well-formed id reaches the database (a NUL byte would upset PostgreSQL).
+    invitation = (
+        repo.get_invitation(session, invitation_id)
+        if hosting.INVITATION_ID.match(invitation_id)
+        else None
+    )
+    if invitation is None or not hosting.repository_path(settings, invitation.id).is_dir():
+        raise HTTPException(404, "no such repository")
+    if not hosting.may_use(token, invitation):
+        raise HTTPException(403, "this repository belongs to another candidate")
+    return HostedRepo(invitation.id, hosting.Pusher(f"token:{token.id}", token.id))
+
+
+Hosted = Annotated[HostedRepo, Depends(hosted_repository)]
+
+
+@router.get("/{name}/info/refs")
+def info_refs(
+    hosted: Hosted,
+    settings: SettingsDep,
+    service: Annotated[str | None, Query(max_length=30)] = None,
+) -> Response:
+    """The ref advertisement git asks for before a fetch or a push."""
+    if service not in SERVICES:
+        raise HTTPException(400, "only git's smart HTTP protocol is served (?service=git-...)")
+    body = hosting.advertisement(settings, hosted.invitation_id, SERVICES[service])
+    return Response(body, media_type=f"application/x-{service}-advertisement", headers=NO_CACHE)
+
+
+@router.post("/{name}/git-upload-pack")
+async def upload_pack(hosted: Hosted, settings: SettingsDep, request: Request) -> Response:
+    """A fetch or a clone: wants and haves in, the pack out (streamed)."""
+    _require_content_type(request, "git-upload-pack")
+    limit = hosting.MAX_REQUEST_MB << 20
+    body, _size = await read_body(request, settings, limit, hard_limit=limit)
+    stream = hosting.upload_pack(settings, hosted.invitation_id, body)
+    return StreamingResponse(
+        stream, media_type="application/x-git-upload-pack-result", headers=NO_CACHE
+    )
+
+
+@router.post("/{name}/git-receive-pack")
+async def receive_pack(hosted: Hosted, settings: SettingsDep, request: Request) -> Response:
+    """A push: refused by the limits, or received, recorded and queued for grading."""
+    _require_content_type(request, "git-receive-pack")
+    body, size = await read_body(
+        request, settings, PUSH_BODY_LIMIT, hard_limit=DRAIN_FACTOR * PUSH_BODY_LIMIT
+    )
+    try:
+        report = await run_in_threadpool(
+            hosting.receive_pack, settings, hosted.invitation_id, body, size, hosted.pusher
+        )
+    finally:
+        body.close()
+    return Response(report, media_type="application/x-git-receive-pack-result", headers=NO_CACHE)
+
+
+def _require_content_type(request: Request, service: str) -> None:
+    expected = f"application/x-{service}-request"
+    if request.headers.get("content-type", "").split(";")[0].strip() != expected:
+        raise HTTPException(415, f"expected Content-Type {expected}")
+
+
+async def read_body(
+    request: Request, settings: Settings, limit: int, hard_limit: int
+) -> tuple[IO[bytes], int]:
+    """The body, un-gzipped, in a temporary file (its first ``limit`` bytes) and its full size.
+
+    Past ``limit`` the rest is counted but not kept; past ``hard_limit`` the
+    request is refused with 413.
+    """
+    inflate = _decoder(request.headers.get("content-encoding", ""))
+    body = tempfile.TemporaryFile(dir=settings.subdir("tmp"))  # noqa: SIM115  (the caller closes it)
+    size = 0
+    try:
+        async for chunk in request.stream():
+            for data in inflate(chunk):
+                if size + len(data) <= limit:
+                    body.write(data)
+                size += len(data)
+                if size > hard_limit:
+                    raise HTTPException(413, f"request body over {hard_limit >> 20} MB")
+    except BaseException:
+        body.close()
+        raise
+    body.seek(0)
+    return body, size
+
+
+def _decoder(encoding: str) -> Inflate:
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return _identity
+    if encoding in ("gzip", "x-gzip"):  # git gzips large fetch requests
+        return _gunzip()
+    raise HTTPException(415, f"unsupported Content-Encoding {encoding!r}")
+
+
+def _identity(chunk: bytes) -> Iterator[bytes]:
+    yield chunk
+
+
+def _gunzip() -> Inflate:
+    decoder = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+
+    def inflate(chunk: bytes) -> Iterator[bytes]:
+        # Bounded pieces: a small gzip bomb never becomes a large buffer in memory.
+        try:
+            data = decoder.decompress(chunk, _CHUNK)
+            while data:
+                yield data
+                data = decoder.decompress(decoder.unconsumed_tail, _CHUNK)
+        except zlib.error as exc:
+            raise HTTPException(400, f"bad gzip body: {exc}") from None
+
+    return inflate

@@ -1,0 +1,58 @@
+"""Invitations: a hosted repository and a token for a candidate, created by an admin."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from api.deps import Admin, SessionDep, SettingsDep
+from api.schemas import InvitationIn, InvitationOut
+from grader import hosting
+
+router = APIRouter(prefix="/api/invitations", tags=["invitations"])
+
+
+class InvitationSummary(BaseModel):
+    """An invitation as listed: never its token nor its webhook secret."""
+
+    id: str
+    challenge: str
+    candidate: str
+    clone_url: str
+    external_repo: str | None
+    pushes: int
+    created_at: datetime
+
+
+@router.post("", status_code=201, response_model=InvitationOut)
+def create_invitation(body: InvitationIn, token: Admin, settings: SettingsDep) -> InvitationOut:
+    """Create a candidate's hosted repository (seeded with the starter) and token.
+
+    The token is shown here once; only its hash is kept.
+    """
+    created = hosting.invite(
+        settings, body.challenge, body.candidate, f"token:{token.id}", body.external_repo
+    )
+    return InvitationOut(**created)
+
+
+@router.get("", response_model=list[InvitationSummary])
+def list_invitations(
+    _token: Admin, session: SessionDep, settings: SettingsDep
+) -> list[InvitationSummary]:
+    """Every invitation, newest first."""
+    pushes = hosting.push_counts(session)
+    return [
+        InvitationSummary(
+            id=row.id,
+            challenge=row.challenge_id,
+            candidate=row.candidate_email,
+            clone_url=hosting.clone_url(settings, row.id),
+            external_repo=row.external_repo,
+            pushes=pushes.get(row.id, 0),
+            created_at=row.created_at,
+        )
+        for row in hosting.list_invitations(session)
+    ]

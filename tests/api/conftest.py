@@ -1,0 +1,177 @@
+"""Shared fixtures for the API tests: an app on a private data folder, tokens, a challenge.
+
+- ``api_settings``: settings on a temporary data folder with a migrated SQLite
+  database. Redis points at a closed port, so a submission stays ``queued`` in
+  the database (what API tests look at) and no job reaches a shared queue.
+- ``client``: a TestClient on ``create_app(api_settings)``.
+- ``tokens``: one secret per role (the candidate's has no invitation).
+- ``word_frequency``: the challenge registered without Docker (no image, no
+  test inventory); enough to invite, submit and list.
+- ``prepared_word_frequency_id`` (Docker): registered as the server does,
+  prepared with its image and test inventory, so a grading can run.
+- ``live_server``: the app served by uvicorn on a free port, for real clients
+  (plain ``git``); its settings' ``public_url`` is that address.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from grader.catalogue import register
+from grader.challenge import load_challenge
+from grader.config import PROJECT_ROOT, Settings, get_settings
+from grader.store import repo
+from grader.store.db import migrate, session_scope
+
+WORD_FREQUENCY = PROJECT_ROOT / "challenges" / "word-frequency"
+UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"  # port 1: refused at once, nothing is queued
+CANDIDATE_GIT_ENV = {
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_ASKPASS": "",
+    "GIT_AUTHOR_NAME": "Test Candidate",
+    "GIT_AUTHOR_EMAIL": "candidate@example.com",
+    "GIT_COMMITTER_NAME": "Test Candidate",
+    "GIT_COMMITTER_EMAIL": "candidate@example.com",
+}
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def settings_for(data_dir: Path, public_url: str = "http://testserver") -> Settings:
+    settings = get_settings().model_copy(
+        update={"data_dir": data_dir, "public_url": public_url, "redis_url": UNREACHABLE_REDIS}
+    )
+    migrate(settings.effective_database_url)
+    return settings
+
+
+@pytest.fixture
+def api_settings(tmp_path: Path) -> Settings:
+    return settings_for(tmp_path / "data")
+
+
+@pytest.fixture
+def app(api_settings: Settings) -> FastAPI:
+    return create_app(api_settings)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def create_token(settings: Settings, role: str, email: str | None = None) -> str:
+    with session_scope(settings.effective_database_url) as session:
+        secret, _row = repo.create_token(session, role, f"test {role}", candidate_email=email)
+    return secret
+
+
+@pytest.fixture
+def tokens(api_settings: Settings) -> dict[str, str]:
+    return {
+        "admin": create_token(api_settings, "admin"),
+        "reviewer": create_token(api_settings, "reviewer"),
+        "candidate": create_token(api_settings, "candidate", "nobody@example.com"),
+    }
+
+
+def register_without_docker(settings: Settings, folder: Path = WORD_FREQUENCY) -> str:
+    """A challenge row as `grader serve` would write it, minus the image and test inventory."""
+    challenge = load_challenge(folder)
+    with session_scope(settings.effective_database_url) as session:
+        repo.upsert_challenge(
+            session,
+            challenge_id=challenge.id,
+            title=challenge.title,
+            language=challenge.language,
+            source=str(folder),
+            version=challenge.content_hash(),
+            commit=challenge.commit,
+            root=str(challenge.root),
+            skills=[{"name": s.name, "weight": s.weight} for s in challenge.skills],
+            test_count=0,
+        )
+    return challenge.id
+
+
+@pytest.fixture
+def word_frequency(api_settings: Settings) -> str:
+    return register_without_docker(api_settings)
+
+
+@pytest.fixture
+def prepared_word_frequency_id(api_settings: Settings, prepared_word_frequency: object) -> str:
+    """Docker: word-frequency prepared (image, test inventory) and registered."""
+    register(api_settings, prepared_word_frequency, str(WORD_FREQUENCY))  # type: ignore[arg-type]
+    return "word-frequency"
+
+
+# -- a real server, for real clients --------------------------------------------------------
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    settings: Settings
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """uvicorn in a thread on a socket bound before the app exists (no port race)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    settings = settings_for(tmp_path / "data", public_url=url)
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the test server did not start"
+        time.sleep(0.02)
+    try:
+        yield LiveServer(url, settings)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def candidate_git(
+    cwd: Path, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Plain git as a candidate runs it (no global config, no prompts); never raises."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    return subprocess.run(
+        ["git", "-c", "credential.helper=", "-c", "init.defaultBranch=main", *args],
+        cwd=cwd,
+        env={**base, **CANDIDATE_GIT_ENV, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def with_credentials(clone_url: str, secret: str, user: str = "candidate") -> str:
+    """The clone URL with basic-auth credentials in it, as a candidate pastes it."""
+    scheme, rest = clone_url.split("://", 1)
+    return f"{scheme}://{user}:{secret}@{rest}"
