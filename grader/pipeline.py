@@ -9,6 +9,7 @@ with tripwires), removed when the grading ends, whatever the outcome.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 import time
@@ -77,17 +78,26 @@ def grade(
     progress: Progress = lambda _m: None,
     seed_commit: str | None = None,
     push_times: Mapping[str, datetime] | None = None,
+    source: str | None = None,
 ) -> Grading:
     """Grade one submission. ``seed_commit`` and ``push_times`` come from a hosted
-    repository: where the candidate's history starts, and when each commit arrived."""
+    repository: where the candidate's history starts, and when each commit arrived.
+    ``source`` is where to fetch ``repo`` from when that differs from its URL (a
+    hosted repository, read from disk); the report names ``repo``."""
     challenge = prepared.challenge
     timer = _Timer(progress)
     workdir = Path(tempfile.mkdtemp(prefix="grading-", dir=settings.subdir("tmp")))
     try:
         with timer.stage("fetch", f"fetching {repo}"):
             fetched = fetch.fetch(
-                repo, ref, workdir, policy, settings.clone_timeout_s, settings.max_repo_mb << 20
+                source or repo,
+                ref,
+                workdir,
+                policy,
+                settings.clone_timeout_s,
+                settings.max_repo_mb << 20,
             )
+            fetched = dataclasses.replace(fetched, repo=repo)
             entries = fetch.submission_tree(fetched, settings.max_tree_mb << 20)
         with timer.stage("workspace", "preparing the sandbox's working tree"):
             workspace = build_workspace(fetched.repo_dir, entries, challenge.language)
