@@ -1,0 +1,1 @@
+"""Stock keeping and pricing for a small wholesale shop."""
