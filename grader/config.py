@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     max_repo_mb: int = Field(default=200, ge=1)
     max_tree_mb: int = Field(default=64, ge=1)
 
+    # Hosted repositories (per candidate)
+    max_hosted_repo_mb: int = Field(default=50, ge=1)  # on disk; a push past it is refused
+    max_pushes_per_hour: int = Field(default=30, ge=1)  # accepted pushes, sliding window
+    max_git_request_mb: int = Field(default=10, ge=1)  # one fetch request, after gzip
+    git_timeout_s: float = Field(default=300.0, gt=0)  # one upload-pack or receive-pack
+
     # Serving and the queue
     public_url: str = "http://127.0.0.1:8000"  # how candidates reach this server
     max_job_timeout_s: float = Field(default=MAX_TIMEOUT_S + 300, gt=0)

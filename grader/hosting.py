@@ -37,10 +37,6 @@ SEED_MESSAGE = "Start the challenge\n\nThe starter files and the task statement,
 DEFAULT_BRANCH = "main"
 
 # Per-candidate limits (candidates for Settings: see the module's report to the lead).
-MAX_REPO_MB = 50  # on disk, pushes included; a push that would pass it is refused
-MAX_PUSHES_PER_HOUR = 30  # accepted pushes, sliding window
-MAX_REQUEST_MB = 10  # a fetch request (wants and haves), after gzip
-GIT_TIMEOUT_S = 300.0  # one upload-pack or receive-pack process, wall clock
 
 INVITATION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -243,7 +239,7 @@ def upload_pack(settings: Settings, invitation_id: str, body: IO[bytes]) -> Iter
     """A fetch or a clone: the pack, streamed; ``body`` is closed at the end."""
     try:
         bare = repository_path(settings, invitation_id)
-        yield from gitops.stream_service(bare, "upload-pack", body, GIT_TIMEOUT_S)
+        yield from gitops.stream_service(bare, "upload-pack", body, settings.git_timeout_s)
     finally:
         body.close()
 
@@ -264,16 +260,18 @@ def receive_pack(
     bare = repository_path(settings, invitation_id)
     if not request.commands:
         # git's probe before a large push (a bare flush): nothing to update or count.
-        return gitops.run_service(bare, "receive-pack", body, GIT_TIMEOUT_S)
+        return gitops.run_service(bare, "receive-pack", body, settings.git_timeout_s)
     with _push_lock(settings, invitation_id):
-        budget = (MAX_REPO_MB << 20) - gitops.repository_bytes(bare)
-        reason = push_limit_reason(settings, invitation_id) or _size_refusal(budget, body_bytes)
+        budget = (settings.max_hosted_repo_mb << 20) - gitops.repository_bytes(bare)
+        reason = push_limit_reason(settings, invitation_id) or _size_refusal(
+            settings, budget, body_bytes
+        )
         if reason is not None:
             _audit(settings, pusher.actor, "git.push.refused", invitation_id, {"reason": reason})
             return refusal(request, reason)
         before = gitops.list_refs(bare)
         config = (f"receive.maxInputSize={max(budget, 1)}", "receive.autogc=false")
-        report = gitops.run_service(bare, "receive-pack", body, GIT_TIMEOUT_S, config)
+        report = gitops.run_service(bare, "receive-pack", body, settings.git_timeout_s, config)
         queued = _record_push(settings, invitation_id, before, gitops.list_refs(bare), pusher)
     return request.band(2, queued.encode()) + report
 
@@ -312,20 +310,21 @@ def push_limit_reason(settings: Settings, invitation_id: str) -> str | None:
     since = utcnow() - timedelta(hours=1)
     with session_scope(settings.effective_database_url) as session:
         recent = pushes_since(session, invitation_id, since)
-    if len(recent) < MAX_PUSHES_PER_HOUR:
+    if len(recent) < settings.max_pushes_per_hour:
         return None
-    again = recent[-MAX_PUSHES_PER_HOUR] + timedelta(hours=1)
+    again = recent[-settings.max_pushes_per_hour] + timedelta(hours=1)
     return (
-        f"push limit reached: at most {MAX_PUSHES_PER_HOUR} pushes an hour; "
+        f"push limit reached: at most {settings.max_pushes_per_hour} pushes an hour; "
         f"try again after {again:%H:%M} UTC"
     )
 
 
-def _size_refusal(budget: int, incoming: int) -> str | None:
+def _size_refusal(settings: Settings, budget: int, incoming: int) -> str | None:
     if incoming <= budget:
         return None
     left = _mb(max(budget, 0))
-    return f"repository size limit ({MAX_REPO_MB} MB): this push sends {_mb(incoming)}, {left} left"
+    limit = settings.max_hosted_repo_mb
+    return f"repository size limit ({limit} MB): this push sends {_mb(incoming)}, {left} left"
 
 
 def _mb(size: int) -> str:

@@ -38,7 +38,6 @@ NO_CACHE = {
     "Expires": "Fri, 01 Jan 1980 00:00:00 GMT",
 }
 SERVICES = {"git-upload-pack": "upload-pack", "git-receive-pack": "receive-pack"}
-PUSH_BODY_LIMIT = (hosting.MAX_REPO_MB + 1) << 20
 DRAIN_FACTOR = 4  # past its limit a push body is still read this far, so git hears why
 _CHUNK = 64 * 1024
 Inflate = Callable[[bytes], Iterator[bytes]]
@@ -96,7 +95,7 @@ def info_refs(
 async def upload_pack(hosted: Hosted, settings: SettingsDep, request: Request) -> Response:
     """A fetch or a clone: wants and haves in, the pack out (streamed)."""
     _require_content_type(request, "git-upload-pack")
-    limit = hosting.MAX_REQUEST_MB << 20
+    limit = settings.max_git_request_mb << 20
     body, _size = await read_body(request, settings, limit, hard_limit=limit)
     stream = hosting.upload_pack(settings, hosted.invitation_id, body)
     return StreamingResponse(
@@ -108,9 +107,8 @@ async def upload_pack(hosted: Hosted, settings: SettingsDep, request: Request) -
 async def receive_pack(hosted: Hosted, settings: SettingsDep, request: Request) -> Response:
     """A push: refused by the limits, or received, recorded and queued for grading."""
     _require_content_type(request, "git-receive-pack")
-    body, size = await read_body(
-        request, settings, PUSH_BODY_LIMIT, hard_limit=DRAIN_FACTOR * PUSH_BODY_LIMIT
-    )
+    limit = (settings.max_hosted_repo_mb + 1) << 20
+    body, size = await read_body(request, settings, limit, hard_limit=DRAIN_FACTOR * limit)
     try:
         report = await run_in_threadpool(
             hosting.receive_pack, settings, hosted.invitation_id, body, size, hosted.pusher

@@ -241,7 +241,7 @@ def test_a_large_push_goes_through_gits_chunked_upload_and_fetches_back(
 def test_the_push_limit_is_told_in_git_push_output_and_moves_no_ref(
     hosted: Hosting, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(hosting, "MAX_PUSHES_PER_HOUR", 1)
+    monkeypatch.setattr(hosted.server.settings, "max_pushes_per_hour", 1)
     work = tmp_path / "ada"
     assert clone(hosted.ada, hosted.ada.token, work).returncode == 0
     first = commit_solution(work)
@@ -261,7 +261,7 @@ def test_the_push_limit_is_told_in_git_push_output_and_moves_no_ref(
 def test_a_push_past_the_size_limit_is_refused_with_the_reason(
     hosted: Hosting, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(hosting, "MAX_REPO_MB", 1)
+    monkeypatch.setattr(hosted.server.settings, "max_hosted_repo_mb", 1)
     work = tmp_path / "ada"
     assert clone(hosted.ada, hosted.ada.token, work).returncode == 0
     before = hosted.main(hosted.ada)
@@ -352,7 +352,7 @@ def test_requests_git_would_never_send_are_json_4xx(
 def test_an_oversized_fetch_request_is_413(
     hosted: Hosting, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(hosting, "MAX_REQUEST_MB", 1)
+    monkeypatch.setattr(hosted.server.settings, "max_git_request_mb", 1)
     body = gzip.compress(b"0" * (3 << 20))  # small on the wire, 3 MB inflated
     response = httpx.post(
         f"{hosted.ada.clone_url}/git-upload-pack",

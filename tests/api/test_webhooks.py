@@ -18,7 +18,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from grader import hosting
 from grader.config import Settings
 from grader.store.db import session_scope
 from grader.store.models import PushRow, SubmissionRow
@@ -309,7 +308,7 @@ def test_a_forced_github_push_is_recorded_as_forced(
 def test_webhook_pushes_count_against_the_push_limit(
     client: TestClient, github: External, api_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(hosting, "MAX_PUSHES_PER_HOUR", 1)
+    monkeypatch.setattr(api_settings, "max_pushes_per_hour", 1)
     assert deliver(client, github, github.host.payload()).status_code == 202
 
     again = deliver(client, github, {**github.host.payload(), "after": "e" * 40})
