@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import challenges, git, invitations, submissions, webhooks
+from api.routes import challenges, exports, git, invitations, pages, submissions, webhooks
 from grader import __version__
 from grader.config import Settings, get_settings
 
@@ -18,6 +18,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings or get_settings()
     errors.install(app)
-    for module in (submissions, challenges, invitations, git, webhooks):
+    for module in (submissions, challenges, exports, pages, invitations, git, webhooks):
         app.include_router(module.router)
     return app

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     max_git_request_mb: int = Field(default=10, ge=1)  # one fetch request, after gzip
     git_timeout_s: float = Field(default=300.0, gt=0)  # one upload-pack or receive-pack
 
+    # Outgoing notifications and the reviewer pages
+    notify_url: str = ""  # POSTed a signed JSON body when a grading completes; empty: off
+    notify_secret: str = Field(default="", repr=False)
+    secret_key: str = Field(default="", repr=False)  # signs page sessions; empty: generated
+
     # Serving and the queue
     public_url: str = "http://127.0.0.1:8000"  # how candidates reach this server
     max_job_timeout_s: float = Field(default=MAX_TIMEOUT_S + 300, gt=0)

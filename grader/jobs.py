@@ -256,6 +256,12 @@ class _Job:
                 dedupe_key=self.dedupe_key(report.submission.commit),
             )
         log.info("graded %s: %s %.1f", self.submission_id, report.status, report.overall)
+        try:  # the grading is stored: a notification that fails never fails it
+            from grader.notify import notify_graded
+
+            notify_graded(svc.settings, self.submission_id)
+        except Exception:
+            log.exception("could not notify that %s was graded", self.submission_id)
         return str(report.status)
 
     def handle_bad_input(self, svc: GradingService, exc: GraderError) -> str:

@@ -29,9 +29,12 @@ def housekeeping(settings: Settings) -> None:
 
 
 def _recovery_loop(settings: Settings, stop: threading.Event) -> None:
+    from grader import notify
+
     while not stop.wait(RECOVERY_EVERY_S):
         try:
             jobs.recover(settings)
+            notify.retry_pending(settings)
         except Exception:  # keep the loop alive; the next round tries again
             log.exception("recovery round failed")
 

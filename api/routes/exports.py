@@ -1,0 +1,227 @@
+"""Data out: a challenge's results as CSV or JSON, and the outgoing webhook deliveries.
+
+A result row is one submission: its candidate, status, overall score, the score
+of each skill (from its report), the graded commit and when it was graded. The
+reviewer pages read the same rows (``challenge_results``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Response
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.deps import Admin, SessionDep, Staff
+from grader import notify
+from grader.store import repo
+from grader.store.models import ReportRow, SubmissionRow
+
+router = APIRouter(tags=["exports"])
+MAX_ROWS = 5000
+FIXED_COLUMNS = ("submission", "candidate", "repo", "status", "overall")
+TRAILING_COLUMNS = ("commit", "submitted_at", "graded_at")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Result:
+    submission: str
+    candidate: str | None
+    repo: str
+    status: str
+    overall: float | None
+    skills: dict[str, float]
+    commit: str | None
+    submitted_at: datetime
+    graded_at: datetime | None
+
+
+class ResultOut(BaseModel):
+    submission: str
+    candidate: str | None
+    repo: str
+    status: str
+    overall: float | None
+    skills: dict[str, float]
+    commit: str | None
+    submitted_at: datetime
+    graded_at: datetime | None
+
+
+class ResultsOut(BaseModel):
+    challenge: str
+    skills: list[str]
+    results: list[ResultOut]
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    submission: str
+    url: str
+    status: str
+    attempts: int
+    last_error: str | None
+    response_code: int | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+
+
+# -- the rows ------------------------------------------------------------------------------
+def challenge_results(session: Session, challenge_id: str, limit: int = MAX_ROWS) -> list[Result]:
+    """Every submission of a challenge, newest first, with its skill scores when graded.
+
+    Only the report's ``skills`` are read from the database, not whole reports.
+    """
+    query = (
+        select(SubmissionRow, ReportRow.report["skills"], ReportRow.created_at)
+        .outerjoin(ReportRow, ReportRow.submission_id == SubmissionRow.id)
+        .where(SubmissionRow.challenge_id == challenge_id)
+        .order_by(SubmissionRow.created_at.desc(), SubmissionRow.id.desc())
+        .limit(limit)
+    )
+    return [_result(row, skills, graded) for row, skills, graded in session.execute(query)]
+
+
+def _result(row: SubmissionRow, skills: Any, graded_at: datetime | None) -> Result:
+    scores = {
+        name: float(skill["score"])
+        for name, skill in (skills or {}).items()
+        if isinstance(skill, dict) and isinstance(skill.get("score"), int | float)
+    }
+    return Result(
+        submission=row.id,
+        candidate=row.candidate_email,
+        repo=row.repo,
+        status=row.status,
+        overall=row.overall,
+        skills=scores,
+        commit=row.commit,
+        submitted_at=utc(row.created_at),
+        graded_at=utc(graded_at) if graded_at else None,
+    )
+
+
+def utc(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; every time stored is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def skill_names(session: Session, challenge_id: str, results: list[Result]) -> list[str]:
+    """The challenge's skills in manifest order, then any other a report scored."""
+    names: list[str] = []
+    challenge = repo.get_challenge(session, challenge_id)
+    version = (
+        repo.challenge_version(session, challenge_id, challenge.current_version)
+        if challenge
+        else None
+    )
+    for skill in version.skills if version else []:
+        if isinstance(skill, dict) and isinstance(skill.get("name"), str):
+            names.append(skill["name"])
+    for result in results:
+        names += [name for name in result.skills if name not in names]
+    return names
+
+
+def known_challenge(session: Session, challenge_id: str) -> None:
+    if repo.get_challenge(session, challenge_id) is None:
+        raise HTTPException(404, f"no such challenge {challenge_id!r}")
+
+
+# -- CSV -----------------------------------------------------------------------------------
+def results_csv(skills: list[str], results: list[Result]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([*FIXED_COLUMNS, *skills, *TRAILING_COLUMNS])
+    for r in results:
+        writer.writerow(
+            [
+                r.submission,
+                _cell(r.candidate),
+                _cell(r.repo),
+                r.status,
+                _number(r.overall),
+                *(_number(r.skills.get(name)) for name in skills),
+                r.commit or "",
+                r.submitted_at.isoformat(),
+                r.graded_at.isoformat() if r.graded_at else "",
+            ]
+        )
+    return out.getvalue()
+
+
+def _cell(text: str | None) -> str:
+    """Text a spreadsheet must not run as a formula (CSV injection)."""
+    if not text:
+        return ""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+# -- routes --------------------------------------------------------------------------------
+@router.get(
+    "/api/challenges/{challenge_id}/results.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "one row per submission"}},
+)
+def export_csv(challenge_id: str, _token: Staff, session: SessionDep) -> Response:
+    """A challenge's results as CSV: one row per submission, a column per skill."""
+    known_challenge(session, challenge_id)
+    results = challenge_results(session, challenge_id)
+    body = results_csv(skill_names(session, challenge_id, results), results)
+    filename = f"{challenge_id}-results.csv".encode("ascii", "replace").decode()
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/api/challenges/{challenge_id}/results.json", response_model=ResultsOut)
+def export_json(challenge_id: str, _token: Staff, session: SessionDep) -> ResultsOut:
+    """A challenge's results as JSON: one entry per submission, newest first."""
+    known_challenge(session, challenge_id)
+    results = challenge_results(session, challenge_id)
+    return ResultsOut(
+        challenge=challenge_id,
+        skills=skill_names(session, challenge_id, results),
+        results=[ResultOut(**r.__dict__) for r in results],
+    )
+
+
+@router.get(
+    "/api/webhook-deliveries", response_model=list[DeliveryOut], tags=["webhook deliveries"]
+)
+def list_webhook_deliveries(
+    _token: Admin,
+    session: SessionDep,
+    status: Literal["pending", "delivered", "failed"] | None = None,
+    submission: str | None = Query(default=None, max_length=36),
+    limit: int = Query(default=100, ge=1, le=1000),
+) -> list[DeliveryOut]:
+    """Outgoing notifications of completed gradings, newest first (admin only)."""
+    rows = notify.list_deliveries(session, status=status, submission_id=submission, limit=limit)
+    return [
+        DeliveryOut(
+            id=r.id,
+            submission=r.submission_id,
+            url=r.url,
+            status=r.status,
+            attempts=r.attempts,
+            last_error=r.last_error,
+            response_code=r.response_code,
+            next_attempt_at=utc(r.next_attempt_at) if r.next_attempt_at else None,
+            created_at=utc(r.created_at),
+        )
+        for r in rows
+    ]

@@ -1,0 +1,225 @@
+"""Outgoing webhooks: tell another system that a grading completed.
+
+Configured by ``GRADER_NOTIFY_URL`` (no URL, no notifications) and
+``GRADER_NOTIFY_SECRET``. Each completed grading gets one delivery row
+(``webhook_deliveries``); its body is JSON::
+
+    {"event": "grading.completed", "delivery": 7, "submission_id": "...",
+     "challenge": "...", "candidate": "...", "status": "graded", "overall": 85.2,
+     "report_url": "<public_url>/submissions/<id>"}
+
+signed with ``X-Grader-Signature: sha256=<hex HMAC-SHA256 of the raw body with the secret>``.
+A delivery succeeds on any 2xx answer; otherwise it is tried again after
+``BACKOFF_S`` (one wait per failed attempt) and marked ``failed`` after
+``MAX_ATTEMPTS``. Redirects are not followed. The first attempt is made at once
+(``notify_graded``); later ones by ``retry_pending``, which the worker's
+recovery loop calls. A conditional UPDATE claims each attempt, so two workers
+never send the same attempt twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from grader.config import Settings
+from grader.store.db import session_scope
+from grader.store.models import SubmissionRow, WebhookDeliveryRow, utcnow
+
+log = logging.getLogger("grader.notify")
+
+EVENT = "grading.completed"
+SIGNATURE_HEADER = "X-Grader-Signature"
+BACKOFF_S = (30, 120, 600, 3600, 6 * 3600)  # the wait after the 1st, 2nd, ... failed attempt
+MAX_ATTEMPTS = len(BACKOFF_S) + 1
+TIMEOUT_S = 5.0
+CLAIM_S = 60.0  # an attempt in flight holds its delivery this long
+STATUSES = ("pending", "delivered", "failed")
+
+# (url, body, headers) -> HTTP status code; raises httpx.HTTPError when nothing came back.
+Post = Callable[[str, bytes, dict[str, str]], int]
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    url: str
+    secret: str
+
+
+def config_from_settings(settings: Settings) -> NotifyConfig | None:
+    """The webhook's URL and secret (GRADER_NOTIFY_URL, _SECRET), or None when not configured."""
+    url = settings.notify_url.strip()
+    if not url:
+        return None
+    return NotifyConfig(url=url, secret=settings.notify_secret)
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    response = httpx.post(
+        url, content=body, headers=headers, timeout=TIMEOUT_S, follow_redirects=False
+    )
+    return response.status_code
+
+
+# -- entry points --------------------------------------------------------------------------
+def notify_graded(
+    settings: Settings,
+    submission_id: str,
+    config: NotifyConfig | None = None,
+    post: Post = http_post,
+) -> int | None:
+    """Record a delivery for a completed grading and make its first attempt; its id, or None."""
+    config = config or config_from_settings(settings)
+    if config is None:
+        return None
+    with session_scope(settings.effective_database_url) as session:
+        row = WebhookDeliveryRow(
+            submission_id=submission_id, url=config.url, status="pending", next_attempt_at=utcnow()
+        )
+        session.add(row)
+        session.flush()
+        delivery_id = row.id
+    attempt(settings, delivery_id, config, post)
+    return delivery_id
+
+
+def retry_pending(
+    settings: Settings,
+    config: NotifyConfig | None = None,
+    post: Post = http_post,
+    limit: int = 50,
+) -> int:
+    """Attempt every pending delivery that is due; returns how many were attempted."""
+    config = config or config_from_settings(settings)
+    if config is None:
+        return 0
+    with session_scope(settings.effective_database_url) as session:
+        due = session.scalars(
+            select(WebhookDeliveryRow.id)
+            .where(
+                WebhookDeliveryRow.status == "pending",
+                WebhookDeliveryRow.next_attempt_at <= utcnow(),
+            )
+            .order_by(WebhookDeliveryRow.next_attempt_at)
+            .limit(limit)
+        ).all()
+    return sum(attempt(settings, delivery_id, config, post) is not None for delivery_id in due)
+
+
+def attempt(
+    settings: Settings, delivery_id: int, config: NotifyConfig, post: Post = http_post
+) -> str | None:
+    """One attempt at a due delivery; its new status, or None if it was not due or is taken."""
+    url = settings.effective_database_url
+    with session_scope(url) as session:
+        delivery = _claim(session, delivery_id)
+        if delivery is None:
+            return None
+        target, body = delivery.url, _body(session, delivery, settings)
+    code, error = _send(post, target, body, config.secret, delivery_id)
+    with session_scope(url) as session:
+        return _record(session, delivery_id, code, error)
+
+
+def list_deliveries(
+    session: Session,
+    *,
+    status: str | None = None,
+    submission_id: str | None = None,
+    limit: int = 100,
+) -> Sequence[WebhookDeliveryRow]:
+    """Deliveries, newest first, optionally of one status or one submission."""
+    query = select(WebhookDeliveryRow)
+    if status:
+        query = query.where(WebhookDeliveryRow.status == status)
+    if submission_id:
+        query = query.where(WebhookDeliveryRow.submission_id == submission_id)
+    query = query.order_by(WebhookDeliveryRow.id.desc()).limit(limit)
+    return session.scalars(query).all()
+
+
+# -- the steps of an attempt -----------------------------------------------------------------
+def _claim(session: Session, delivery_id: int) -> WebhookDeliveryRow | None:
+    now = utcnow()
+    result = session.execute(
+        update(WebhookDeliveryRow)
+        .where(
+            WebhookDeliveryRow.id == delivery_id,
+            WebhookDeliveryRow.status == "pending",
+            WebhookDeliveryRow.next_attempt_at <= now,
+        )
+        .values(
+            attempts=WebhookDeliveryRow.attempts + 1,
+            next_attempt_at=now + timedelta(seconds=CLAIM_S),
+        )
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(WebhookDeliveryRow, delivery_id, populate_existing=True)
+
+
+def _body(session: Session, delivery: WebhookDeliveryRow, settings: Settings) -> bytes:
+    submission = session.get(SubmissionRow, delivery.submission_id)
+    payload: dict[str, Any] = {
+        "event": EVENT,
+        "delivery": delivery.id,
+        "submission_id": delivery.submission_id,
+        "challenge": submission.challenge_id if submission else None,
+        "candidate": submission.candidate_email if submission else None,
+        "status": submission.status if submission else None,
+        "overall": submission.overall if submission else None,
+        "report_url": f"{settings.public_url.rstrip('/')}/submissions/{delivery.submission_id}",
+    }
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+
+
+def _send(
+    post: Post, url: str, body: bytes, secret: str, delivery_id: int
+) -> tuple[int | None, str | None]:
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "grader-webhook",
+        "X-Grader-Event": EVENT,
+        "X-Grader-Delivery": str(delivery_id),
+    }
+    if secret:
+        headers[SIGNATURE_HEADER] = sign(secret, body)
+    try:
+        code = post(url, body, headers)
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        return None, f"{exc.__class__.__name__}: {exc}"[:500]
+    return code, None if 200 <= code < 300 else f"HTTP {code}"
+
+
+def _record(session: Session, delivery_id: int, code: int | None, error: str | None) -> str:
+    row = session.get(WebhookDeliveryRow, delivery_id)
+    if row is None:
+        return "failed"
+    row.response_code, row.last_error = code, error
+    if error is None:
+        row.status, row.next_attempt_at = "delivered", None
+    elif row.attempts >= MAX_ATTEMPTS:
+        row.status, row.next_attempt_at = "failed", None
+        log.warning("webhook delivery %d failed for good: %s", delivery_id, error)
+    else:
+        row.next_attempt_at = _next_attempt(row.attempts, utcnow())
+        log.info("webhook delivery %d: %s; will retry", delivery_id, error)
+    return row.status
+
+
+def _next_attempt(attempts: int, now: datetime) -> datetime:
+    return now + timedelta(seconds=BACKOFF_S[min(attempts, len(BACKOFF_S)) - 1])

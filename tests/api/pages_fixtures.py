@@ -1,0 +1,292 @@
+"""A server with real data for the API, pages, export and browser tests.
+
+The database is a fresh SQLite file; the challenge is word-frequency from the
+catalogue. Reports are real ones built without Docker: the tests' outcomes come
+from the golden cases' saved sandbox artifacts (as a real grading scored them),
+the version-control findings from the real history analysis of a git
+repository made here, and grader.report builds the JSON. Redis points at a
+closed port, so a queued submission stays in the database and reaches no
+worker.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from grader import hosting
+from grader.challenge import load_challenge
+from grader.config import PROJECT_ROOT, Settings, get_settings
+from grader.history import analyse_history
+from grader.report import (
+    SCHEMA,
+    ChallengeRef,
+    Report,
+    SandboxRef,
+    SkillReport,
+    SubmissionRef,
+    TestReport,
+)
+from grader.results import evaluate
+from grader.sandbox import RunArtifacts
+from grader.scoring import overall, skill_scores
+from grader.store import repo
+from grader.store.db import migrate, session_scope
+from grader.tripwires import Tripwire
+from tests.conftest import WORD_FREQUENCY, git, make_repo
+
+GOLDEN = PROJECT_ROOT / "tests" / "golden" / "word-frequency"
+CHALLENGE = "word-frequency"
+CLOSED_REDIS = "redis://127.0.0.1:9/0"  # the discard port: nothing listens, enqueue fails fast
+
+MESSY_HISTORY: list[tuple[str, Mapping[str, str | bytes | None]]] = [
+    ("wip", {"wordfreq.py": "import re\n"}),
+    (
+        "Count words case-insensitively\n\nSplit on anything that is not a word character.",
+        {
+            "wordfreq.py": "import re\n\n\ndef count_words(text):\n    return {}\n",
+            "tests/test_wordfreq.py": "def test_nothing():\n    assert True\n",
+        },
+    ),
+    ("fixed stuff", {".env": "API_KEY=changeme\n"}),
+]
+CLEAN_HISTORY: list[tuple[str, Mapping[str, str | bytes | None]]] = [
+    (
+        "Count words case-insensitively\n\nWords are runs of letters, digits and apostrophes.",
+        {
+            "wordfreq.py": "def count_words(text):\n    return {}\n",
+            "tests/test_count.py": "def test_empty():\n    assert True\n",
+        },
+    ),
+    (
+        "Order the top words by count, then alphabetically\n\nTies are broken by the word.",
+        {
+            "wordfreq.py": "def count_words(text):\n    return {}\n\n\n"
+            "def top_words():\n    pass\n",
+            "tests/test_top.py": "def test_top():\n    assert True\n",
+        },
+    ),
+]
+
+
+def history_of(
+    where: Path, commits: list[tuple[str, Mapping[str, str | bytes | None]]]
+) -> tuple[Any, str]:
+    """The real history analysis of a repository: the starter, then ``commits``."""
+    work = make_repo(where / "work", commits, base=WORD_FREQUENCY / "starter")
+    bare = where / "bare.git"
+    subprocess.run(["git", "clone", "--quiet", "--bare", str(work), str(bare)], check=True)
+    sha = git(work, "rev-parse", "HEAD")
+    return analyse_history(bare, sha, starter_dir=WORD_FREQUENCY / "starter"), sha
+
+
+def golden_report(case: str, history: Any, commit: str, repo_url: str) -> dict[str, Any]:
+    """A report as a grading of the golden case ``case`` with this history would make it."""
+    saved = json.loads((GOLDEN / case / "artifacts.json").read_text())
+    challenge = load_challenge(WORD_FREQUENCY)
+    suite = evaluate(
+        RunArtifacts(**saved["artifacts"]),
+        saved["test_ids"],
+        [Tripwire(**w) for w in saved["tripwires"]],
+    )
+    scores = skill_scores(challenge, suite.tests, tampered=suite.tampered)
+    skills = {
+        name: SkillReport(score=s.score, weight=s.weight, passed=s.passed, total=s.total)
+        for name, s in scores.items()
+    }
+    skills["version_control"] = SkillReport(
+        score=history.score,
+        weight=challenge.version_control_weight,
+        findings=[f.__dict__ for f in history.findings],
+    )
+    report = Report(
+        schema=SCHEMA,
+        status="graded",
+        overall=overall((s.score, s.weight) for s in skills.values()),
+        skills=skills,
+        tests=[
+            TestReport(
+                id=t.id,
+                skill=challenge.skill_of(t.id) or "",
+                outcome=t.outcome,  # type: ignore[arg-type]
+                duration_s=t.duration_s,
+                message=t.message,
+            )
+            for t in suite.tests
+        ],
+        challenge=ChallengeRef(id=CHALLENGE, commit="0" * 40, title=challenge.title),
+        sandbox=SandboxRef(image="grader-python:test", digest="sha256:" + "1" * 64),
+        submission=SubmissionRef(repo=repo_url, commit=commit),
+        notes=[*suite.notes, *history.notes],
+        timings={"fetch": 0.21, "sandbox": 1.84, "history": 0.12},
+        output=saved["artifacts"]["output"],
+        history={
+            "commits_considered": history.commits_considered,
+            "base_commit": history.base_commit,
+        },
+        grader_version="0.1.0",
+        graded_at="2024-05-02T10:15:00+00:00",
+    )
+    return report.to_dict()
+
+
+@dataclass
+class World:
+    """The app, its settings and what is in its database."""
+
+    app: FastAPI
+    client: TestClient
+    settings: Settings
+    tokens: dict[str, str] = field(default_factory=dict)  # role (or name) -> secret
+    submissions: dict[str, str] = field(default_factory=dict)  # name -> id
+    reports: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> report, commit
+    own_repo: str = ""  # the candidate's hosted repository URL
+
+    def auth(self, role: str | None) -> dict[str, str]:
+        return {} if role is None else {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def sign_in(self, role: str = "reviewer") -> None:
+        response = self.client.post(
+            "/login", data={"token": self.tokens[role], "next": "/"}, follow_redirects=False
+        )
+        assert response.status_code == 303, response.text
+
+
+def make_settings(tmp_path: Path) -> Settings:
+    return get_settings().model_copy(
+        update={
+            "data_dir": tmp_path / "data",
+            "redis_url": CLOSED_REDIS,
+            "notify_url": "",
+            "secret_key": "",
+        }
+    )
+
+
+CASES = (  # name, candidate, golden case, history
+    ("ada", "ada@example.com", "partial", "messy"),
+    ("bob", "bob@example.com", "complete", "clean"),
+    ("cy", "cy@example.com", "failing", "messy"),
+)
+
+
+def sample_reports(tmp_path: Path) -> dict[str, tuple[dict[str, Any], str]]:
+    """name -> (report, graded commit) for each of CASES."""
+    histories = {
+        "messy": history_of(tmp_path / "messy", MESSY_HISTORY),
+        "clean": history_of(tmp_path / "clean", CLEAN_HISTORY),
+    }
+    out = {}
+    for name, _email, case, which in CASES:
+        history, sha = histories[which]
+        url = f"https://example.com/{name}/word-frequency.git"
+        out[name] = (golden_report(case, history, sha, url), sha)
+    return out
+
+
+def add_tokens(world: World) -> None:
+    """Staff tokens, and two candidates invited as an admin would (each with a hosted repo)."""
+    with session_scope(world.settings.effective_database_url) as session:
+        for role in ("admin", "reviewer"):
+            world.tokens[role], _row = repo.create_token(session, role, f"{role} token")
+    for role, email in (("candidate", "ada@example.com"), ("other", "bob@example.com")):
+        invited = hosting.invite(world.settings, CHALLENGE, email, actor="test")
+        world.tokens[role] = invited["token"]
+        if role == "candidate":
+            world.own_repo = invited["clone_url"]
+
+
+def add_graded(world: World, session: Any, challenge: Any, name: str, email: str) -> None:
+    report, sha = world.reports[name]["report"], world.reports[name]["commit"]
+    row = repo.create_submission(
+        session,
+        challenge=challenge,
+        repo=report["submission"]["repo"],
+        ref="main",
+        candidate_email=email,
+    )
+    repo.claim(session, row.id, "test-worker", 600)
+    repo.finish(
+        session,
+        row.id,
+        status=report["status"],
+        overall=report["overall"],
+        report=report,
+        artifacts=None,
+        commit=sha,
+        dedupe_key=None,
+    )
+    world.submissions[name] = row.id
+
+
+def populate(world: World) -> None:
+    with session_scope(world.settings.effective_database_url) as session:
+        repo.upsert_challenge(
+            session,
+            challenge_id=CHALLENGE,
+            title="Word frequency",
+            language="python",
+            source=str(WORD_FREQUENCY),
+            version="v1",
+            commit="0" * 40,
+            root=str(WORD_FREQUENCY),
+            skills=[
+                {"name": "programming", "weight": 2},
+                {"name": "performance", "weight": 1},
+                {"name": "version_control", "weight": 1},
+            ],
+            test_count=11,
+        )
+    add_tokens(world)
+    with session_scope(world.settings.effective_database_url) as session:
+        challenge = repo.get_challenge(session, CHALLENGE)
+        assert challenge is not None
+        for name, email, _case, _history in CASES:
+            add_graded(world, session, challenge, name, email)
+        queued = repo.create_submission(
+            session,
+            challenge=challenge,
+            repo="https://example.com/dee/word-frequency.git",
+            ref="main",
+            candidate_email="dee@example.com",
+        )
+        world.submissions["dee"] = queued.id
+
+
+@pytest.fixture(scope="session")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    made = sample_reports(tmp_path_factory.mktemp("histories"))
+    return {name: {"report": r, "commit": sha} for name, (r, sha) in made.items()}
+
+
+def build_world(tmp_path: Path, reports: dict[str, dict[str, Any]]) -> Iterator[World]:
+    settings = make_settings(tmp_path)
+    migrate(settings.effective_database_url)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        built = World(app=app, client=client, settings=settings, reports=reports)
+        populate(built)
+        yield built
+
+
+@pytest.fixture(scope="module")
+def world(
+    tmp_path_factory: pytest.TempPathFactory, reports: dict[str, dict[str, Any]]
+) -> Iterator[World]:
+    """One server per test module: for tests that only read (or add what no one reads)."""
+    yield from build_world(tmp_path_factory.mktemp("world"), reports)
+
+
+@pytest.fixture
+def fresh_world(tmp_path: Path, reports: dict[str, dict[str, Any]]) -> Iterator[World]:
+    """A server of its own, for a test that changes what others would read."""
+    yield from build_world(tmp_path, reports)

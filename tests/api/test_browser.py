@@ -1,0 +1,150 @@
+"""A real browser: Debian's headless Chromium, driven by Playwright, against a live server.
+
+It signs in as a reviewer, opens a graded report, checks that the chart, the
+tests and the history timeline are there, watches the dashboard pick up a
+status change by itself, and saves screenshots (under the test's tmp folder and
+in /tmp/grader-screenshots/). Chromium missing is a failure, not a skip: CI
+installs it (``apt-get install -y chromium``). ``playwright install`` is never
+needed: the browser is the system's.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from playwright.sync_api import expect
+
+from grader.store import repo
+from grader.store.db import session_scope
+from tests.api.pages_fixtures import World, fresh_world, reports
+
+__all__ = ["fresh_world", "reports"]
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path("/tmp/grader-screenshots")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live(fresh_world: World) -> Iterator[tuple[World, str]]:
+    """The world's app served by uvicorn on a free loopback port."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(fresh_world.app, host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield fresh_world, f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser test needs Debian's chromium "
+            "(apt-get install -y chromium)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def save(page: Any, tmp_path: Path, name: str) -> Path:
+    path = tmp_path / name
+    page.screenshot(path=str(path), full_page=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, SCREENSHOTS / name)
+    return path
+
+
+def sign_in(page: Any, base: str, world: World, target: str) -> None:
+    page.goto(base + target)
+    assert "/login" in page.url, "a page without a session goes to the login page"
+    page.fill("#token", world.tokens["reviewer"])
+    page.click("button[type=submit]")
+    page.wait_for_url(base + target)
+
+
+def test_a_reviewer_reads_a_graded_report(
+    live: tuple[World, str], browser: Any, tmp_path: Path
+) -> None:
+    world, base = live
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    sign_in(page, base, world, f"/submissions/{world.submissions['ada']}")
+
+    assert page.locator("#skill-chart").is_visible()
+    assert page.locator("#skill-chart g.bar").count() == 3
+    assert page.locator("#tests-table tr.test").count() == 11
+    failed = page.locator('#tests-table tr.test[data-outcome="failed"]')
+    assert failed.count() == 2
+    assert "AssertionError" in failed.first.locator("pre.message").inner_text()
+    assert page.locator("#timeline li[data-commit]").count() == 2
+    assert "fixed stuff" in page.locator("#timeline").inner_text()
+    assert "FAILURES" in page.locator("#output").inner_text()
+    save(page, tmp_path, "report.png")
+    assert problems == []
+
+
+def test_the_dashboard_follows_a_grading_without_a_reload(
+    live: tuple[World, str], browser: Any, tmp_path: Path
+) -> None:
+    world, base = live
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    sign_in(page, base, world, "/")
+    queued = world.submissions["dee"]
+    badge = page.locator(f'tr[data-sub="{queued}"] [data-field="status"]')
+    assert badge.inner_text() == "queued"
+    page.evaluate("window.__same_page = true")
+
+    with session_scope(world.settings.effective_database_url) as session:
+        repo.claim(session, queued, "browser-test", 600)
+    expect(badge).to_have_text("running", timeout=15_000)  # the page polls every 4 s
+    assert page.evaluate("window.__same_page") is True, "the page was not reloaded"
+    assert "badge s-running" in (badge.get_attribute("class") or "")
+    save(page, tmp_path, "dashboard.png")
+
+    page.locator(f'tr[data-sub="{world.submissions["ada"]}"] input[name=ids]').check()
+    page.locator(f'tr[data-sub="{world.submissions["bob"]}"] input[name=ids]').check()
+    page.get_by_role("button", name="Compare selected").click()
+    page.wait_for_url("**/compare?**")
+    assert page.locator("#compare-chart").is_visible()
+    save(page, tmp_path, "compare.png")
+    assert problems == []

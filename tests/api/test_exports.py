@@ -1,0 +1,125 @@
+"""A challenge's results as CSV and JSON, and the webhook deliveries list."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from grader import notify
+from grader.store import repo
+from grader.store.db import session_scope
+from tests.api.pages_fixtures import CHALLENGE, World, fresh_world, reports, world
+
+__all__ = ["fresh_world", "reports", "world"]
+
+
+def test_the_json_export_has_one_entry_per_submission(world: World) -> None:
+    response = world.client.get(
+        f"/api/challenges/{CHALLENGE}/results.json", headers=world.auth("reviewer")
+    )
+    assert response.status_code == 200
+    data = response.json()
+    assert data["challenge"] == CHALLENGE
+    assert data["skills"] == ["programming", "performance", "version_control"]
+    by_id = {r["submission"]: r for r in data["results"]}
+    assert world.submissions["ada"] in by_id and world.submissions["dee"] in by_id
+    for name in ("ada", "bob", "cy"):
+        row, report = by_id[world.submissions[name]], world.reports[name]["report"]
+        assert row["status"] == "graded" and row["overall"] == report["overall"]
+        assert row["skills"] == {k: v["score"] for k, v in report["skills"].items()}
+        assert row["commit"] == world.reports[name]["commit"]
+        assert datetime.fromisoformat(row["graded_at"]).tzinfo is not None
+    queued = by_id[world.submissions["dee"]]
+    assert queued["status"] == "queued" and queued["skills"] == {} and queued["graded_at"] is None
+
+
+def test_the_csv_export_has_a_column_per_skill(world: World) -> None:
+    response = world.client.get(
+        f"/api/challenges/{CHALLENGE}/results.csv", headers=world.auth("admin")
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert list(rows[0]) == [
+        "submission",
+        "candidate",
+        "repo",
+        "status",
+        "overall",
+        "programming",
+        "performance",
+        "version_control",
+        "commit",
+        "submitted_at",
+        "graded_at",
+    ]
+    by_candidate = {r["candidate"]: r for r in rows}
+    bob = world.reports["bob"]["report"]
+    assert float(by_candidate["bob@example.com"]["overall"]) == bob["overall"]
+    assert float(by_candidate["bob@example.com"]["programming"]) == 100.0
+    assert by_candidate["dee@example.com"]["programming"] == ""
+    assert by_candidate["dee@example.com"]["graded_at"] == ""
+
+
+def test_a_cell_is_never_a_spreadsheet_formula(fresh_world: World) -> None:
+    with session_scope(fresh_world.settings.effective_database_url) as session:
+        challenge = repo.get_challenge(session, CHALLENGE)
+        assert challenge is not None
+        repo.create_submission(
+            session,
+            challenge=challenge,
+            repo='=HYPERLINK("http://evil.example")',
+            ref=None,
+            candidate_email="=cmd|' /C calc'!A0@example.com",
+        )
+    text = fresh_world.client.get(
+        f"/api/challenges/{CHALLENGE}/results.csv", headers=fresh_world.auth("admin")
+    ).text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert all(not r["candidate"].startswith("=") for r in rows)
+    assert any(r["candidate"].startswith("'=cmd") for r in rows)
+    assert any(r["repo"].startswith("'=HYPERLINK") for r in rows)
+
+
+def test_an_unknown_challenge_is_a_404(world: World) -> None:
+    for suffix in ("csv", "json"):
+        response = world.client.get(
+            f"/api/challenges/nope/results.{suffix}", headers=world.auth("admin")
+        )
+        assert response.status_code == 404
+        assert "no such challenge" in response.json()["detail"]
+
+
+def test_deliveries_are_listed_for_admins(fresh_world: World) -> None:
+    config = notify.NotifyConfig("http://127.0.0.1:9/hook", "s3cret")
+    for name, code in (("ada", 204), ("bob", 500)):
+        notify.notify_graded(
+            fresh_world.settings,
+            fresh_world.submissions[name],
+            config,
+            post=lambda _u, _b, _h, code=code: code,  # type: ignore[misc]
+        )
+    listed = fresh_world.client.get("/api/webhook-deliveries", headers=fresh_world.auth("admin"))
+    assert listed.status_code == 200
+    by_submission = {d["submission"]: d for d in listed.json()}
+    ada, bob = (by_submission[fresh_world.submissions[n]] for n in ("ada", "bob"))
+    assert ada["status"] == "delivered" and ada["response_code"] == 204 and ada["attempts"] == 1
+    assert bob["status"] == "pending" and bob["last_error"] == "HTTP 500"
+    assert bob["next_attempt_at"] is not None
+    failed_only = fresh_world.client.get(
+        "/api/webhook-deliveries?status=pending", headers=fresh_world.auth("admin")
+    ).json()
+    assert [d["submission"] for d in failed_only] == [fresh_world.submissions["bob"]]
+    one = fresh_world.client.get(
+        f"/api/webhook-deliveries?submission={fresh_world.submissions['ada']}",
+        headers=fresh_world.auth("admin"),
+    ).json()
+    assert len(one) == 1
+
+
+def test_a_bad_delivery_filter_is_a_422(world: World) -> None:
+    for query in ("status=lost", "limit=0", "limit=abc"):
+        response = world.client.get(f"/api/webhook-deliveries?{query}", headers=world.auth("admin"))
+        assert response.status_code == 422, query
