@@ -18,8 +18,8 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## Create the virtualenv and install the project with its dev tools
 
-engine:  ## Make sure Docker (with gVisor) and Redis are installed and running (installing needs root)
-	@bash scripts/engine.sh --redis --gvisor
+engine:  ## Make sure Docker (with gVisor), Redis and Chromium are installed and running (needs root to install)
+	@bash scripts/engine.sh --redis --gvisor --browser
 
 images: setup engine  ## Build the base and sandbox images that are missing or out of date
 	@$(BIN)/grader images

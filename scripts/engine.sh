@@ -13,10 +13,12 @@ LOG_DIR="$DATA_DIR/logs"
 WAIT_S=${ENGINE_WAIT_S:-60}
 want_redis=0
 want_gvisor=0
+want_browser=0
 for arg in "$@"; do
   case "$arg" in
     --redis) want_redis=1 ;;
     --gvisor) want_gvisor=1 ;;
+    --browser) want_browser=1 ;;
     *) echo "engine.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -102,6 +104,16 @@ PY
   wait_for "gVisor's registration" sh -c "docker info --format '{{json .Runtimes}}' | grep -q runsc"
 }
 
+# Debian's Chromium, for the reviewer pages' browser tests (Playwright drives it;
+# Playwright's own browser download does not work without the wider network).
+ensure_browser() {
+  if command -v chromium >/dev/null; then
+    say "Chromium: installed"
+    return
+  fi
+  apt_install chromium
+}
+
 ensure_debootstrap() {
   command -v debootstrap >/dev/null && return
   apt_install debootstrap
@@ -111,4 +123,5 @@ ensure_docker
 ensure_debootstrap
 [ "$want_redis" = 1 ] && ensure_redis
 [ "$want_gvisor" = 1 ] && ensure_gvisor
+[ "$want_browser" = 1 ] && ensure_browser
 exit 0
