@@ -114,6 +114,7 @@ def grade(
             vc = _history(fetched, prepared, seed_commit, push_times)
         with timer.stage("score", "scoring"):
             report = build_report(prepared, fetched, suite, vc, artifacts)
+            report.output = tripwires.scrub(artifacts.output, wires)
             report.removed_files = workspace.removed
         report.timings = timer.timings
         return Grading(report=report, artifacts=artifacts, tripwires=wires, timings=timer.timings)

@@ -20,6 +20,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 WORDS = (
     "handles",
@@ -153,3 +154,23 @@ def plant_node(hidden_copy: Path, test_ids: Iterable[str], count: int = 2) -> li
         relative = module.relative_to(hidden_copy.parent).as_posix()
         planted.append(Tripwire(f"{relative}::{name}", "passed" if must_pass else "failed"))
     return planted
+
+
+CONTROL = "[grader control test]"
+
+
+def scrub(output: dict[str, Any], wires: Iterable[Tripwire]) -> dict[str, Any]:
+    """The test output with every tripwire's name replaced, for showing to reviewers.
+
+    Reviewers need not see the grader's control tests; the saved artifacts keep
+    them, since re-scoring needs them.
+    """
+    names = sorted({wire.id.split("::")[-1] for wire in wires}, key=len, reverse=True)
+    cleaned = dict(output)
+    for key in ("head", "tail"):
+        text = cleaned.get(key)
+        if isinstance(text, str):
+            for name in names:
+                text = text.replace(name, CONTROL)
+            cleaned[key] = text
+    return cleaned

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.tripwires import plant_node, plant_python
+from grader.tripwires import CONTROL, Tripwire, plant_node, plant_python, scrub
 
 
 def test_tripwires_are_new_valid_tests_with_at_least_one_must_fail(tmp_path: Path) -> None:
@@ -59,3 +59,19 @@ def test_node_tripwires_keep_the_module_valid(tmp_path: Path, filename: str, sou
             ["node", "--check", str(hidden / filename)], capture_output=True, text=True
         )
         assert check.returncode == 0, check.stderr
+
+
+def test_scrub_hides_tripwire_names_from_the_output() -> None:
+    wires = [
+        Tripwire("hidden/test_a.py::test_keeps_order_3", "failed"),
+        Tripwire("hidden/a.test.js::handles empty input", "failed"),
+    ]
+    output = {
+        "head": "FAILED hidden/test_a.py::test_keeps_order_3 - assert 3 == 4",
+        "tail": "not ok handles empty input",
+        "dropped_bytes": 0,
+    }
+    cleaned = scrub(output, wires)
+    assert "keeps_order" not in cleaned["head"] and "handles empty input" not in cleaned["tail"]
+    assert CONTROL in cleaned["head"] and cleaned["dropped_bytes"] == 0
+    assert output["head"].startswith("FAILED hidden/test_a.py::test_keeps_order_3")
