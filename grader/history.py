@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from grader import gitops
 from grader.errors import RepositoryError
@@ -66,6 +66,8 @@ class HistoryResult:
     commits_considered: int
     base_commit: str | None  # the commit the candidate's work starts after
     notes: list[str]
+    # The candidate's commits, oldest first: sha, subject, authored_at, pushed_at, churn.
+    commits: list[dict[str, Any]] = field(default_factory=list)
 
 
 def analyse_history(
@@ -86,7 +88,31 @@ def analyse_history(
     else:
         findings += no_commit_findings()
     settled, score = settle(findings)
-    return HistoryResult(score, settled, len(commits), start.base, notes)
+    return HistoryResult(
+        score, settled, len(commits), start.base, notes, _timeline(commits, push_times)
+    )
+
+
+MAX_TIMELINE = 500
+
+
+def _timeline(
+    commits: list[LogCommit], push_times: Mapping[str, datetime] | None
+) -> list[dict[str, Any]]:
+    """What reviewers see of each commit, oldest first (the newest 500 at most)."""
+    pushed = push_times or {}
+    return [
+        {
+            "sha": c.sha,
+            "subject": c.message.split("\n", 1)[0][:200],
+            "authored_at": datetime.fromtimestamp(c.author_time, UTC).isoformat(),
+            "pushed_at": pushed[c.sha].isoformat() if c.sha in pushed else None,
+            "merge": len(c.parents) > 1,
+            "added": sum(ch.added or 0 for ch in c.changes),
+            "deleted": sum(ch.deleted or 0 for ch in c.changes),
+        }
+        for c in commits[-MAX_TIMELINE:]
+    ]
 
 
 def _judge(

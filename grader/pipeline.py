@@ -13,7 +13,7 @@ import dataclasses
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -113,8 +113,7 @@ def grade(
         with timer.stage("history", "reading the git history"):
             vc = _history(fetched, prepared, seed_commit, push_times)
         with timer.stage("score", "scoring"):
-            report = build_report(prepared, fetched, suite, vc, artifacts)
-            report.output = tripwires.scrub(artifacts.output, wires)
+            report = build_report(prepared, fetched, suite, vc, artifacts, wires)
             report.removed_files = workspace.removed
         report.timings = timer.timings
         return Grading(report=report, artifacts=artifacts, tripwires=wires, timings=timer.timings)
@@ -187,6 +186,7 @@ def build_report(
     suite: SuiteResult,
     vc: HistoryResult | None,
     artifacts: RunArtifacts,
+    wires: Iterable[tripwires.Tripwire] = (),
 ) -> Report:
     challenge = prepared.challenge
     scores = skill_scores(challenge, suite.tests, tampered=suite.tampered)
@@ -235,10 +235,14 @@ def build_report(
         ),
         submission=SubmissionRef(repo=fetched.repo, commit=fetched.commit, ref=fetched.ref),
         notes=notes,
-        output=artifacts.output,
+        output=tripwires.scrub(artifacts.output, wires),
         history=None
         if vc is None
-        else {"commits_considered": vc.commits_considered, "base_commit": vc.base_commit},
+        else {
+            "commits_considered": vc.commits_considered,
+            "base_commit": vc.base_commit,
+            "commits": vc.commits,
+        },
         grader_version=__version__,
         graded_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
