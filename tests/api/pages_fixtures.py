@@ -26,19 +26,13 @@ from api.main import create_app
 from grader import hosting
 from grader.challenge import load_challenge
 from grader.config import PROJECT_ROOT, Settings, get_settings
+from grader.fetch import Fetched
 from grader.history import analyse_history
-from grader.report import (
-    SCHEMA,
-    ChallengeRef,
-    Report,
-    SandboxRef,
-    SkillReport,
-    SubmissionRef,
-    TestReport,
-)
+from grader.images import SandboxImage
+from grader.pipeline import build_report
+from grader.prepare import PreparedChallenge
 from grader.results import evaluate
 from grader.sandbox import RunArtifacts
-from grader.scoring import overall, skill_scores
 from grader.store import repo
 from grader.store.db import migrate, session_scope
 from grader.tripwires import Tripwire
@@ -98,44 +92,19 @@ def golden_report(case: str, history: Any, commit: str, repo_url: str) -> dict[s
         saved["test_ids"],
         [Tripwire(**w) for w in saved["tripwires"]],
     )
-    scores = skill_scores(challenge, suite.tests, tampered=suite.tampered)
-    skills = {
-        name: SkillReport(score=s.score, weight=s.weight, passed=s.passed, total=s.total)
-        for name, s in scores.items()
-    }
-    skills["version_control"] = SkillReport(
-        score=history.score,
-        weight=challenge.version_control_weight,
-        findings=[f.__dict__ for f in history.findings],
+    prepared = PreparedChallenge(
+        challenge,
+        SandboxImage("grader-python:test", "sha256:" + "1" * 64, "3.11"),
+        saved["test_ids"],
     )
-    report = Report(
-        schema=SCHEMA,
-        status="graded",
-        overall=overall((s.score, s.weight) for s in skills.values()),
-        skills=skills,
-        tests=[
-            TestReport(
-                id=t.id,
-                skill=challenge.skill_of(t.id) or "",
-                outcome=t.outcome,  # type: ignore[arg-type]
-                duration_s=t.duration_s,
-                message=t.message,
-            )
-            for t in suite.tests
-        ],
-        challenge=ChallengeRef(id=CHALLENGE, commit="0" * 40, title=challenge.title),
-        sandbox=SandboxRef(image="grader-python:test", digest="sha256:" + "1" * 64),
-        submission=SubmissionRef(repo=repo_url, commit=commit),
-        notes=[*suite.notes, *history.notes],
-        timings={"fetch": 0.21, "sandbox": 1.84, "history": 0.12},
-        output=saved["artifacts"]["output"],
-        history={
-            "commits_considered": history.commits_considered,
-            "base_commit": history.base_commit,
-        },
-        grader_version="0.1.0",
-        graded_at="2024-05-02T10:15:00+00:00",
+    fetched = Fetched(repo=repo_url, repo_dir=Path("."), commit=commit, ref="main")
+    wires = [Tripwire(**w) for w in saved["tripwires"]]
+    report = build_report(
+        prepared, fetched, suite, history, RunArtifacts(**saved["artifacts"]), wires
     )
+    report.challenge.commit = "0" * 40
+    report.timings = {"fetch": 0.21, "sandbox": 1.84, "history": 0.12}
+    report.graded_at = "2024-05-02T10:15:00+00:00"
     return report.to_dict()
 
 

@@ -200,8 +200,12 @@ def test_a_report_shows_chart_tests_timeline_and_log(world: World) -> None:
     assert html.count('<tr class="test"') == len(report["tests"])
     assert "AssertionError" in html
     findings = report["skills"]["version_control"]["findings"]
-    for sha in {f["commit"] for f in findings if f["commit"]}:
+    with_findings = {f["commit"] for f in findings if f["commit"]}
+    for sha in with_findings:
         assert f'data-commit="{sha}"' in html
+    for commit in report["history"]["commits"]:  # those without findings are shown too
+        assert f'data-commit="{commit["sha"]}"' in html
+    assert f"· {len(with_findings)} with findings." in html
     assert "&#34;wip&#34;" in html or "&quot;wip&quot;" in html or ">wip<" in html
     assert "hygiene.committed-env-file" in html
     assert "FAILURES" in html  # the test run's output
