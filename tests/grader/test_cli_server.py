@@ -1,0 +1,87 @@
+"""The server-side commands as an operator runs them: token create, challenge add, invite."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import WORD_FREQUENCY
+
+
+def grader(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GRADER_DATA_DIR": str(data_dir), "GRADER_DATABASE_URL": ""}
+    return subprocess.run(
+        [sys.executable, "-m", "grader.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+
+
+def test_token_create_prints_the_token_alone(tmp_path: Path) -> None:
+    done = grader(tmp_path, "token", "create", "--role", "reviewer", "--name", "hiring team")
+    assert done.returncode == 0, done.stderr
+    token = done.stdout.strip()
+    assert token.startswith("grd_") and "\n" not in token and len(token) > 30
+    database = (tmp_path / "grader.db").read_bytes()
+    assert token.encode() not in database  # only its hash is stored
+
+
+def test_token_create_refuses_an_unknown_role(tmp_path: Path) -> None:
+    done = grader(tmp_path, "token", "create", "--role", "owner")
+    assert done.returncode == 2 and "unknown role 'owner'" in done.stderr
+
+
+def test_invite_for_an_unknown_challenge_is_bad_input(tmp_path: Path) -> None:
+    done = grader(tmp_path, "invite", "--challenge", "nope", "--candidate", "a@example.com")
+    assert done.returncode == 2 and "unknown challenge 'nope'" in done.stderr
+
+
+@pytest.mark.docker
+def test_challenge_add_then_invite(tmp_path: Path) -> None:
+    added = grader(tmp_path, "challenge", "add", str(WORD_FREQUENCY))
+    assert added.returncode == 0, added.stdout + added.stderr
+    assert "added word-frequency" in added.stdout
+    invited = grader(
+        tmp_path, "invite", "--challenge", "word-frequency", "--candidate", "ann@example.com"
+    )
+    assert invited.returncode == 0, invited.stderr
+    answer = json.loads(invited.stdout)
+    assert answer["clone_url"].endswith(f"/git/{answer['id']}.git")
+    assert answer["token"].startswith("grd_")
+    seeded = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(tmp_path / "repos" / f"{answer['id']}.git"),
+            "ls-tree",
+            "--name-only",
+            "main",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert set(seeded.stdout.split()) == {".gitignore", "README.md", "STATEMENT.md", "wordfreq.py"}
+
+
+@pytest.mark.docker
+def test_challenge_add_refuses_an_invalid_challenge(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(WORD_FREQUENCY, broken, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(broken / "solution" / "wordfreq.py", broken / "starter" / "wordfreq.py")
+    done = grader(tmp_path / "data", "challenge", "add", str(broken))
+    assert done.returncode == 1
+    assert "invalid: starter/: scores 100 on every skill" in done.stdout
+
+
+def test_challenge_add_of_a_missing_path_is_bad_input(tmp_path: Path) -> None:
+    done = grader(tmp_path, "challenge", "add", str(tmp_path / "nowhere"))
+    assert done.returncode == 2 and "challenge not found" in done.stderr
