@@ -8,6 +8,7 @@ labelled ``grader.sandbox`` so that stale ones can be found and removed.
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import struct
 import threading
@@ -23,6 +24,7 @@ import requests.exceptions
 
 from grader.errors import InfrastructureError
 
+log = logging.getLogger("grader.engine")
 LABEL = "grader.sandbox"
 _STREAM_HEADER = struct.Struct(">BxxxL")
 
@@ -139,17 +141,54 @@ class Engine:
                 container.remove(force=True)
 
     # -- sandboxes --------------------------------------------------------
-    def run_sandbox(
-        self, spec: ContainerSpec, stdin: bytes, wall_timeout_s: float, stdout_limit: int
-    ) -> ContainerRun:
-        """Create, feed, wait (bounded), collect (bounded) and always remove one container."""
-        with docker_errors("running the sandbox"):
+    def start_sandbox(self, spec: ContainerSpec) -> Any:
+        """A created and started sandbox, its supervisor waiting for the working tree on stdin."""
+        with docker_errors("starting a sandbox"):
             container = self._client.containers.create(spec.image, **_create_kwargs(spec))
+            try:
+                container.start()
+            except BaseException:
+                self._remove(container)
+                raise
+        return container
+
+    def run_sandbox(
+        self,
+        spec: ContainerSpec,
+        stdin: bytes,
+        wall_timeout_s: float,
+        stdout_limit: int,
+        started: Any = None,
+        remove_in_background: bool = False,
+    ) -> ContainerRun:
+        """Feed one sandbox (``started`` ahead of time, or a new one), wait (bounded), collect
+        (bounded), and always remove it; in the background when the caller has no time to wait."""
+        container = started if started is not None else self.start_sandbox(spec)
         try:
             with docker_errors("running the sandbox"):
                 return self._feed_and_wait(container, stdin, wall_timeout_s, stdout_limit)
         finally:
+            if remove_in_background:
+                threading.Thread(target=self._remove_logged, args=(container,), daemon=True).start()
+            else:
+                self._remove(container)
+
+    def is_running(self, container: Any) -> bool:
+        try:
+            container.reload()
+        except (docker.errors.DockerException, requests.exceptions.RequestException):
+            return False
+        return bool(container.attrs.get("State", {}).get("Running"))
+
+    def remove(self, container: Any) -> None:
+        self._remove(container)
+
+    def _remove_logged(self, container: Any) -> None:
+        """Background removal: a failure is logged; `grader reap` and worker start clean up."""
+        try:
             self._remove(container)
+        except InfrastructureError as exc:
+            log.error("%s", exc)
 
     def _feed_and_wait(
         self, container: Any, stdin: bytes, wall_timeout_s: float, stdout_limit: int
@@ -157,7 +196,6 @@ class Engine:
         attached = container.attach_socket(params={"stdin": 1, "stdout": 1, "stream": 1})
         raw: socket.socket = attached._sock
         reader = _BoundedStreamReader(raw, stdout_limit)
-        container.start()
         deadline = time.monotonic() + wall_timeout_s
         killed = False
         # A container that died early refuses the input; its exit status tells why.

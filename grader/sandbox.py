@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,6 +17,7 @@ from typing import Any, Protocol
 from grader.challenge import Limits
 from grader.config import SANDBOX_START_MARGIN_S, Settings
 from grader.engine import ContainerSpec, Engine
+from grader.pool import PoolKey, Warm, WarmPool
 
 MAX_FRAME_BYTES = 32 << 20
 
@@ -61,11 +63,21 @@ class Sandbox(Protocol):
 
 
 class DockerSandbox:
-    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+    """The real sandbox. With ``warm=True`` it keeps started containers ready (grader.pool):
+    for long-lived processes (a worker, the demo), which must ``close()`` it."""
+
+    def __init__(
+        self, settings: Settings, engine: Engine | None = None, warm: bool = False
+    ) -> None:
         self.settings = settings
         self.engine = engine or Engine(settings.docker_timeout_s)
+        self.pool = WarmPool(self.engine, settings.subdir("warm")) if warm else None
 
-    def spec(self, job: SandboxJob) -> ContainerSpec:
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+    def spec(self, job: SandboxJob, hidden: Path | None = None) -> ContainerSpec:
         s = self.settings
         return ContainerSpec(
             image=job.image,
@@ -76,10 +88,23 @@ class DockerSandbox:
                 "/work": f"size={s.work_mb}m,uid=10001,gid=10001,mode=0755",
                 "/tmp": f"size={s.tmp_mb}m,mode=1777",
             },
-            read_only_binds={"/work/hidden": str(job.hidden_dir)},
+            read_only_binds={"/work/hidden": str(hidden or job.hidden_dir)},
             runtime=s.runtime,
             labels=job.labels,
         )
+
+    def _take_warm(self, job: SandboxJob) -> Warm | None:
+        """A started sandbox with this job's hidden suite copied into its mounted folder."""
+        warm = self.pool.take(_key(job, self.settings.runtime)) if self.pool else None
+        if warm is not None:
+            shutil.copytree(job.hidden_dir, warm.hidden, dirs_exist_ok=True)
+        return warm
+
+    def _refill(self, job: SandboxJob) -> None:
+        if self.pool is not None:
+            self.pool.refill(
+                _key(job, self.settings.runtime), lambda hidden: self.spec(job, hidden)
+            )
 
     def run(self, job: SandboxJob) -> RunArtifacts:
         nonce = secrets.token_hex(16)
@@ -92,12 +117,20 @@ class DockerSandbox:
             "output_limit": self.settings.output_limit_kb * 1024,
         }
         stdin = json.dumps(header).encode() + b"\n" + job.workspace_tar
-        run = self.engine.run_sandbox(
-            self.spec(job),
-            stdin,
-            wall_timeout_s=job.limits.timeout_s + SANDBOX_START_MARGIN_S,
-            stdout_limit=MAX_FRAME_BYTES,
-        )
+        warm = self._take_warm(job)
+        try:
+            run = self.engine.run_sandbox(
+                self.spec(job),
+                stdin,
+                wall_timeout_s=job.limits.timeout_s + SANDBOX_START_MARGIN_S,
+                stdout_limit=MAX_FRAME_BYTES,
+                started=warm.container if warm else None,
+                remove_in_background=self.pool is not None,
+            )
+        finally:
+            if warm is not None:
+                warm.discard_folder()
+            self._refill(job)
         artifacts = parse_frame(run.stdout, nonce)
         if run.exit_code != 0:
             # The supervisor exits 0 right after its frame. Any other ending (killed from
@@ -109,6 +142,10 @@ class DockerSandbox:
         artifacts.container_exit = run.exit_code
         artifacts.runtime = self.settings.runtime
         return artifacts
+
+
+def _key(job: SandboxJob, runtime: str) -> PoolKey:
+    return PoolKey(job.image, job.limits.memory_mb, job.limits.cpus, runtime)
 
 
 def parse_frame(stdout: bytes, nonce: str) -> RunArtifacts:

@@ -1,0 +1,115 @@
+"""Warm sandboxes: containers started before a job needs them, each used once.
+
+Starting a hardened container costs a few hundred milliseconds (namespaces,
+mounts, cgroups), most of a grading's overhead. A pool keeps one started
+sandbox per (image, limits, runtime) waiting, its supervisor blocked on stdin,
+and starts the next one in the background as soon as one is taken. Each
+container still serves exactly one grading and is removed after it.
+
+The hidden suite of a warm sandbox is a host folder bind-mounted read-only at
+/work/hidden when the container starts, and filled just before the working
+tree is sent: a bind mount shows what is written to its source folder later.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from grader.engine import ContainerSpec, Engine
+from grader.errors import InfrastructureError
+
+log = logging.getLogger("grader.pool")
+
+
+@dataclass(frozen=True)
+class PoolKey:
+    image: str
+    memory_mb: int
+    cpus: float
+    runtime: str
+
+
+@dataclass
+class Warm:
+    container: Any
+    hidden: Path  # host folder behind /work/hidden
+
+    def discard_folder(self) -> None:
+        shutil.rmtree(self.hidden.parent, ignore_errors=True)
+
+
+SpecFor = Callable[[Path], ContainerSpec]
+
+
+class WarmPool:
+    def __init__(self, engine: Engine, root: Path, size: int = 1) -> None:
+        self.engine = engine
+        self.root = root
+        self.size = size
+        self._warm: dict[PoolKey, list[Warm]] = {}
+        self._starting: set[PoolKey] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def take(self, key: PoolKey) -> Warm | None:
+        """A started sandbox for this key, still running, or None."""
+        while True:
+            with self._lock:
+                queue = self._warm.get(key) or []
+                if not queue:
+                    return None
+                warm = queue.pop(0)
+            if self.engine.is_running(warm.container):
+                return warm
+            self._discard(warm)  # reaped or died while waiting: start afresh
+
+    def refill(self, key: PoolKey, spec_for: SpecFor) -> None:
+        """Start, in the background, what the pool lacks for this key."""
+        with self._lock:
+            if self._closed or key in self._starting or len(self._warm.get(key, [])) >= self.size:
+                return
+            self._starting.add(key)
+        threading.Thread(target=self._start, args=(key, spec_for), daemon=True).start()
+
+    def _start(self, key: PoolKey, spec_for: SpecFor) -> None:
+        try:
+            hidden = self.root / uuid.uuid4().hex / "hidden"
+            hidden.mkdir(parents=True)
+            try:
+                container = self.engine.start_sandbox(spec_for(hidden))
+            except InfrastructureError as exc:
+                log.warning("could not start a warm sandbox: %s", exc)
+                shutil.rmtree(hidden.parent, ignore_errors=True)
+                return
+            with self._lock:
+                closed = self._closed
+                if not closed:
+                    self._warm.setdefault(key, []).append(Warm(container, hidden))
+            if closed:
+                self._discard(Warm(container, hidden))
+        finally:
+            with self._lock:
+                self._starting.discard(key)
+
+    def _discard(self, warm: Warm) -> None:
+        try:
+            self.engine.remove(warm.container)
+        except InfrastructureError as exc:
+            log.error("%s", exc)
+        warm.discard_folder()
+
+    def close(self) -> None:
+        """Remove every waiting sandbox; nothing is started after this."""
+        with self._lock:
+            self._closed = True
+            waiting = [w for queue in self._warm.values() for w in queue]
+            self._warm.clear()
+        for warm in waiting:
+            self._discard(warm)

@@ -1,0 +1,104 @@
+"""Warm sandboxes: started ahead, used once, filled with the job's own hidden suite."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from grader.challenge import Limits
+from grader.results import evaluate
+from grader.sandbox import DockerSandbox, SandboxJob, _key
+from tests.grader.test_sandbox import ISOLATION_TESTS, tree
+
+pytestmark = pytest.mark.docker
+LIMITS = Limits(timeout_s=20, memory_mb=128, cpus=1.0)
+
+
+def containers(marker: str) -> list[str]:
+    return subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"label=grader.test={marker}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+
+
+def job(image: str, folder: Path, tests: str, marker: str) -> SandboxJob:
+    hidden = folder / "hidden"
+    hidden.mkdir(parents=True)
+    (hidden / "test_probe.py").write_text(tests)
+    return SandboxJob(
+        image, tree({"solution.py": "VALUE = 42\n"}), hidden, LIMITS, labels={"grader.test": marker}
+    )
+
+
+def wait_warm(sandbox: DockerSandbox, first: SandboxJob) -> None:
+    assert sandbox.pool is not None
+    key = _key(first, sandbox.settings.runtime)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with sandbox.pool._lock:
+            if sandbox.pool._warm.get(key):
+                return
+        time.sleep(0.1)
+    raise AssertionError("no warm sandbox was started")
+
+
+@pytest.fixture
+def warm(docker_services) -> tuple[DockerSandbox, str]:  # type: ignore[no-untyped-def]
+    builder, cold = docker_services
+    sandbox = DockerSandbox(cold.settings, cold.engine, warm=True)
+    yield sandbox, builder.for_language("python").reference
+    sandbox.close()
+
+
+def test_the_next_job_runs_in_a_warm_sandbox_with_its_own_suite(warm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sandbox, image = warm
+    marker = uuid.uuid4().hex
+    first = job(image, tmp_path / "a", "def test_first():\n    pass\n", marker)
+    assert (
+        evaluate(sandbox.run(first), ["hidden/test_probe.py::test_first"]).tests[0].outcome
+        == "passed"
+    )
+    wait_warm(sandbox, first)
+    second = job(image, tmp_path / "b", ISOLATION_TESTS, marker)
+    names = [
+        line.split("(")[0][4:]
+        for line in ISOLATION_TESTS.splitlines()
+        if line.startswith("def test_")
+    ]
+    suite = evaluate(sandbox.run(second), [f"hidden/test_probe.py::{n}" for n in names])
+    assert {t.id.split("::")[1]: t.outcome for t in suite.tests} == {n: "passed" for n in names}
+
+
+def test_a_warm_sandbox_that_died_is_replaced(warm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sandbox, image = warm
+    marker = uuid.uuid4().hex
+    first = job(image, tmp_path / "a", "def test_one():\n    pass\n", marker)
+    sandbox.run(first)
+    wait_warm(sandbox, first)
+    for container in containers(marker):  # the waiting one, killed from outside
+        subprocess.run(["docker", "rm", "-f", container], capture_output=True, check=True)
+    again = job(image, tmp_path / "b", "def test_two():\n    pass\n", marker)
+    assert (
+        evaluate(sandbox.run(again), ["hidden/test_probe.py::test_two"]).tests[0].outcome
+        == "passed"
+    )
+
+
+def test_closing_the_pool_leaves_no_container(warm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sandbox, image = warm
+    marker = uuid.uuid4().hex
+    first = job(image, tmp_path / "a", "def test_one():\n    pass\n", marker)
+    sandbox.run(first)
+    wait_warm(sandbox, first)
+    sandbox.close()
+    deadline = time.monotonic() + 30  # the used one is removed in the background
+    while containers(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert containers(marker) == []
+    assert not any((sandbox.settings.data_dir / "warm").iterdir())
