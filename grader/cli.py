@@ -64,13 +64,15 @@ class Progress:
             print(f"[{elapsed:6.2f}s] {message}", file=sys.stderr, flush=True)
 
 
-def _services(settings: Settings, progress: Callable[[str], None]) -> tuple[Any, Any]:
+def _services(
+    settings: Settings, progress: Callable[[str], None], warm: bool = False
+) -> tuple[Any, Any]:
     from grader.engine import Engine
     from grader.images import ImageBuilder
     from grader.sandbox import DockerSandbox
 
     engine = Engine(settings.docker_timeout_s)
-    return ImageBuilder(settings, engine, log=progress), DockerSandbox(settings, engine)
+    return ImageBuilder(settings, engine, log=progress), DockerSandbox(settings, engine, warm=warm)
 
 
 @app.command()
@@ -124,28 +126,31 @@ def demo(
     progress = Progress()
     found = locate_challenge(challenge, settings)
     repos = build_submissions(found, settings.subdir("demo"))
-    builder, sandbox = _services(settings, progress)
+    builder, sandbox = _services(settings, progress, warm=True)
     prepared = prepare(found, builder, sandbox, settings)
     rows = []
-    for name, repo in repos.items():
-        report = run_grade(
-            prepared,
-            str(repo),
-            None,
-            settings=settings,
-            sandbox=sandbox,
-            policy=FetchPolicy(allow_local=True),
-            progress=progress,
-        ).report
-        print(f"\n===== {name} submission =====\n{render_text(report)}", flush=True)
-        rows.append(
-            (
-                name,
-                report.status,
-                report.overall,
-                {skill: s.score for skill, s in report.skills.items()},
+    try:
+        for name, repo in repos.items():
+            report = run_grade(
+                prepared,
+                str(repo),
+                None,
+                settings=settings,
+                sandbox=sandbox,
+                policy=FetchPolicy(allow_local=True),
+                progress=progress,
+            ).report
+            print(f"\n===== {name} submission =====\n{render_text(report)}", flush=True)
+            rows.append(
+                (
+                    name,
+                    report.status,
+                    report.overall,
+                    {skill: s.score for skill, s in report.skills.items()},
+                )
             )
-        )
+    finally:
+        sandbox.close()
     print("\n" + summary_table(rows))
 
 

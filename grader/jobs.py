@@ -96,9 +96,14 @@ class GradingService:
             engine = Engine(self.settings.docker_timeout_s)
             self._services = (
                 ImageBuilder(self.settings, engine, log=log.info),
-                DockerSandbox(self.settings, engine),
+                DockerSandbox(self.settings, engine, warm=True),
             )
         return self._services
+
+    def close(self) -> None:
+        """Remove the warm sandboxes this worker kept ready."""
+        if self._services is not None:
+            self._services[1].close()
 
     def prepared(self, root: str, commit: str | None) -> Any:
         from grader.prepare import prepare

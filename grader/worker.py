@@ -40,7 +40,10 @@ def _recovery_loop(settings: Settings, stop: threading.Event) -> None:
 
 
 def run_worker(settings: Settings, burst: bool = False) -> None:
-    from rq import Worker
+    # SimpleWorker runs each job in this process instead of a fork: the Docker client, the
+    # prepared challenges and the warm sandboxes (grader.pool) last from one job to the next.
+    # Candidate code never runs here, only in sandboxes, so a fork buys no isolation.
+    from rq import SimpleWorker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     housekeeping(settings)
@@ -49,8 +52,10 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
     if not burst:
         threading.Thread(target=_recovery_loop, args=(settings, stop), daemon=True).start()
     try:
-        Worker([queue], connection=queue.connection, name=f"grader-{jobs.worker_name()}").work(
-            burst=burst, with_scheduler=True
+        worker = SimpleWorker(
+            [queue], connection=queue.connection, name=f"grader-{jobs.worker_name()}"
         )
+        worker.work(burst=burst, with_scheduler=True)
     finally:
         stop.set()
+        jobs.service().close()
