@@ -120,8 +120,7 @@ class ImageBuilder:
         if not (source / "Dockerfile").is_file():
             raise InfrastructureError(f"no sandbox image for language {language!r} in {source}")
         base_id = base_id or self.base(language)
-        inputs = [base_id.encode(), *_tree_bytes(source), *_tree_bytes(RUNNER_DIR)]
-        tag = f"grader-{language}:{_digest(inputs)}"
+        tag = self._tag(language, base_id)
         python_version = self._python_version(base_id)
         image_id = self.engine.image_id(tag)
         if image_id:
@@ -130,8 +129,14 @@ class ImageBuilder:
             self.log(f"{language}: building {tag}")
             image_id = self._build(source, tag, base_id, python_version)
         result = SandboxImage(tag, image_id, python_version)
-        self._record(language, result)
+        self._record(language, result, base_id)
         return result
+
+    def _tag(self, language: str, base_id: str) -> str:
+        """The image's tag: a hash of everything that goes into it."""
+        source = self.settings.images_dir / language
+        inputs = [base_id.encode(), *_tree_bytes(source), *_tree_bytes(RUNNER_DIR)]
+        return f"grader-{language}:{_digest(inputs)}"
 
     def _python_version(self, base_id: str) -> str:
         out = self.engine.run_in_image(
@@ -156,20 +161,22 @@ class ImageBuilder:
             return self.engine.build(context, tag, {"BASE": base_id})
 
     # -- the record used at grading time --------------------------------
-    def _record(self, language: str, image: SandboxImage) -> None:
+    def _record(self, language: str, image: SandboxImage, base_id: str) -> None:
         state = load_state(self.state_path)
         state[language] = {
             "reference": image.reference,
             "image_id": image.image_id,
             "python_version": image.python_version,
+            "base_id": base_id,
         }
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
         self.state_path.write_text(json.dumps(state, indent=2))
 
     def recorded(self, language: str) -> SandboxImage | None:
-        """The image recorded for a language, if it still exists in the engine."""
+        """The image recorded for a language, if it still exists and its inputs (the runner,
+        the Dockerfile) have not changed since; a stale image is never used for grading."""
         entry = load_state(self.state_path).get(language)
-        if not entry:
+        if not entry or self._tag(language, entry.get("base_id", "")) != entry["reference"]:
             return None
         image_id = self.engine.image_id(entry["reference"])
         if image_id is None:
