@@ -206,6 +206,16 @@ def _check_tampering(
             reasons.append(
                 f"a control test expected to be {wire.expected} was reported {got.outcome}"
             )
+    # A Python tripwire runs first in its module: a result for any other test of that
+    # module means it ran too. Missing, its result was removed, or the results forged.
+    has_result = {test_id.split("::", 1)[0] for test_id in parsed.results}
+    for wire in tripwires:
+        if wire.id not in parsed.results and wire.id.split("::", 1)[0] in has_result:
+            reasons.append("a control test that runs before other reported tests has no result")
+            break
+    # The runner writes one result per test; a second one is somebody else's.
+    if parsed.duplicates:
+        reasons.append(f"{parsed.duplicates} test(s) were reported more than once")
     completed = artifacts.frame_found and not artifacts.timed_out and not artifacts.killed_by_host
     must_fail = any(w.expected == "failed" for w in tripwires)
     if completed and must_fail and artifacts.exit_code == 0:

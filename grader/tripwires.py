@@ -81,24 +81,50 @@ def _python_body(rng: random.Random, must_pass: bool) -> str:
     return f"    values = {values!r}\n    assert sum(values) == {total}\n"
 
 
+FIRST_TEST = re.compile(r"^(?:@|def test|async def test|class Test)", re.MULTILINE)
+
+
+def _insert_first(source: str, snippet: str) -> str:
+    """``snippet`` just before the module's first test (its decorators included), so it runs
+    first; appended at the end if no safe place is found."""
+    import ast
+
+    match = FIRST_TEST.search(source)
+    if match:
+        candidate = source[: match.start()] + snippet + "\n\n" + source[match.start() :]
+        try:
+            ast.parse(candidate)
+            return candidate
+        except SyntaxError:
+            pass
+    return source.rstrip("\n") + "\n\n\n" + snippet
+
+
 def plant_python(hidden_copy: Path, test_ids: Iterable[str], count: int = 2) -> list[Tripwire]:
-    """Append ``count`` tripwires (at least one must fail) to test modules in a hidden copy."""
+    """Plant tripwires in a hidden copy: one as the first test of every test module (the
+    first of them must fail), then more at module ends up to ``count`` in all.
+
+    A tripwire that runs first in its module has a result whenever any test of that
+    module has one; results/_check_tampering relies on it.
+    """
     rng = random.Random(secrets.randbits(64))
     modules = sorted(p for p in hidden_copy.rglob("test_*.py") if p.is_file())
     if not modules:
         return []
     known = {test_id.split("::")[-1].split("[")[0] for test_id in test_ids}
     planted: list[Tripwire] = []
-    for index in range(count):
-        module = rng.choice(modules)
+    targets = [*modules, *(rng.choice(modules) for _ in range(max(count - len(modules), 0)))]
+    for index, module in enumerate(targets):
         source = module.read_text(encoding="utf-8")
         taken = known | set(TEST_DEF.findall(source))
         name = _name(rng, taken)
         must_pass = index > 0 and rng.random() < 0.5
-        module.write_text(
-            source.rstrip("\n") + f"\n\n\ndef {name}():\n" + _python_body(rng, must_pass),
-            encoding="utf-8",
-        )
+        snippet = f"def {name}():\n" + _python_body(rng, must_pass)
+        if index < len(modules):
+            source = _insert_first(source, snippet)
+        else:
+            source = source.rstrip("\n") + "\n\n\n" + snippet
+        module.write_text(source, encoding="utf-8")
         relative = module.relative_to(hidden_copy.parent).as_posix()
         planted.append(Tripwire(f"{relative}::{name}", "passed" if must_pass else "failed"))
     return planted

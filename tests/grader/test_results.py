@@ -80,7 +80,7 @@ def test_timeout_marks_the_running_test_and_the_unreached_ones() -> None:
         frame_found=True,
         exit_code=-9,
         timed_out=True,
-        records=[result(A, "passed"), {"event": "start", "id": B}],
+        records=[result(MUST_FAIL.id, "failed"), result(A, "passed"), {"event": "start", "id": B}],
     )
     suite = evaluate(artifacts, [A, B, C], [MUST_FAIL])
     assert [t.outcome for t in suite.tests] == ["passed", "timeout", "timeout"]
@@ -163,3 +163,36 @@ def test_frame_is_found_by_its_nonce_among_other_output() -> None:
 def test_artifacts_round_trip_through_json() -> None:
     artifacts = honest(result(A, "passed"))
     assert RunArtifacts.from_json(artifacts.to_json()) == artifacts
+
+
+def test_a_second_result_for_a_test_is_tampering() -> None:
+    # Results written again later (a file rewritten at exit, a daemon) arrive as duplicates.
+    artifacts = honest(result(A, "failed"), result(B, "passed"), result(C, "passed"))
+    artifacts.records.append(result(A, "passed"))
+    suite = evaluate(artifacts, [A, B, C], [MUST_FAIL, MUST_PASS])
+    assert suite.tampered and suite.tests[0].outcome == "failed"
+    assert any("more than once" in r for r in suite.tamper_reasons)
+
+
+def test_a_missing_tripwire_in_a_module_that_reported_is_tampering() -> None:
+    # The tripwire runs first in its module: other results from that module mean it ran.
+    artifacts = RunArtifacts(
+        frame_found=True, exit_code=1, records=[result(A, "passed"), result(B, "passed")]
+    )
+    suite = evaluate(artifacts, [A, B, C], [MUST_FAIL])
+    assert suite.tampered
+    assert any("control test" in r and "no result" in r for r in suite.tamper_reasons)
+
+
+def test_a_missing_tripwire_in_a_module_that_never_loaded_is_not_tampering() -> None:
+    artifacts = RunArtifacts(
+        frame_found=True,
+        exit_code=1,
+        records=[
+            {"event": "collect_error", "id": "hidden/test_a.py", "message": "ImportError"},
+            result(C, "failed"),
+            result(MUST_PASS.id, "passed"),
+        ],
+    )
+    suite = evaluate(artifacts, [A, B, C], [MUST_FAIL, MUST_PASS])
+    assert not suite.tampered, suite.tamper_reasons
