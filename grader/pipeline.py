@@ -210,7 +210,8 @@ def build_report(
     return Report(
         schema=SCHEMA,
         status=status,
-        overall=overall((s.score, s.weight) for s in skills.values()),
+        # A forger keeps nothing, not even the version-control share.
+        overall=0.0 if suite.tampered else overall((s.score, s.weight) for s in skills.values()),
         skills=skills,
         tests=[
             TestReport(
