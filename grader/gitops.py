@@ -399,6 +399,30 @@ def object_sizes(repo: Path, shas: Sequence[str], timeout_s: float = 60) -> dict
     return sizes
 
 
+def history_too_large(repo: Path, tip: str, max_commits: int, max_bytes: int) -> str | None:
+    """Why the history behind ``tip`` is too large to analyse, or None.
+
+    Reads commit IDs and object headers only: a commit message of gigabytes
+    (it compresses to almost nothing, so the repository size cap lets it in)
+    costs nothing here, while `git log` would load it all into memory.
+    """
+    shas = git(["rev-list", f"--max-count={max_commits + 1}", tip], cwd=repo, timeout_s=60)
+    ids = shas.decode().split()
+    if len(ids) > max_commits:
+        return f"the history has more than {max_commits} commits"
+    out = git(
+        ["cat-file", "--batch-check"],
+        cwd=repo,
+        timeout_s=60,
+        input_bytes=("\n".join(ids) + "\n").encode(),
+    )
+    sizes = [line.split() for line in out.decode().splitlines()]
+    total = sum(int(fields[2]) for fields in sizes if len(fields) == 3)
+    if total > max_bytes:
+        return f"its commits (messages included) take {total >> 20} MB"
+    return None
+
+
 def ignored_paths(
     repo: Path, gitignore: bytes, paths: Sequence[str], timeout_s: float = 30
 ) -> set[str]:

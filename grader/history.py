@@ -48,6 +48,9 @@ __all__ = ["Finding", "HistoryResult", "analyse_history", "blob_sha", "starter_b
 
 MAX_SCAN_BLOB: Final = 1 << 20  # larger files are reported as large, not scanned
 MAX_SCAN_TOTAL: Final = 64 << 20  # bytes of blobs scanned for secrets in one history
+# The history is read on the host, outside any sandbox: bounded before it is read.
+MAX_COMMITS: Final = 5000
+MAX_COMMIT_BYTES: Final = 32 << 20  # all commit objects, messages included
 VENDORED: Final = frozenset(
     {  # other people's files: not scanned for the candidate's secrets
         "hygiene.committed-virtualenv",
@@ -80,6 +83,10 @@ def analyse_history(
 ) -> HistoryResult:
     """Score the commits of a bare clone that lead to ``commit``, after the starting point."""
     tip = gitops.resolve_commit(repo_dir, commit)
+    too_large = gitops.history_too_large(repo_dir, tip, MAX_COMMITS, MAX_COMMIT_BYTES)
+    if too_large:
+        message = f"The history is not analysed: {too_large}."
+        return HistoryResult(0.0, [Finding("history.too-large", message, None, 0.0)], 0, None, [])
     start = _find_start(repo_dir, tip, starter_dir, seed_commit)
     commits = gitops.log_commits(repo_dir, tip, start.exclude)
     findings, notes = list(start.findings), list(start.notes)
