@@ -27,7 +27,6 @@ import signal
 import subprocess
 import sys
 import tarfile
-import tempfile
 import time
 from typing import Any
 
@@ -124,7 +123,9 @@ def reap(main_pid: int, status: dict[str, int | None]) -> None:
             status["code"] = os.waitstatus_to_exitcode(raw)
 
 
-def run(command: list[str], timeout_s: float, output_limit: int) -> dict[str, Any]:
+def run(
+    command: list[str], timeout_s: float, output_limit: int, results: ResultsPipe
+) -> dict[str, Any]:
     output = BoundedOutput(output_limit)
     started = time.monotonic()
     child = subprocess.Popen(
@@ -135,27 +136,32 @@ def run(command: list[str], timeout_s: float, output_limit: int) -> dict[str, An
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         close_fds=True,
+        pass_fds=(results.write_fd,),
         start_new_session=True,
     )
+    results.close_write_end()
     assert child.stdout is not None
     pipe = child.stdout.fileno()
     os.set_blocking(pipe, False)
     selector = selectors.DefaultSelector()
-    selector.register(pipe, selectors.EVENT_READ)
+    selector.register(pipe, selectors.EVENT_READ, output)
+    selector.register(results.read_fd, selectors.EVENT_READ, results.buffer)
     status: dict[str, int | None] = {"code": None}
     timed_out = False
     while status["code"] is None:
         if time.monotonic() - started > timeout_s:
             timed_out = True
             break
-        for _key, _mask in selector.select(timeout=0.05):
-            _drain(pipe, output)
+        for key, _mask in selector.select(timeout=0.05):
+            _drain(int(key.fd), key.data)
         reap(child.pid, status)
     duration = time.monotonic() - started
     # Whatever the main child left behind (daemons, a fork bomb, a sleeper
-    # holding the pipe open) dies now, so draining cannot block and nothing runs on.
+    # holding a pipe open) dies now, so draining cannot block and nothing runs on.
     kill_everyone_else()
-    _drain_until_closed(pipe, output, deadline=time.monotonic() + 2.0)
+    deadline = time.monotonic() + 2.0
+    _drain_until_closed(pipe, output, deadline)
+    _drain_until_closed(results.read_fd, results.buffer, deadline)
     _reap_all(child.pid, status)
     return {
         "exit_code": status["code"],
@@ -165,7 +171,7 @@ def run(command: list[str], timeout_s: float, output_limit: int) -> dict[str, An
     }
 
 
-def _drain(pipe: int, output: BoundedOutput) -> bool:
+def _drain(pipe: int, output: BoundedOutput | HeadOnly) -> bool:
     """Read what is available; False once the pipe is closed."""
     while True:
         try:
@@ -177,7 +183,7 @@ def _drain(pipe: int, output: BoundedOutput) -> bool:
         output.add(data)
 
 
-def _drain_until_closed(pipe: int, output: BoundedOutput, deadline: float) -> None:
+def _drain_until_closed(pipe: int, output: BoundedOutput | HeadOnly, deadline: float) -> None:
     while time.monotonic() < deadline and _drain(pipe, output):
         time.sleep(0.01)
 
@@ -193,21 +199,51 @@ def _reap_all(main_pid: int, status: dict[str, int | None]) -> None:
             status["code"] = os.waitstatus_to_exitcode(raw)
 
 
-def read_records(path: str) -> tuple[list[Any], int]:
-    """The plugin's JSON lines, bounded; lines that do not parse are counted, not kept."""
-    records: list[Any] = []
-    bad = 0
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_RESULTS_BYTES)
-    except OSError:
+class HeadOnly:
+    """Keeps the first ``limit`` bytes of a stream and counts the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.data = bytearray()
+        self.dropped = 0
+
+    def add(self, data: bytes) -> None:
+        room = self.limit - len(self.data)
+        self.data += data[: max(room, 0)]
+        self.dropped += max(len(data) - max(room, 0), 0)
+
+
+class ResultsPipe:
+    """The results channel: a pipe whose read end only PID 1 holds.
+
+    The runner writes each record as it happens to /dev/fd/N. What was written
+    cannot be taken back: code that rewrites results later only adds records,
+    which the host sees as duplicates. There is no file to replace, truncate or
+    turn into a FIFO.
+    """
+
+    def __init__(self) -> None:
+        self.read_fd, self.write_fd = os.pipe()
+        os.set_blocking(self.read_fd, False)
+        self.buffer = HeadOnly(MAX_RESULTS_BYTES)
+
+    @property
+    def path(self) -> str:
+        return f"/dev/fd/{self.write_fd}"
+
+    def close_write_end(self) -> None:
+        os.close(self.write_fd)
+
+    def records(self) -> tuple[list[Any], int]:
+        """The JSON lines received; lines that do not parse are counted, not kept."""
+        records: list[Any] = []
+        bad = 1 if self.buffer.dropped else 0
+        for line in bytes(self.buffer.data).splitlines():
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                bad += 1
         return records, bad
-    for line in data.splitlines():
-        try:
-            records.append(json.loads(line))
-        except ValueError:
-            bad += 1
-    return records, bad
 
 
 def build_command(header: dict[str, Any], results_path: str) -> list[str]:
@@ -264,14 +300,14 @@ def main() -> int:
     nonce = header["nonce"]
     try:
         extract(read_exactly(stdin, int(header["tar_size"])))
-        results_dir = tempfile.mkdtemp(prefix="results-", dir="/tmp")
-        results_path = os.path.join(results_dir, "results.jsonl")
+        results = ResultsPipe()
         outcome = run(
-            build_command(header, results_path),
+            build_command(header, results.path),
             float(header["timeout_s"]),
             int(header.get("output_limit", 1 << 18)),
+            results,
         )
-        records, bad_lines = read_records(results_path)
+        records, bad_lines = results.records()
         emit(
             nonce, {"schema": 1, "ok": True, **outcome, "records": records, "bad_lines": bad_lines}
         )
