@@ -202,15 +202,16 @@ def _check_tampering(
     reasons = result.tamper_reasons
     for wire in tripwires:
         got = parsed.results.get(wire.id)
-        if got is not None and got.outcome != wire.expected:
+        if got is not None and wire.contradicted_by(got.outcome):
             reasons.append(
                 f"a control test expected to be {wire.expected} was reported {got.outcome}"
             )
-    # A Python tripwire runs first in its module: a result for any other test of that
-    # module means it ran too. Missing, its result was removed, or the results forged.
+    # A tripwire planted first in its module ran before any other test of that module: if
+    # one of those has a result and it has none, its result was removed or the results
+    # forged. (Tripwires elsewhere may miss legitimately: the process can die mid-module.)
     has_result = {test_id.split("::", 1)[0] for test_id in parsed.results}
     for wire in tripwires:
-        if wire.id not in parsed.results and wire.id.split("::", 1)[0] in has_result:
+        if wire.first and wire.id not in parsed.results and wire.id.split("::", 1)[0] in has_result:
             reasons.append("a control test that runs before other reported tests has no result")
             break
     # The runner writes one result per test; a second one is somebody else's.

@@ -62,7 +62,13 @@ TEST_DEF = re.compile(r"^def (test_\w+)\(", re.MULTILINE)
 @dataclass(frozen=True)
 class Tripwire:
     id: str  # test ID, e.g. hidden/test_basic.py::test_keeps_order_3
-    expected: str  # "passed" or "failed"
+    expected: str  # "passed", "failed", or "not-passed" (failed or error)
+    first: bool = False  # runs before every other test of its module
+
+    def contradicted_by(self, outcome: str) -> bool:
+        if self.expected == "not-passed":
+            return outcome == "passed"
+        return outcome != self.expected
 
 
 def _name(rng: random.Random, taken: set[str]) -> str:
@@ -126,7 +132,8 @@ def plant_python(hidden_copy: Path, test_ids: Iterable[str], count: int = 2) -> 
             source = source.rstrip("\n") + "\n\n\n" + snippet
         module.write_text(source, encoding="utf-8")
         relative = module.relative_to(hidden_copy.parent).as_posix()
-        planted.append(Tripwire(f"{relative}::{name}", "passed" if must_pass else "failed"))
+        expected = "passed" if must_pass else "failed"
+        planted.append(Tripwire(f"{relative}::{name}", expected, first=index < len(modules)))
     return planted
 
 
