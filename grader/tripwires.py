@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader import mirrors
+
 WORDS = (
     "handles",
     "keeps",
@@ -119,6 +121,7 @@ def plant_python(hidden_copy: Path, test_ids: Iterable[str], count: int = 2) -> 
         return []
     known = {test_id.split("::")[-1].split("[")[0] for test_id in test_ids}
     planted: list[Tripwire] = []
+    planted += _plant_mirrors(hidden_copy, modules, known, rng)
     targets = [*modules, *(rng.choice(modules) for _ in range(max(count - len(modules), 0)))]
     for index, module in enumerate(targets):
         source = module.read_text(encoding="utf-8")
@@ -134,6 +137,28 @@ def plant_python(hidden_copy: Path, test_ids: Iterable[str], count: int = 2) -> 
         relative = module.relative_to(hidden_copy.parent).as_posix()
         expected = "passed" if must_pass else "failed"
         planted.append(Tripwire(f"{relative}::{name}", expected, first=index < len(modules)))
+    return planted
+
+
+MAX_MIRRORS = 3
+
+
+def _plant_mirrors(
+    hidden_copy: Path, modules: list[Path], known: set[str], rng: random.Random
+) -> list[Tripwire]:
+    """Copies of real tests with a changed expected value (grader.mirrors): must not pass."""
+    planted: list[Tripwire] = []
+    for module in rng.sample(modules, len(modules)):
+        if len(planted) >= MAX_MIRRORS:
+            break
+        source = module.read_text(encoding="utf-8")
+        taken = known | set(TEST_DEF.findall(source))
+        found = mirrors.mirrors(source, lambda: _name(rng, taken), rng)
+        if not found:
+            continue
+        module.write_text(mirrors.insert(source, found), encoding="utf-8")
+        relative = module.relative_to(hidden_copy.parent).as_posix()
+        planted += [Tripwire(f"{relative}::{m.name}", "not-passed") for m in found]
     return planted
 
 
