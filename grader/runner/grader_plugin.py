@@ -1,8 +1,9 @@
 """Pytest plugin loaded by the grader inside the sandbox.
 
-Writes one JSON object per line to the file named by ``--grader-results``,
-flushed as each event happens, so a suite killed half-way still leaves the
-outcomes of the tests that finished. Events (schema 1):
+Writes one JSON object per line to the inherited file descriptor given by
+``--grader-results-fd`` (a socket whose other end only the sandbox's PID 1
+reads), flushed as each event happens, so a suite killed half-way still leaves
+the outcomes of the tests that finished. Events (schema 1):
 
     {"event": "collect_error", "id": PATH, "message": str}
     {"event": "item", "id": NODEID}                       # --collect-only runs
@@ -18,6 +19,8 @@ could rewrite it, which the tripwires and exit-status checks expose.
 from __future__ import annotations
 
 import json
+import os
+import socket
 from typing import Any
 
 import pytest
@@ -28,7 +31,7 @@ MAX_MESSAGE = 4000
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--grader-results", default=None, help="where to write the results (JSON lines)"
+        "--grader-results-fd", type=int, default=None, help="where to write the results"
     )
 
 
@@ -39,14 +42,14 @@ def _clip(text: str) -> str:
 
 
 class ResultsWriter:
-    def __init__(self, path: str) -> None:
-        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the session
+    def __init__(self, fd: int) -> None:
+        os.set_inheritable(fd, False)  # the tests' own subprocesses do not get it
+        self._channel = socket.socket(fileno=fd)
         self._phases: dict[str, list[pytest.TestReport]] = {}
         self.write({"event": "begin", "schema": SCHEMA})
 
     def write(self, record: dict[str, Any]) -> None:
-        self._file.write(json.dumps(record) + "\n")
-        self._file.flush()
+        self._channel.sendall((json.dumps(record) + "\n").encode())
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -76,7 +79,7 @@ class ResultsWriter:
 
     def pytest_sessionfinish(self, exitstatus: int) -> None:
         self.write({"event": "finish", "exitstatus": int(exitstatus)})
-        self._file.close()
+        self._channel.close()
 
 
 def _summarise(nodeid: str, phases: list[pytest.TestReport]) -> dict[str, Any]:
@@ -108,6 +111,6 @@ def _summarise(nodeid: str, phases: list[pytest.TestReport]) -> dict[str, Any]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    path = config.getoption("--grader-results")
-    if path:
-        config.pluginmanager.register(ResultsWriter(path), "grader-results-writer")
+    fd = config.getoption("--grader-results-fd")
+    if fd is not None:
+        config.pluginmanager.register(ResultsWriter(fd), "grader-results-writer")

@@ -24,6 +24,7 @@ import json
 import os
 import selectors
 import signal
+import socket
 import subprocess
 import sys
 import tarfile
@@ -214,16 +215,24 @@ class HeadOnly:
 
 
 class ResultsPipe:
-    """The results channel: a pipe whose read end only PID 1 holds.
+    """The results channel, whose reading end only PID 1 holds.
 
-    The runner writes each record as it happens to /dev/fd/N. What was written
-    cannot be taken back: code that rewrites results later only adds records,
-    which the host sees as duplicates. There is no file to replace, truncate or
-    turn into a FIFO.
+    The runner writes each record as it happens. What was written cannot be
+    taken back: code that rewrites results later only adds records, which the
+    host sees as duplicates. There is no file to replace, truncate or turn into
+    a FIFO. For pytest it is a Unix socket pair: a socket cannot be reopened
+    through /proc, so the test process cannot read its own records back before
+    we do (it could with a pipe). Node's runner can only write to a path, so it
+    gets a pipe (/dev/fd/N); its tests run in other processes than the reporter.
     """
 
-    def __init__(self) -> None:
-        self.read_fd, self.write_fd = os.pipe()
+    def __init__(self, socket_pair: bool) -> None:
+        if socket_pair:
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            ours.shutdown(socket.SHUT_WR)  # nothing ever flows towards the test process
+            self.read_fd, self.write_fd = ours.detach(), theirs.detach()
+        else:
+            self.read_fd, self.write_fd = os.pipe()
         os.set_blocking(self.read_fd, False)
         self.buffer = HeadOnly(MAX_RESULTS_BYTES)
 
@@ -246,7 +255,7 @@ class ResultsPipe:
         return records, bad
 
 
-def build_command(header: dict[str, Any], results_path: str) -> list[str]:
+def build_command(header: dict[str, Any], results: ResultsPipe) -> list[str]:
     kind = header["command"]
     if kind in ("pytest", "collect"):
         command = [
@@ -265,7 +274,7 @@ def build_command(header: dict[str, Any], results_path: str) -> list[str]:
             "-rN",
             "--tb=short",
             "--color=no",
-            f"--grader-results={results_path}",
+            f"--grader-results-fd={results.write_fd}",
         ]
         if kind == "collect":
             command.append("--collect-only")
@@ -276,7 +285,7 @@ def build_command(header: dict[str, Any], results_path: str) -> list[str]:
             "/usr/bin/node",
             "--test",
             "--test-reporter=/opt/grader/node_reporter.mjs",
-            f"--test-reporter-destination={results_path}",
+            f"--test-reporter-destination={results.path}",
             "--test-reporter=spec",
             "--test-reporter-destination=stdout",
             *header.get("args", ["hidden"]),
@@ -300,9 +309,9 @@ def main() -> int:
     nonce = header["nonce"]
     try:
         extract(read_exactly(stdin, int(header["tar_size"])))
-        results = ResultsPipe()
+        results = ResultsPipe(socket_pair=header["command"] in ("pytest", "collect"))
         outcome = run(
-            build_command(header, results.path),
+            build_command(header, results),
             float(header["timeout_s"]),
             int(header.get("output_limit", 1 << 18)),
             results,
