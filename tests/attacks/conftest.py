@@ -1,0 +1,64 @@
+"""Fixtures of the attack suite: one prepared challenge and sandbox, and grade_attack().
+
+The submission trees under submissions/ are hostile (conftest.py files, a
+pytest.py, sitecustomize.py ...): ``collect_ignore`` keeps this test run from
+ever collecting them or importing their conftest files.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from grader.config import get_settings
+from tests.attacks.helpers import CHALLENGE_DIR, GraderEnv, Outcome, build_repo
+
+collect_ignore = ["submissions"]
+
+
+@pytest.fixture(scope="session")
+def grader_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraderEnv]:
+    """One prepared word-frequency challenge and one sandbox, for the whole session.
+
+    A data folder of its own, so that "no grading-* folder left in tmp/" is exact.
+    Like the rest of the Docker tests, this fails (never skips) without an engine.
+    """
+    from grader.cli import _services
+    from grader.prepare import locate_challenge, prepare
+
+    data_dir = tmp_path_factory.mktemp("grader-data")
+    settings = get_settings().model_copy(update={"data_dir": data_dir})
+    builder, sandbox = _services(settings, lambda _m: None)
+    challenge = locate_challenge(str(CHALLENGE_DIR), settings)
+    # The image for the runner as it is now (rebuilt only if its inputs changed).
+    builder.language_image(challenge.language)
+    prepared = prepare(challenge, builder, sandbox, settings)
+    assert len(prepared.test_ids) == 11, prepared.test_ids
+    yield GraderEnv(settings, prepared, sandbox, sandbox.engine)
+
+
+@pytest.fixture
+def grade_attack(grader_env: GraderEnv, tmp_path: Path) -> Callable[..., Outcome]:
+    """grade_attack(name, setup=None) -> Outcome, graded the way `grader grade` does."""
+
+    def run(attack: str | None, setup: Callable[[Path], None] | None = None) -> Outcome:
+        from grader.fetch import FetchPolicy
+        from grader.pipeline import grade
+
+        repo = build_repo(tmp_path / "repo", attack, setup)
+        started = time.monotonic()
+        grading = grade(
+            grader_env.prepared,
+            str(repo),
+            None,
+            settings=grader_env.settings,
+            sandbox=grader_env.sandbox,
+            policy=FetchPolicy(allow_local=True),
+        )
+        seconds = time.monotonic() - started
+        return Outcome(grading.report, grading.artifacts, seconds)
+
+    return run
