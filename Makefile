@@ -27,8 +27,8 @@ images: setup engine  ## Build the base and sandbox images that are missing or o
 demo: images  ## Grade three sample submissions in real sandboxes and print their reports
 	@$(BIN)/grader demo
 
-test: images  ## Run the whole test suite (unit, Docker integration, attacks)
-	$(BIN)/python -m pytest
+test: images postgres  ## Run the whole test suite (unit, Docker, attacks, SQLite and PostgreSQL)
+	GRADER_TEST_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python -m pytest
 
 test-fast: setup  ## Only the tests that need no Docker engine
 	$(BIN)/python -m pytest -m "not docker"
@@ -40,6 +40,10 @@ lint: setup  ## ruff and mypy
 
 golden: images  ## Regenerate the golden reports in tests/golden (review the diff!)
 	GRADER_REGENERATE_GOLDEN=1 $(BIN)/python -m pytest tests/golden -q
+
+.PHONY: postgres
+postgres:  ## Make sure PostgreSQL runs with the test database; prints its URL (installs as root)
+	@bash scripts/postgres.sh
 
 clean:  ## Remove the virtualenv and local data (images stay in Docker)
 	rm -rf $(VENV) .grader

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,21 +35,55 @@ def _sqlite_pragmas(connection: object, _record: object) -> None:
 
 
 def migrate(url: str) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
+    """Bring the schema to the newest migration (idempotent, safe to run concurrently)."""
+    lock_path = None
+    if url.startswith("sqlite:///"):
+        database = Path(url.removeprefix("sqlite:///"))
+        database.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = database.with_name(database.name + ".migrate.lock")
+    with _file_lock(lock_path):
+        _upgrade(url)
+
+
+@contextmanager
+def _file_lock(path: Path | None) -> Iterator[None]:
+    """SQLite lives on one host: a file lock serialises its migrations."""
+    if path is None:
+        yield
+        return
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _upgrade(url: str) -> None:
     from alembic import command
     from alembic.config import Config
 
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     try:
         with engine_for(url).begin() as connection:
+            _serialise(connection)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:
         raise InfrastructureError(f"database migration failed: {exc}") from exc
+
+
+MIGRATION_LOCK = 7_201_113  # any constant: the advisory lock's key
+
+
+def _serialise(connection: Connection) -> None:
+    """The server and every worker migrate at start, possibly at the same moment: one at a
+    time, or two would both find no tables and both create them.
+
+    PostgreSQL (shared by several hosts): a transaction-level advisory lock. SQLite is
+    serialised by a file lock around the whole migration (see migrate).
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
 
 
 @contextmanager
