@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
 import struct
 import threading
@@ -238,13 +239,19 @@ class Engine:
             raise InfrastructureError(f"removing sandbox {container.short_id}: {exc}") from exc
 
     def remove_stale(self, older_than_s: float = 0.0) -> int:
-        """Remove every grader sandbox older than the given age; returns how many."""
+        """Remove the sandboxes left behind; returns how many.
+
+        A sandbox whose owner (a process on this host) is dead goes at once; one
+        whose owner is unknown or elsewhere, once older than ``older_than_s``.
+        """
         removed = 0
         now = time.time()
         with docker_errors("listing stale sandboxes"):
             for container in self._client.containers.list(all=True, filters={"label": LABEL}):
+                owner = container.labels.get(OWNER_LABEL, "")
                 created = container.attrs.get("Created", "")
-                if older_than_s and _age_s(created, now) < older_than_s:
+                orphan = owner_is_dead(owner)
+                if not orphan and older_than_s and _age_s(created, now) < older_than_s:
                     continue
                 self._remove(container)
                 removed += 1
@@ -257,6 +264,28 @@ class Engine:
     def runtimes(self) -> set[str]:
         with docker_errors("reading engine info"):
             return set(self._client.info().get("Runtimes", {}))
+
+
+OWNER_LABEL = "grader.owner"
+
+
+def owner() -> str:
+    """This process, as ``host:pid``: what a sandbox or a working folder belongs to."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_is_dead(owner: str) -> bool:
+    """True for a process of this host that no longer runs; False when unsure."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _age_s(created: str, now: float) -> float:
@@ -296,7 +325,7 @@ def _create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
         "privileged": False,
         "runtime": spec.runtime,
         "log_config": {"type": "none"},  # output is read, bounded, from the attach stream only
-        "labels": {LABEL: "1", **spec.labels},
+        "labels": {LABEL: "1", OWNER_LABEL: owner(), **spec.labels},
         "environment": {},
         "use_config_proxy": False,
         "detach": True,

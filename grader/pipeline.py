@@ -10,6 +10,7 @@ with tripwires), removed when the grading ends, whatever the outcome.
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import tempfile
 import time
@@ -86,7 +87,8 @@ def grade(
     hosted repository, read from disk); the report names ``repo``."""
     challenge = prepared.challenge
     timer = _Timer(progress)
-    workdir = Path(tempfile.mkdtemp(prefix="grading-", dir=settings.subdir("tmp")))
+    # Named after this process, so that if it is killed its successor can remove the folder.
+    workdir = Path(tempfile.mkdtemp(prefix=f"grading-{os.getpid()}-", dir=settings.subdir("tmp")))
     try:
         with timer.stage("fetch", f"fetching {repo}"):
             fetched = fetch.fetch(

@@ -14,6 +14,7 @@ tree is sent: a bind mount shows what is written to its source folder later.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import threading
 import uuid
@@ -80,7 +81,7 @@ class WarmPool:
 
     def _start(self, key: PoolKey, spec_for: SpecFor) -> None:
         try:
-            hidden = self.root / uuid.uuid4().hex / "hidden"
+            hidden = self.root / f"{os.getpid()}-{uuid.uuid4().hex}" / "hidden"
             hidden.mkdir(parents=True)
             try:
                 container = self.engine.start_sandbox(spec_for(hidden))

@@ -14,6 +14,7 @@ test IDs, exit status against results) close the cheaper routes.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import secrets
@@ -153,7 +154,7 @@ def _plant_mirrors(
             break
         source = module.read_text(encoding="utf-8")
         taken = known | set(TEST_DEF.findall(source))
-        found = mirrors.mirrors(source, lambda: _name(rng, taken), rng)
+        found = mirrors.mirrors(source, functools.partial(_name, rng, taken), rng)
         if not found:
             continue
         module.write_text(mirrors.insert(source, found), encoding="utf-8")

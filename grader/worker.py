@@ -1,31 +1,97 @@
 """`grader worker`: an rq worker with the grader's housekeeping around it.
 
-At start: remove sandboxes a dead worker left (only those older than any
-grading could be, so that other live workers on this host are not disturbed)
-and recover lost gradings. While it runs, a thread repeats the recovery.
+- At start: remove what a killed worker of this host left (its sandboxes and
+  working folders, known by their owner's process id; anything else past the
+  longest a grading can take) and recover lost gradings.
+- Before each job: wait for the Docker engine, so that an engine restart does
+  not use up the retries of every queued submission.
+- When Redis goes away (rq then stops working): wait for it and go on.
+- While it runs, a thread repeats the recovery and retries notifications.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
+import time
+from typing import Any
+
+from redis.exceptions import RedisError
+from rq import SimpleWorker
 
 from grader import jobs
 from grader.config import Settings
+from grader.engine import Engine, owner_is_dead
+from grader.errors import InfrastructureError
 
 log = logging.getLogger("grader.worker")
 RECOVERY_EVERY_S = 30.0
+WAIT_EVERY_S = 2.0
 
 
 def housekeeping(settings: Settings) -> None:
-    from grader.engine import Engine
-
     removed = Engine(settings.docker_timeout_s).remove_stale(
         older_than_s=settings.max_job_timeout_s
     )
+    folders = remove_orphan_folders(settings)
     recovered = jobs.recover(settings)
-    if removed or recovered:
-        log.info("removed %d stale sandbox(es); queued %d lost grading(s)", removed, len(recovered))
+    if removed or folders or recovered:
+        log.info(
+            "removed %d stale sandbox(es) and %d folder(s); queued %d lost grading(s)",
+            removed,
+            folders,
+            len(recovered),
+        )
+
+
+def remove_orphan_folders(settings: Settings) -> int:
+    """Working folders (grading-PID-*, warm PID-*) of processes of this host that died."""
+    import socket
+
+    host = socket.gethostname()
+    removed = 0
+    candidates = [*settings.subdir("tmp").glob("grading-*"), *settings.subdir("warm").iterdir()]
+    for folder in candidates:
+        pid = folder.name.removeprefix("grading-").split("-", 1)[0]
+        if pid.isdigit() and owner_is_dead(f"{host}:{pid}"):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def wait_for_docker(settings: Settings) -> None:
+    """Block until the Docker engine answers; says so once while it waits."""
+    told = False
+    while True:
+        try:
+            Engine(settings.docker_timeout_s)
+            return
+        except InfrastructureError as exc:
+            if not told:
+                log.warning("waiting for the Docker engine before taking a job: %s", exc)
+                told = True
+        time.sleep(WAIT_EVERY_S)
+
+
+def wait_for_redis(connection: Any) -> None:
+    while True:
+        try:
+            connection.ping()
+            return
+        except RedisError:
+            time.sleep(WAIT_EVERY_S)
+
+
+class GradingWorker(SimpleWorker):
+    """Runs jobs in this process (no fork): the Docker client, the prepared challenges and
+    the warm sandboxes (grader.pool) last from one job to the next. Candidate code never
+    runs here, only in sandboxes, so a fork per job would isolate nothing."""
+
+    def execute_job(self, job: Any, queue: Any) -> Any:
+        # The submission stays queued, its attempts untouched, until the engine is back.
+        wait_for_docker(jobs.service().settings)
+        return super().execute_job(job, queue)
 
 
 def _recovery_loop(settings: Settings, stop: threading.Event) -> None:
@@ -40,11 +106,6 @@ def _recovery_loop(settings: Settings, stop: threading.Event) -> None:
 
 
 def run_worker(settings: Settings, burst: bool = False) -> None:
-    # SimpleWorker runs each job in this process instead of a fork: the Docker client, the
-    # prepared challenges and the warm sandboxes (grader.pool) last from one job to the next.
-    # Candidate code never runs here, only in sandboxes, so a fork buys no isolation.
-    from rq import SimpleWorker
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     housekeeping(settings)
     queue = jobs.queue(settings)
@@ -52,10 +113,16 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
     if not burst:
         threading.Thread(target=_recovery_loop, args=(settings, stop), daemon=True).start()
     try:
-        worker = SimpleWorker(
-            [queue], connection=queue.connection, name=f"grader-{jobs.worker_name()}"
-        )
-        worker.work(burst=burst, with_scheduler=True)
+        for generation in range(1_000_000):  # a new rq worker (and name) after each Redis loss
+            try:
+                name = f"grader-{jobs.worker_name()}-{generation}"
+                worker = GradingWorker([queue], connection=queue.connection, name=name)
+                worker.work(burst=burst, with_scheduler=True)
+                return  # the queue is empty (burst) or a shutdown was asked for
+            except RedisError as exc:
+                log.warning("lost Redis (%s); waiting for it", exc)
+                wait_for_redis(queue.connection)
+                jobs.recover(settings)
     finally:
         stop.set()
         jobs.service().close()

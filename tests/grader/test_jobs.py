@@ -1,0 +1,522 @@
+"""The queue end to end: real Redis, real workers (`grader worker` processes), real sandboxes.
+
+Each test gets its own data folder, a fresh database (SQLite or PostgreSQL,
+see tests/store) and a dedicated Redis database, flushed before and after
+(like rq's own tests), so nothing here touches a developer's own queue.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import shutil
+import signal
+import socket
+import socketserver
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from rq.job import Job
+
+from grader import jobs, submissions
+from grader.challenge import load_challenge
+from grader.config import PROJECT_ROOT, Settings, get_settings
+from grader.store import repo
+from grader.store.db import session_scope
+from tests.conftest import WORD_FREQUENCY, git, make_repo
+from tests.store import KINDS, migrated_database
+
+TEST_REDIS_URL = os.environ.get("GRADER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+WORKER = [sys.executable, "-m", "grader.cli", "worker"]
+# Every test here needs the services `make engine` starts (Redis; most also the Docker engine).
+pytestmark = pytest.mark.docker
+SOLUTION = (WORD_FREQUENCY / "solution" / "wordfreq.py").read_text()
+
+
+def redis_client(url: str = TEST_REDIS_URL) -> Redis:
+    client: Redis = Redis.from_url(url, socket_timeout=5)
+    try:
+        client.ping()
+    except RedisError as exc:
+        pytest.fail(f"Redis is not reachable at {url} ({exc}): run `make engine`", pytrace=False)
+    return client
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until(what: str, check: Callable[[], bool], timeout_s: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f}s waiting until {what}")
+        time.sleep(0.25)
+
+
+def process_tree(pid: int) -> list[int]:
+    """The process and all its descendants (an rq work horse has a process group of its own)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(parents.get(current, []))
+    return tree
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process and everything it started, as a crash of its host would."""
+    for member in process_tree(pid):
+        with suppress(ProcessLookupError):
+            os.kill(member, signal.SIGKILL)
+
+
+def moment(at: datetime) -> float:
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
+
+
+@dataclass
+class Deployment:
+    """One grader installation as a test sees it: settings, a database, a queue, workers."""
+
+    settings: Settings
+    logs: Path
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.settings.effective_database_url
+
+    # -- setting up ------------------------------------------------------------
+    @classmethod
+    def create(cls, data_dir: Path, database_url: str, redis_url: str) -> Deployment:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        shared = get_settings()
+        if (shared.data_dir / "images.json").is_file():  # the images `make images` recorded
+            shutil.copy(shared.data_dir / "images.json", data_dir / "images.json")
+        if (shared.data_dir / "inventory").is_dir():
+            shutil.copytree(shared.data_dir / "inventory", data_dir / "inventory")
+        settings = shared.model_copy(
+            update={"data_dir": data_dir, "database_url": database_url, "redis_url": redis_url}
+        )
+        deployment = cls(settings, data_dir.parent / "logs")
+        deployment.logs.mkdir(exist_ok=True)
+        deployment.register_word_frequency()
+        return deployment
+
+    def register_word_frequency(self) -> None:
+        challenge = load_challenge(WORD_FREQUENCY)
+        with session_scope(self.url) as session:
+            repo.upsert_challenge(
+                session,
+                challenge_id=challenge.id,
+                title=challenge.title,
+                language=challenge.language,
+                source=str(WORD_FREQUENCY),
+                version=challenge.content_hash(),
+                commit=None,
+                root=str(WORD_FREQUENCY),
+                skills=[{"name": s.name, "weight": s.weight} for s in challenge.skills],
+                test_count=0,
+            )
+
+    def bare_repo(self, name: str, wordfreq: str | None = SOLUTION) -> Path:
+        """A candidate's repository under the data folder's repos/, which workers may fetch."""
+        work = self.logs.parent / "work" / name
+        files: Mapping[str, str | bytes | None] = {"wordfreq.py": wordfreq}
+        commits = [("Solve word frequency", files)] if wordfreq else []
+        make_repo(work, commits, base=WORD_FREQUENCY / "starter")
+        target = self.settings.subdir("repos") / f"{name}.git"
+        git(work, "clone", "--bare", "--quiet", str(work), str(target))
+        return target
+
+    # -- submitting ------------------------------------------------------------
+    def submit(self, repo_path: Path, ref: str | None = "main", expect_queued: bool = True) -> str:
+        with session_scope(self.url) as session:
+            row = submissions.create(
+                session, challenge_id="word-frequency", repo_url=str(repo_path), ref=ref
+            )
+            queued = submissions.queue_after_commit(session, self.settings, row)
+        assert queued is expect_queued
+        return row.id
+
+    # -- workers -----------------------------------------------------------------
+    def env(self, **extra: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "GRADER_DATA_DIR": str(self.settings.data_dir),
+            "GRADER_DATABASE_URL": self.url,
+            "GRADER_REDIS_URL": self.settings.redis_url,
+            **extra,
+        }
+
+    def start_worker(self, *args: str, **env: str) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"worker-{len(self.workers)}.log").open("wb")
+        process = subprocess.Popen(
+            [*WORKER, *args],
+            cwd=PROJECT_ROOT,
+            env=self.env(**env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group: stopping it stops its work horse too
+        )
+        log.close()
+        self.workers.append(process)
+        return process
+
+    def burst(self, workers: int = 1, timeout_s: float = 300.0, **env: str) -> list[int]:
+        """Run burst workers until the queue is empty; returns their exit codes."""
+        started = [self.start_worker("--burst", **env) for _ in range(workers)]
+        return [p.wait(timeout=timeout_s) for p in started]
+
+    def stop_workers(self) -> None:
+        for process in self.workers:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.workers:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                kill_tree(process.pid)
+                process.wait(timeout=10)
+
+    def worker_log(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.logs.glob("*.log")))
+
+    # -- reading the outcome -------------------------------------------------------
+    def status(self, submission_id: str) -> str:
+        with session_scope(self.url) as session:
+            row = repo.get_submission(session, submission_id)
+            assert row is not None
+            return row.status
+
+    def events(self, submission_id: str) -> list[tuple[str, str, float]]:
+        with session_scope(self.url) as session:
+            return [
+                (e.status, e.detail, moment(e.at)) for e in repo.events_of(session, submission_id)
+            ]
+
+    def history(self, submission_id: str) -> list[str]:
+        return [status for status, _detail, _at in self.events(submission_id)]
+
+    def row(self, submission_id: str) -> dict[str, Any]:
+        with session_scope(self.url) as session:
+            row = repo.get_submission(session, submission_id)
+            report = repo.report_of(session, submission_id)
+            assert row is not None
+            return {
+                "status": row.status,
+                "attempts": row.attempts,
+                "error": row.error,
+                "commit": row.commit,
+                "dedupe_key": row.dedupe_key,
+                "report": None if report is None else report.report,
+            }
+
+    def job(self, submission_id: str) -> Job:
+        return Job.fetch(f"grade-{submission_id}", connection=redis_client(self.settings.redis_url))
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    client = redis_client()
+    client.flushdb()
+    yield TEST_REDIS_URL
+    client.flushdb()
+
+
+@pytest.fixture(params=KINDS)
+def deployment(
+    request: pytest.FixtureRequest, tmp_path: Path, redis_url: str
+) -> Iterator[Deployment]:
+    with migrated_database(str(request.param), tmp_path) as url:
+        deployment = Deployment.create(tmp_path / "data", url, redis_url)
+        try:
+            yield deployment
+        finally:
+            deployment.stop_workers()
+            print(deployment.worker_log()[-20000:])  # shown when the test failed
+
+
+@pytest.fixture
+def sqlite_deployment(tmp_path: Path, redis_url: str) -> Iterator[Deployment]:
+    """For the slow tests whose subject is the queue, not the database."""
+    with migrated_database("sqlite", tmp_path) as url:
+        deployment = Deployment.create(tmp_path / "data", url, redis_url)
+        try:
+            yield deployment
+        finally:
+            deployment.stop_workers()
+
+
+# -- the happy path ----------------------------------------------------------------
+def test_a_worker_grades_a_submission_and_stores_one_report(deployment: Deployment) -> None:
+    submission_id = deployment.submit(deployment.bare_repo("solved"))
+    assert deployment.history(submission_id) == ["queued"]
+    assert deployment.burst() == [0], deployment.worker_log()
+    row = deployment.row(submission_id)
+    assert row["status"] == "graded", deployment.worker_log()
+    assert row["attempts"] == 1 and row["error"] is None
+    report = row["report"]
+    assert report is not None and report["status"] == "graded" and report["overall"] > 80
+    assert report["submission"]["commit"] == row["commit"]
+    assert deployment.history(submission_id) == ["queued", "running", "graded"]
+    assert deployment.job(submission_id).get_status() == "finished"
+    assert list((deployment.settings.data_dir / "tmp").glob("grading-*")) == []
+
+
+def test_the_same_commit_submitted_twice_is_graded_once(deployment: Deployment) -> None:
+    bare = deployment.bare_repo("solved")
+    commit = git(bare, "rev-parse", "main")
+    first = deployment.submit(bare, ref=commit)
+    assert deployment.burst() == [0]
+    second = deployment.submit(bare, ref=commit)
+    assert deployment.burst() == [0]
+    one, two = deployment.row(first), deployment.row(second)
+    assert one["status"] == two["status"] == "graded"
+    assert two["report"] == one["report"] and one["dedupe_key"] == two["dedupe_key"]
+    reused = deployment.events(second)[-1]
+    assert reused[:2] == ("graded", f"same commit already graded in {first}")
+    assert f"graded {second}" not in deployment.worker_log()  # no second sandbox run
+
+
+def test_a_candidates_failing_code_is_graded_not_retried(deployment: Deployment) -> None:
+    submission_id = deployment.submit(deployment.bare_repo("starter", wordfreq=None))
+    assert deployment.burst() == [0]
+    row = deployment.row(submission_id)
+    assert row["status"] == "graded" and row["attempts"] == 1, deployment.worker_log()
+    assert row["report"] is not None and row["report"]["overall"] < 50
+    assert deployment.history(submission_id) == ["queued", "running", "graded"]
+    job = deployment.job(submission_id)
+    assert job.get_status() == "finished" and job.retries_left == len(jobs.RETRY_INTERVALS_S)
+
+
+def test_a_repository_that_vanished_ends_in_error_without_retry(
+    sqlite_deployment: Deployment,
+) -> None:
+    bare = sqlite_deployment.bare_repo("gone")
+    submission_id = sqlite_deployment.submit(bare)
+    shutil.rmtree(bare)
+    assert sqlite_deployment.burst() == [0]
+    row = sqlite_deployment.row(submission_id)
+    assert row["status"] == "error" and row["attempts"] == 1
+    assert row["error"].startswith("cannot grade: repository not found")
+    assert sqlite_deployment.history(submission_id) == ["queued", "running", "error"]
+
+
+# -- infrastructure failures -------------------------------------------------------
+class _SickEngineHandler(http.server.BaseHTTPRequestHandler):
+    """Answers pings, the version and an empty container list; fails everything else."""
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        if path.endswith("/_ping"):
+            self._answer(200, b"OK", "text/plain")
+        elif path.endswith("/version"):
+            self._answer(200, json.dumps({"ApiVersion": "1.41", "Version": "20.10"}).encode())
+        elif path.endswith("/containers/json"):
+            self._answer(200, b"[]")
+        else:
+            self._answer(500, json.dumps({"message": "the engine is failing (a test)"}).encode())
+
+    do_POST = do_DELETE = do_HEAD = do_GET
+
+    def _answer(self, code: int, body: bytes, kind: str = "application/json") -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def address_string(self) -> str:
+        return "test"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        del format, args
+
+
+@contextmanager
+def sick_docker_engine(socket_path: Path) -> Iterator[str]:
+    """A Docker engine that is up (it answers pings) but fails every real request."""
+
+    class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+        daemon_threads = True
+
+    server = Server(str(socket_path), _SickEngineHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"unix://{socket_path}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_infrastructure_failure_is_retried_with_backoff_then_ends_in_error(
+    sqlite_deployment: Deployment, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The worker's Docker engine answers but fails: each attempt fails, the last one ends it."""
+    deployment = sqlite_deployment
+    intervals = (2, 4, 6)
+    monkeypatch.setattr(jobs, "RETRY_INTERVALS_S", intervals)  # read when a job is queued
+    with sick_docker_engine(tmp_path / "sick.sock") as docker_host:
+        submission_id = deployment.submit(deployment.bare_repo("solved"))
+        deployment.start_worker(DOCKER_HOST=docker_host)
+        wait_until("the submission ends", lambda: deployment.status(submission_id) == "error", 120)
+    row = deployment.row(submission_id)
+    attempts = len(intervals) + 1
+    assert row["attempts"] == attempts and row["report"] is None
+    assert row["error"].startswith(f"infrastructure failed after {attempts} attempts")
+    assert "the engine is failing (a test)" in row["error"]
+    events = deployment.events(submission_id)
+    assert [s for s, _d, _t in events] == ["queued", *["running", "queued"] * attempts, "error"]
+    releases = [e for e in events[1:-1] if e[0] == "queued"]
+    assert all(d.startswith("infrastructure failure, retrying:") for _s, d, _t in releases)
+    claims = [at for status, _d, at in events if status == "running"]
+    for interval, released, claimed in zip(intervals, releases[:-1], claims[1:], strict=True):
+        # rq keeps scheduled times in whole seconds: a retry may come up to 1 s early
+        assert claimed - released[2] >= interval - 1, (interval, claimed - released[2])
+
+
+def docker_socket() -> Path:
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    assert host.startswith("unix://"), f"this test needs a local Docker socket, not {host}"
+    return Path(host.removeprefix("unix://"))
+
+
+def test_a_worker_whose_docker_went_away_takes_no_job_until_it_is_back(
+    sqlite_deployment: Deployment, tmp_path: Path
+) -> None:
+    """An engine restart must not use up the retries of every queued submission.
+
+    The worker reaches Docker through a symbolic link to the engine's socket;
+    removing the link makes the engine unreachable, putting it back repairs it.
+    """
+    deployment = sqlite_deployment
+    link = tmp_path / "docker.sock"
+    link.symlink_to(docker_socket())
+    deployment.start_worker(DOCKER_HOST=f"unix://{link}")
+    connection = redis_client(deployment.settings.redis_url)
+    wait_until("the worker listens", lambda: bool(_workers(connection)), 60)
+    link.unlink()
+    submission_id = deployment.submit(deployment.bare_repo("solved"))
+    time.sleep(8)
+    assert deployment.history(submission_id) == ["queued"]
+    link.symlink_to(docker_socket())
+    wait_until("the submission is graded", lambda: deployment.status(submission_id) == "graded")
+    assert deployment.row(submission_id)["attempts"] == 1
+
+
+def _workers(connection: Redis) -> list[Any]:
+    from rq import Worker
+
+    return list(Worker.all(connection=connection))
+
+
+# -- recovery ----------------------------------------------------------------------
+def test_a_submission_stuck_running_with_an_expired_lease_is_graded_again(
+    deployment: Deployment,
+) -> None:
+    """A worker killed mid-grading: its lease runs out, and the next worker recovers it."""
+    bare = deployment.bare_repo("solved")
+    with session_scope(deployment.url) as session:
+        row = submissions.create(
+            session, challenge_id="word-frequency", repo_url=str(bare), ref=None
+        )
+        submission_id = row.id
+    with session_scope(deployment.url) as session:
+        assert repo.claim(session, submission_id, "dead-host:1", lease_s=-1)
+    assert deployment.burst() == [0], deployment.worker_log()
+    row_now = deployment.row(submission_id)
+    assert row_now["status"] == "graded" and row_now["attempts"] == 2
+    assert [(s, d) for s, d, _t in deployment.events(submission_id)] == [
+        ("queued", "submitted"),
+        ("running", "claimed by dead-host:1"),
+        ("queued", "recovered: the worker's lease expired"),
+        ("running", f"claimed by {_claimer(deployment, submission_id)}"),
+        ("graded", ""),
+    ]
+
+
+def _claimer(deployment: Deployment, submission_id: str) -> str:
+    return deployment.events(submission_id)[3][1].removeprefix("claimed by ")
+
+
+def test_a_submission_made_while_redis_is_down_is_queued_by_recovery(
+    deployment: Deployment,
+) -> None:
+    down = deployment.settings.model_copy(
+        update={"redis_url": f"redis://127.0.0.1:{closed_port()}/15"}
+    )
+    offline = Deployment(down, deployment.logs)
+    submission_id = offline.submit(deployment.bare_repo("solved"), expect_queued=False)
+    assert deployment.history(submission_id) == ["queued"]
+    assert jobs.recover(down, queued_grace_s=0) == []  # Redis still down: nothing changes
+    assert deployment.history(submission_id) == ["queued"]
+
+    assert jobs.recover(deployment.settings, queued_grace_s=0) == [submission_id]
+    queue = Queue(jobs.QUEUE, connection=redis_client(deployment.settings.redis_url))
+    assert queue.job_ids == [f"grade-{submission_id}"]
+    assert jobs.recover(deployment.settings, queued_grace_s=0) == []  # queued once, not twice
+    assert queue.job_ids == [f"grade-{submission_id}"]
+
+    assert deployment.burst() == [0]
+    assert deployment.history(submission_id)[-2:] == ["running", "graded"]
+    assert deployment.row(submission_id)["attempts"] == 1
+
+
+def test_recovery_leaves_fresh_and_live_submissions_alone(sqlite_deployment: Deployment) -> None:
+    deployment = sqlite_deployment
+    queued = deployment.submit(deployment.bare_repo("solved"))
+    assert jobs.recover(deployment.settings) == []  # queued a moment ago, with a live job
+    assert jobs.recover(deployment.settings, queued_grace_s=0) == []  # old enough, job alive
+    with session_scope(deployment.url) as session:
+        assert repo.claim(session, queued, "live-host:1", lease_s=600)
+    assert jobs.recover(deployment.settings, queued_grace_s=0) == []  # running, lease valid
+    assert deployment.history(queued) == ["queued", "running"]
+
+
+# -- several workers ---------------------------------------------------------------
+def test_two_workers_share_one_queue_and_never_grade_twice(deployment: Deployment) -> None:
+    bare = deployment.bare_repo("solved")
+    ids = [deployment.submit(bare) for _ in range(6)]
+    for submission_id in ids:  # every job twice in the queue, as a recovery race would
+        assert jobs.enqueue(deployment.settings, submission_id, timeout_s=60)
+    assert deployment.burst(workers=2) == [0, 0], deployment.worker_log()
+    claimers = set()
+    for submission_id in ids:
+        row = deployment.row(submission_id)
+        assert (row["status"], row["attempts"]) == ("graded", 1), deployment.worker_log()
+        assert deployment.history(submission_id) == ["queued", "running", "graded"]
+        claimers.add(_claimer_of(deployment, submission_id))
+    log = deployment.worker_log()
+    assert log.count("grader.jobs graded ") == len(ids), log
+    print(f"claimed by {sorted(claimers)}")
+
+
+def _claimer_of(deployment: Deployment, submission_id: str) -> str:
+    running = [d for s, d, _t in deployment.events(submission_id) if s == "running"]
+    return running[0].removeprefix("claimed by ")

@@ -1,0 +1,252 @@
+"""`grader worker`: its housekeeping, its recovery loop, and how it dies and is replaced."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+
+from grader import jobs, worker
+from grader.config import Settings
+from grader.engine import LABEL
+from grader.store import repo
+from grader.store.db import session_scope
+from tests.grader.test_jobs import (
+    TEST_REDIS_URL,
+    Deployment,
+    closed_port,
+    kill_tree,
+    process_tree,
+    redis_client,
+    wait_until,
+)
+from tests.store import migrated_database
+
+
+@pytest.fixture
+def deployment(tmp_path: Path) -> Iterator[Deployment]:
+    client = redis_client()
+    client.flushdb()
+    with migrated_database("sqlite", tmp_path) as url:
+        deployment = Deployment.create(tmp_path / "data", url, TEST_REDIS_URL)
+        try:
+            yield deployment
+        finally:
+            deployment.stop_workers()
+            print(deployment.worker_log()[-20000:])  # shown when the test failed
+    client.flushdb()
+
+
+def grading_dirs(settings: Settings) -> list[Path]:
+    return sorted((settings.data_dir / "tmp").glob("grading-*"))
+
+
+@pytest.mark.docker
+def test_a_worker_without_docker_refuses_to_start_and_loses_nothing(
+    deployment: Deployment,
+) -> None:
+    submission_id = deployment.submit(deployment.bare_repo("solved"))
+    codes = deployment.burst(DOCKER_HOST="unix:///nonexistent/docker.sock")
+    log = deployment.worker_log()
+    assert codes == [1], log
+    assert "grader: connecting to the Docker engine: Docker engine unreachable" in log
+    assert "Traceback" not in log
+    assert deployment.history(submission_id) == ["queued"]
+    queue = Queue(jobs.QUEUE, connection=redis_client(deployment.settings.redis_url))
+    assert queue.job_ids == [f"grade-{submission_id}"]
+
+
+@pytest.mark.docker
+def test_housekeeping_keeps_young_sandboxes_and_recovers_lost_gradings(
+    deployment: Deployment,
+) -> None:
+    """Sandboxes younger than any grading could be may be another live worker's: they stay."""
+    import docker
+
+    client = docker.from_env()
+    reference = _sandbox_image(deployment)
+    container = client.containers.create(reference, ["true"], labels={LABEL: "test"})
+    try:
+        with session_scope(deployment.url) as session:
+            challenge = repo.get_challenge(session, "word-frequency")
+            assert challenge is not None
+            row = repo.create_submission(session, challenge=challenge, repo="/x", ref=None)
+            assert repo.claim(session, row.id, "dead-host:7", lease_s=-1)
+            stuck = row.id
+        worker.housekeeping(deployment.settings)
+        container.reload()  # still there
+        assert deployment.history(stuck)[-1] == "queued"
+        queue = Queue(jobs.QUEUE, connection=redis_client(deployment.settings.redis_url))
+        assert queue.job_ids == [f"grade-{stuck}"]
+    finally:
+        container.remove(force=True)
+
+
+def _sandbox_image(deployment: Deployment) -> str:
+    from grader.images import load_state
+
+    entry = load_state(deployment.settings.data_dir / "images.json").get("python")
+    assert entry, "no sandbox image recorded: run `make images`"
+    return entry["reference"]
+
+
+def test_the_recovery_loop_survives_a_failing_round(monkeypatch: pytest.MonkeyPatch) -> None:
+    rounds: list[str] = []
+
+    def recover(settings: Settings) -> list[str]:
+        rounds.append("round")
+        if len(rounds) == 1:
+            raise RuntimeError("database restarting")
+        return []
+
+    monkeypatch.setattr(worker, "RECOVERY_EVERY_S", 0.01)
+    monkeypatch.setattr(jobs, "recover", recover)
+    stop = threading.Event()
+    loop = threading.Thread(target=worker._recovery_loop, args=(Settings(), stop))
+    loop.start()
+    wait_until("three rounds ran", lambda: len(rounds) >= 3, 10)
+    stop.set()
+    loop.join(timeout=5)
+    assert not loop.is_alive()
+
+
+@pytest.mark.docker
+def test_a_worker_stopped_with_sigterm_finishes_its_grading_first(
+    deployment: Deployment,
+) -> None:
+    submission_id = deployment.submit(deployment.bare_repo("solved"))
+    process = deployment.start_worker()
+    wait_until("the grading started", lambda: deployment.status(submission_id) == "running")
+    os.kill(process.pid, signal.SIGTERM)
+    assert process.wait(timeout=120) == 0, deployment.worker_log()
+    assert deployment.history(submission_id) == ["queued", "running", "graded"]
+    assert grading_dirs(deployment.settings) == []
+
+
+def _kill_mid_grading(deployment: Deployment) -> tuple[str, list[int]]:
+    """Start a worker, SIGKILL it and all it started once its sandbox runs, as if its host died.
+
+    Returns the submission and the killed processes; the lease is then made to
+    have run out, as it would have a few minutes later.
+    """
+    submission_id = deployment.submit(deployment.bare_repo("solved"))
+    process = deployment.start_worker()
+    wait_until("the sandbox runs", lambda: bool(grading_dirs(deployment.settings)))
+    time.sleep(1.0)
+    killed = process_tree(process.pid)
+    kill_tree(process.pid)
+    process.wait(timeout=30)
+    with session_scope(deployment.url) as session:
+        row = repo.get_submission(session, submission_id)
+        assert row is not None and row.status == "running"
+        row.lease_until = datetime.now(UTC) - timedelta(seconds=1)
+    return submission_id, killed
+
+
+@pytest.mark.docker
+def test_a_worker_killed_mid_grading_is_replaced_and_nothing_is_graded_twice(
+    deployment: Deployment,
+) -> None:
+    submission_id, _killed = _kill_mid_grading(deployment)
+    assert deployment.burst() == [0], deployment.worker_log()
+    row_now = deployment.row(submission_id)
+    assert (row_now["status"], row_now["attempts"]) == ("graded", 2)
+    assert row_now["report"] is not None
+    assert [(s, d) for s, d, _t in deployment.events(submission_id)][1:4] == [
+        ("running", deployment.events(submission_id)[1][1]),
+        ("queued", "recovered: the worker's lease expired"),
+        ("running", deployment.events(submission_id)[3][1]),
+    ]
+    assert deployment.history(submission_id)[-1] == "graded"
+    assert deployment.worker_log().count(f"grader.jobs graded {submission_id}") == 1
+
+
+@pytest.mark.docker
+def test_the_replacement_of_a_killed_worker_removes_what_it_left(deployment: Deployment) -> None:
+    import docker
+
+    _submission_id, killed = _kill_mid_grading(deployment)
+    assert deployment.burst() == [0], deployment.worker_log()
+    assert grading_dirs(deployment.settings) == []
+    client = docker.from_env()
+    host = socket.gethostname()
+    for pid in killed:
+        labelled = {"label": f"grader.owner={host}:{pid}"}
+        assert client.containers.list(all=True, filters=labelled) == []
+
+
+class PrivateRedis:
+    """A Redis server of the test's own, to be shut down and started again."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port = closed_port()
+        self.folder = folder
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                *("redis-server", "--bind", "127.0.0.1", "--port", str(self.port)),
+                *("--save", "", "--appendonly", "no", "--dir", str(self.folder)),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_until("Redis answers", self._answers, 30)
+
+    def _answers(self) -> bool:
+        try:
+            return bool(Redis.from_url(self.url, socket_timeout=2).ping())
+        except RedisError:
+            return False
+
+    def shutdown(self) -> None:
+        subprocess.run(["redis-cli", "-p", str(self.port), "shutdown", "nosave"], check=False)
+        if self.process is not None:
+            self.process.wait(timeout=30)
+
+
+@pytest.mark.docker
+def test_a_worker_outlives_a_redis_restart(tmp_path: Path) -> None:
+    """rq quits when Redis is gone as a job ends; the worker must go on once Redis is back."""
+    redis = PrivateRedis(tmp_path)
+    redis.start()
+    try:
+        with migrated_database("sqlite", tmp_path) as url:
+            deployment = Deployment.create(tmp_path / "data", url, redis.url)
+            try:
+                _grade_across_a_redis_restart(deployment, redis)
+            finally:
+                deployment.stop_workers()
+                print(deployment.worker_log()[-20000:])
+    finally:
+        redis.shutdown()
+
+
+def _grade_across_a_redis_restart(deployment: Deployment, redis: PrivateRedis) -> None:
+    bare = deployment.bare_repo("solved")
+    first = deployment.submit(bare)
+    process = deployment.start_worker()
+    wait_until("the first grading runs", lambda: deployment.status(first) == "running")
+    redis.shutdown()
+    wait_until("the first grading ends", lambda: deployment.status(first) == "graded")
+    time.sleep(3)
+    redis.start()
+    second = deployment.submit(bare)
+    wait_until("the second is graded", lambda: deployment.status(second) == "graded", 90)
+    assert process.poll() is None
+    assert deployment.history(first) == ["queued", "running", "graded"]
