@@ -41,9 +41,12 @@ lint: setup  ## ruff and mypy
 golden: images  ## Regenerate the golden reports in tests/golden (review the diff!)
 	GRADER_REGENERATE_GOLDEN=1 $(BIN)/python -m pytest tests/golden -q
 
-.PHONY: postgres
+.PHONY: postgres soak
 postgres:  ## Make sure PostgreSQL runs with the test database; prints its URL (installs as root)
 	@bash scripts/postgres.sh
+
+soak: images postgres  ## 200 gradings by two workers while a worker, Redis and Docker die (~10 min)
+	GRADER_TEST_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python scripts/soak.py
 
 clean:  ## Remove the virtualenv and local data (images stay in Docker)
 	rm -rf $(VENV) .grader
