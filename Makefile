@@ -41,6 +41,9 @@ lint: setup  ## ruff and mypy
 golden: images  ## Regenerate the golden reports in tests/golden (review the diff!)
 	GRADER_REGENERATE_GOLDEN=1 $(BIN)/python -m pytest tests/golden -q
 
+bench: images  ## Time the grader against the physical limit and a naive grader (BENCH_ARGS="--runs 5")
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
 .PHONY: postgres soak
 postgres:  ## Make sure PostgreSQL runs with the test database; prints its URL (installs as root)
 	@bash scripts/postgres.sh

@@ -1,0 +1,115 @@
+"""`make bench` in its smallest form: every section is there and every figure is positive.
+
+The targets are reported by the bench, never asserted here: on a shared machine
+absolute figures say little, and this test is about the bench working.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.config import PROJECT_ROOT
+
+pytestmark = pytest.mark.docker
+
+STAGES = ("fetch", "workspace", "sandbox", "results", "history", "score")
+PATHS = ("reference_physical", "naive", "inprocess", "cli", "api_queue")
+
+
+def positive(stats: dict[str, Any], where: str) -> None:
+    assert stats["n"] >= 1, where
+    assert stats["median_s"] > 0 and stats["p95_s"] > 0, f"{where}: {stats}"
+
+
+def test_the_bench_runs_and_reports_every_section(tmp_path: Path) -> None:
+    output = tmp_path / "bench.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "scripts" / "bench.py"),
+            "--runs",
+            "2",
+            "--quick",
+            "--heavy",
+            "orders-sqlite,synthetic",  # lighter than todo-api: the subject is the bench
+            "--output",
+            str(output),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-5000:]
+    results = json.loads(output.read_text())
+    assert {
+        "meta",
+        "challenges",
+        "latency",
+        "throughput",
+        "memory",
+        "profile",
+        "targets",
+        "warnings",
+    } <= set(results)
+
+    meta = results["meta"]
+    assert len(meta["git_commit"]) == 40 and meta["date"] and meta["machine"]["cpus"] >= 1
+
+    assert set(results["challenges"]) == {"small", "heavy"}
+    for challenge in (c["id"] for c in results["challenges"].values()):
+        entry = results["latency"][challenge]
+        ref = entry["reference_physical"]
+        for path in PATHS:
+            positive(entry[path], f"{challenge} {path}")
+        for path in PATHS[1:]:
+            assert entry[path]["ratio_median"] > 0 and entry[path]["ratio_p95"] > 0
+            assert "overhead_vs_reference" in entry[path]
+        for stage in STAGES:
+            assert entry["stages"][stage]["median_s"] >= 0
+        for stage in ("fetch", "sandbox", "history"):
+            positive(entry["stages"][stage], f"{challenge} stage {stage}")
+        split = entry["sandbox_split"]
+        for part in ("attach", "run", "wait", "suite_in_container"):
+            positive(split[part], f"{challenge} sandbox {part}")
+        for part in ("take_check", "create", "start", "reload", "remove", "tripwire_tests"):
+            assert split[part]["median_s"] >= 0  # 0 where a warm sandbox did it beforehand
+        assert 0 <= split["warm_fraction"] <= 1
+        assert (
+            entry["sandbox_split"]["suite_in_container"]["median_s"]
+            < entry["stages"]["sandbox"]["median_s"]
+        )
+        assert ref["median_s"] < 60
+
+    small = results["challenges"]["small"]["id"]
+    for lanes in ("1", "2"):
+        for kind in ("reference_physical", "grader", "naive"):
+            figure = results["throughput"][small][lanes][kind]
+            assert figure["jobs"] >= 1 and figure["wall_s"] > 0 and figure["per_minute"] > 0
+            assert figure["ratio"] > 0
+
+    memory = results["memory"]
+    assert memory["peak_pss_mb"] > 0 and memory["peak_rss_sum_mb"] >= memory["peak_pss_mb"]
+    assert memory["samples"] > 0
+
+    profile = results["profile"]
+    for section, name in (
+        ("container_floor", "total"),
+        ("inside_container", "suite_run"),
+        ("git", "grader_clone_bare"),
+        ("fresh_process", "first_job_imports"),
+        ("cpu_seconds", "reference_suite"),
+        ("prestarted_container_probe", "critical_path"),
+    ):
+        positive(profile[section][name], f"profile {section} {name}")
+        assert all(s["median_s"] >= 0 for s in profile[section].values())
+    assert profile["cprofile_top"]
+
+    assert all({"target", "value", "met"} <= set(t) for t in results["targets"])
+    assert "== latency" in done.stdout and "== throughput" in done.stdout
