@@ -247,11 +247,13 @@ class Engine:
         removed = 0
         now = time.time()
         with docker_errors("listing stale sandboxes"):
-            for container in self._client.containers.list(all=True, filters={"label": LABEL}):
-                owner = container.labels.get(OWNER_LABEL, "")
-                created = container.attrs.get("Created", "")
-                orphan = owner_is_dead(owner)
-                if not orphan and older_than_s and _age_s(created, now) < older_than_s:
+            # ignore_removed: a sandbox that ends between the listing and its inspection
+            # (another worker's) must not fail the whole round, nor a worker's start
+            listed = self._client.containers.list(
+                all=True, filters={"label": LABEL}, ignore_removed=True
+            )
+            for container in listed:
+                if not _stale(container, older_than_s, now):
                     continue
                 self._remove(container)
                 removed += 1
@@ -259,7 +261,10 @@ class Engine:
 
     def count_sandboxes(self) -> int:
         with docker_errors("listing sandboxes"):
-            return len(self._client.containers.list(all=True, filters={"label": LABEL}))
+            listed = self._client.containers.list(
+                all=True, filters={"label": LABEL}, ignore_removed=True
+            )
+            return len(listed)
 
     def runtimes(self) -> set[str]:
         with docker_errors("reading engine info"):
@@ -285,6 +290,32 @@ def owner_is_dead(owner: str) -> bool:
         return True
     except PermissionError:
         return False
+    try:  # a zombie (killed, not yet reaped) is dead too
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+ABANDONED_AFTER_S = 60.0
+
+
+def _stale(container: Any, older_than_s: float, now: float) -> bool:
+    """Left behind: its owner is dead, or it is older than any grading, or abandoned.
+
+    Abandoned: created and never started, or ended, a minute ago or more; what a
+    live worker leaves when the engine fails between its create and its start,
+    or during its removal (an engine restart).
+    """
+    created = container.attrs.get("Created", "")
+    if owner_is_dead(container.labels.get(OWNER_LABEL, "")):
+        return True
+    if not older_than_s or _age_s(created, now) >= older_than_s:
+        return True
+    state = container.attrs.get("State", {})
+    if state.get("Status") == "created":
+        return _age_s(created, now) > ABANDONED_AFTER_S
+    if state.get("Status") in ("exited", "dead"):
+        return _age_s(state.get("FinishedAt", ""), now) > ABANDONED_AFTER_S
     return False
 
 

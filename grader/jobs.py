@@ -60,7 +60,7 @@ def enqueue(settings: Settings, submission_id: str, timeout_s: float) -> bool:
     it once Redis is back.
     """
     from redis.exceptions import RedisError
-    from rq import Retry
+    from rq import Callback, Retry
 
     try:
         queue(settings).enqueue_call(
@@ -71,7 +71,7 @@ def enqueue(settings: Settings, submission_id: str, timeout_s: float) -> bool:
             result_ttl=3600,
             failure_ttl=86400,
             retry=Retry(max=len(RETRY_INTERVALS_S), interval=list(RETRY_INTERVALS_S)),
-            on_failure=handle_retries_exhausted,
+            on_failure=Callback(handle_retries_exhausted),
         )
     except RedisError as exc:
         log.warning("could not queue %s (%s); recovery will queue it", submission_id, exc)
@@ -327,6 +327,8 @@ def recover(settings: Settings, queued_grace_s: float = 60.0) -> list[str]:
                     job.delete()
                 if row.status == "running":
                     repo.requeue(session, row, "recovered: the worker's lease expired")
+                else:
+                    repo.requeue(session, row, "recovered: its job was lost from the queue")
                 recovered.append(row.id)
     except RedisError as exc:
         log.warning("recovery skipped: Redis unreachable (%s)", exc)

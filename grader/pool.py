@@ -17,6 +17,7 @@ import logging
 import os
 import shutil
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -106,11 +107,21 @@ class WarmPool:
             log.error("%s", exc)
         warm.discard_folder()
 
-    def close(self) -> None:
-        """Remove every waiting sandbox; nothing is started after this."""
+    def close(self, wait_s: float = 30.0) -> None:
+        """Remove every waiting sandbox; nothing is started after this.
+
+        First waits (bounded) for the sandboxes being started: their threads are
+        daemons, and one still starting when the process exits is left running.
+        """
+        deadline = time.monotonic() + wait_s
         with self._lock:
             self._closed = True
-            waiting = [w for queue in self._warm.values() for w in queue]
-            self._warm.clear()
+        while True:
+            with self._lock:
+                if not self._starting or time.monotonic() > deadline:
+                    waiting = [w for queue in self._warm.values() for w in queue]
+                    self._warm.clear()
+                    break
+            time.sleep(0.05)
         for warm in waiting:
             self._discard(warm)

@@ -15,6 +15,7 @@ import logging
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -28,6 +29,9 @@ from grader.errors import InfrastructureError
 log = logging.getLogger("grader.worker")
 RECOVERY_EVERY_S = 30.0
 WAIT_EVERY_S = 2.0
+WAIT_WITH_A_JOB_S = 120.0  # long enough for an engine restart; then the job fails and retries
+WORKER_TTL_S = 60  # rq: heartbeat expiry; its blocking pop returns every 45 s
+MAINTENANCE_EVERY_S = 30  # rq: when a worker takes over the scheduler of a dead one
 
 
 def housekeeping(settings: Settings) -> None:
@@ -60,10 +64,16 @@ def remove_orphan_folders(settings: Settings) -> int:
     return removed
 
 
-def wait_for_docker(settings: Settings) -> None:
-    """Block until the Docker engine answers; says so once while it waits."""
+def wait_for_docker(
+    settings: Settings, limit_s: float | None = None, beat: Callable[[], Any] | None = None
+) -> None:
+    """Block until the Docker engine answers (or ``limit_s`` passed); says so once.
+
+    ``beat``: called while waiting (rq's heartbeat, so that the worker is not taken for dead).
+    """
     told = False
-    while True:
+    deadline = None if limit_s is None else time.monotonic() + limit_s
+    while deadline is None or time.monotonic() < deadline:
         try:
             Engine(settings.docker_timeout_s)
             return
@@ -71,6 +81,8 @@ def wait_for_docker(settings: Settings) -> None:
             if not told:
                 log.warning("waiting for the Docker engine before taking a job: %s", exc)
                 told = True
+        if beat is not None:
+            beat()
         time.sleep(WAIT_EVERY_S)
 
 
@@ -88,9 +100,17 @@ class GradingWorker(SimpleWorker):
     the warm sandboxes (grader.pool) last from one job to the next. Candidate code never
     runs here, only in sandboxes, so a fork per job would isolate nothing."""
 
+    def dequeue_job_and_maintain_ttl(self, timeout: Any, max_idle_time: Any = None) -> Any:
+        # No job is taken while the engine is down: a host whose engine stays down
+        # leaves the queue to the others.
+        wait_for_docker(jobs.service().settings, beat=self.heartbeat)
+        return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+
     def execute_job(self, job: Any, queue: Any) -> Any:
-        # The submission stays queued, its attempts untouched, until the engine is back.
-        wait_for_docker(jobs.service().settings)
+        # The engine may have gone while this worker waited for a job: the submission stays
+        # queued, its attempts untouched, for a while; then it runs, fails and is retried,
+        # on whichever worker has an engine (rq sees it queued while it waits here).
+        wait_for_docker(jobs.service().settings, WAIT_WITH_A_JOB_S, self.heartbeat)
         return super().execute_job(job, queue)
 
 
@@ -99,7 +119,11 @@ def _recovery_loop(settings: Settings, stop: threading.Event) -> None:
 
     while not stop.wait(RECOVERY_EVERY_S):
         try:
-            jobs.recover(settings)
+            try:
+                housekeeping(settings)  # also what a failed start or removal left
+            except InfrastructureError as exc:
+                log.warning("sandboxes not checked this round: %s", exc)
+                jobs.recover(settings)
             notify.retry_pending(settings)
         except Exception:  # keep the loop alive; the next round tries again
             log.exception("recovery round failed")
@@ -116,7 +140,13 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
         for generation in range(1_000_000):  # a new rq worker (and name) after each Redis loss
             try:
                 name = f"grader-{jobs.worker_name()}-{generation}"
-                worker = GradingWorker([queue], connection=queue.connection, name=name)
+                worker = GradingWorker(
+                    [queue],
+                    connection=queue.connection,
+                    name=name,
+                    worker_ttl=WORKER_TTL_S,
+                    maintenance_interval=MAINTENANCE_EVERY_S,
+                )
                 worker.work(burst=burst, with_scheduler=True)
                 return  # the queue is empty (burst) or a shutdown was asked for
             except RedisError as exc:
