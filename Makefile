@@ -30,8 +30,8 @@ demo: images  ## Grade three sample submissions in real sandboxes and print thei
 test: images postgres  ## Run the whole test suite (unit, Docker, attacks, SQLite and PostgreSQL)
 	GRADER_TEST_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python -m pytest
 
-test-fast: setup  ## Only the tests that need no Docker engine
-	$(BIN)/python -m pytest -m "not docker"
+test-fast: setup postgres  ## Only the tests that need no Docker engine
+	GRADER_TEST_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python -m pytest -m "not docker"
 
 lint: setup  ## ruff and mypy
 	$(BIN)/ruff check .

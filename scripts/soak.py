@@ -257,6 +257,8 @@ class Workers:
     logs: Path
     running: list[subprocess.Popen[bytes]] = field(default_factory=list)
     started: int = 0
+    died: list[str] = field(default_factory=list)  # workers that exited by themselves
+    numbers: dict[int, int] = field(default_factory=dict)  # pid -> its log's number
 
     def start(self) -> subprocess.Popen[bytes]:
         self.started += 1
@@ -271,10 +273,24 @@ class Workers:
         )
         log.close()
         self.running.append(process)
+        self.numbers[process.pid] = self.started
         say(f"worker {self.started} started (pid {process.pid})")
         return process
 
+    def check_alive(self, replace: bool = True) -> None:
+        """Note (and replace) any worker that exited without being asked to."""
+        for process in list(self.running):
+            if process.poll() is None:
+                continue
+            log = self.logs / f"worker-{self.numbers[process.pid]}.log"
+            self.died.append(f"pid {process.pid} exited by itself ({process.returncode}): {log}")
+            say(f"worker pid {process.pid} exited by itself")
+            self.running.remove(process)
+            if replace:
+                self.start()
+
     def kill_one(self) -> None:
+        self.check_alive()
         victim = self.running.pop(0)
         tree = process_tree(victim.pid)
         say(f"SIGKILL to worker pid {victim.pid} and its processes {tree[1:]}")
@@ -416,7 +432,9 @@ class Disruption:
     done: bool = False
 
 
-def watch(url: str, total: int, plan: list[Disruption], deadline: float) -> float:
+def watch(
+    url: str, total: int, plan: list[Disruption], deadline: float, tick: Callable[[], None]
+) -> float:
     """Run the disruptions as the gradings progress; returns when all are final."""
     last_print = 0.0
     while True:
@@ -430,6 +448,7 @@ def watch(url: str, total: int, plan: list[Disruption], deadline: float) -> floa
         if time.monotonic() - last_print > 15:
             say(f"progress: {dict(sorted(status.items()))}")
             last_print = time.monotonic()
+        tick()
         if finished == total and all(step.done for step in plan):
             return time.monotonic()
         if time.monotonic() > deadline:
@@ -481,6 +500,7 @@ def check(
     for variant, seen in scores.items():
         if len(seen) != 1:
             problems.append(f"{variant} submissions were scored differently: {sorted(seen)}")
+    problems += [f"worker {line}" for line in workers.died]
     problems += [f"sandbox left behind: {line}" for line in docker.sandboxes()]
     problems += [f"temporary folder left behind: {p}" for p in (data / "tmp").glob("grading-*")]
     return problems, figures(events, made)
@@ -573,7 +593,9 @@ class Soak:
             Disruption(0.6, "restart the Docker engine", lambda: self.docker.restart(5)),
         ]
         try:
-            ended = watch(self.url, len(self.made), plan, started + self.args.timeout)
+            deadline = started + self.args.timeout
+            ended = watch(self.url, len(self.made), plan, deadline, workers.check_alive)
+            workers.check_alive(replace=False)
         except TimeoutError as exc:
             say(f"FAILED: {exc}")
             self.stuck()

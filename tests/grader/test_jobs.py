@@ -1,8 +1,9 @@
 """The queue end to end: real Redis, real workers (`grader worker` processes), real sandboxes.
 
 Each test gets its own data folder, a fresh database (SQLite or PostgreSQL,
-see tests/store) and a dedicated Redis database, flushed before and after
-(like rq's own tests), so nothing here touches a developer's own queue.
+see tests/store) and a Redis server of its own (a redis-server process on a
+free port, as `make engine` installs it), so nothing here touches a
+developer's own queue, and test runs on one machine never meet.
 """
 
 from __future__ import annotations
@@ -40,19 +41,18 @@ from grader.store.db import session_scope
 from tests.conftest import WORD_FREQUENCY, git, make_repo
 from tests.store import KINDS, migrated_database
 
-TEST_REDIS_URL = os.environ.get("GRADER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 WORKER = [sys.executable, "-m", "grader.cli", "worker"]
 # Every test here needs the services `make engine` starts (Redis; most also the Docker engine).
 pytestmark = pytest.mark.docker
 SOLUTION = (WORD_FREQUENCY / "solution" / "wordfreq.py").read_text()
 
 
-def redis_client(url: str = TEST_REDIS_URL) -> Redis:
+def redis_client(url: str) -> Redis:
     client: Redis = Redis.from_url(url, socket_timeout=5)
     try:
         client.ping()
     except RedisError as exc:
-        pytest.fail(f"Redis is not reachable at {url} ({exc}): run `make engine`", pytrace=False)
+        pytest.fail(f"Redis is not reachable at {url} ({exc})", pytrace=False)
     return client
 
 
@@ -60,6 +60,61 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+class RedisServer:
+    """A Redis server of the test's own, which it may also shut down and start again."""
+
+    def __init__(self, folder: Path) -> None:
+        if shutil.which("redis-server") is None:
+            pytest.fail("redis-server is not installed: run `make engine`", pytrace=False)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.port = closed_port()
+        self.folder = folder
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                *("redis-server", "--bind", "127.0.0.1", "--port", str(self.port)),
+                *("--save", "", "--appendonly", "no", "--dir", str(self.folder)),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_until("Redis answers", self._answers, 30)
+
+    def _answers(self) -> bool:
+        try:
+            return bool(Redis.from_url(self.url, socket_timeout=2).ping())
+        except RedisError:
+            return False
+
+    def shutdown(self) -> None:
+        subprocess.run(
+            ["redis-cli", "-p", str(self.port), "shutdown", "nosave"],
+            check=False,
+            capture_output=True,
+        )
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+@contextmanager
+def redis_server(folder: Path) -> Iterator[RedisServer]:
+    server = RedisServer(folder)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
 
 
 def wait_until(what: str, check: Callable[[], bool], timeout_s: float = 180.0) -> None:
@@ -241,11 +296,9 @@ class Deployment:
 
 
 @pytest.fixture
-def redis_url() -> Iterator[str]:
-    client = redis_client()
-    client.flushdb()
-    yield TEST_REDIS_URL
-    client.flushdb()
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    with redis_server(tmp_path / "redis") as server:
+        yield server.url
 
 
 @pytest.fixture(params=KINDS)

@@ -49,9 +49,11 @@ def wait_warm(sandbox: DockerSandbox, first: SandboxJob) -> None:
 
 
 @pytest.fixture
-def warm(docker_services) -> tuple[DockerSandbox, str]:  # type: ignore[no-untyped-def]
+def warm(docker_services, tmp_path: Path) -> tuple[DockerSandbox, str]:  # type: ignore[no-untyped-def]
     builder, cold = docker_services
-    sandbox = DockerSandbox(cold.settings, cold.engine, warm=True)
+    # A data folder of its own: other pools on this machine keep their warm folders elsewhere.
+    settings = cold.settings.model_copy(update={"data_dir": tmp_path / "data"})
+    sandbox = DockerSandbox(settings, cold.engine, warm=True)
     yield sandbox, builder.for_language("python").reference
     sandbox.close()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -13,8 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from redis import Redis
-from redis.exceptions import RedisError
 from rq import Queue
 
 from grader import jobs, worker
@@ -23,12 +20,12 @@ from grader.engine import LABEL
 from grader.store import repo
 from grader.store.db import session_scope
 from tests.grader.test_jobs import (
-    TEST_REDIS_URL,
     Deployment,
-    closed_port,
+    RedisServer,
     kill_tree,
     process_tree,
     redis_client,
+    redis_server,
     wait_until,
 )
 from tests.store import migrated_database
@@ -36,16 +33,13 @@ from tests.store import migrated_database
 
 @pytest.fixture
 def deployment(tmp_path: Path) -> Iterator[Deployment]:
-    client = redis_client()
-    client.flushdb()
-    with migrated_database("sqlite", tmp_path) as url:
-        deployment = Deployment.create(tmp_path / "data", url, TEST_REDIS_URL)
+    with redis_server(tmp_path / "redis") as redis, migrated_database("sqlite", tmp_path) as url:
+        deployment = Deployment.create(tmp_path / "data", url, redis.url)
         try:
             yield deployment
         finally:
             deployment.stop_workers()
             print(deployment.worker_log()[-20000:])  # shown when the test failed
-    client.flushdb()
 
 
 def grading_dirs(settings: Settings) -> list[Path]:
@@ -186,58 +180,19 @@ def test_the_replacement_of_a_killed_worker_removes_what_it_left(deployment: Dep
         assert client.containers.list(all=True, filters=labelled) == []
 
 
-class PrivateRedis:
-    """A Redis server of the test's own, to be shut down and started again."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port = closed_port()
-        self.folder = folder
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                *("redis-server", "--bind", "127.0.0.1", "--port", str(self.port)),
-                *("--save", "", "--appendonly", "no", "--dir", str(self.folder)),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        wait_until("Redis answers", self._answers, 30)
-
-    def _answers(self) -> bool:
-        try:
-            return bool(Redis.from_url(self.url, socket_timeout=2).ping())
-        except RedisError:
-            return False
-
-    def shutdown(self) -> None:
-        subprocess.run(["redis-cli", "-p", str(self.port), "shutdown", "nosave"], check=False)
-        if self.process is not None:
-            self.process.wait(timeout=30)
-
-
 @pytest.mark.docker
 def test_a_worker_outlives_a_redis_restart(tmp_path: Path) -> None:
     """rq quits when Redis is gone as a job ends; the worker must go on once Redis is back."""
-    redis = PrivateRedis(tmp_path)
-    redis.start()
-    try:
-        with migrated_database("sqlite", tmp_path) as url:
-            deployment = Deployment.create(tmp_path / "data", url, redis.url)
-            try:
-                _grade_across_a_redis_restart(deployment, redis)
-            finally:
-                deployment.stop_workers()
-                print(deployment.worker_log()[-20000:])
-    finally:
-        redis.shutdown()
+    with redis_server(tmp_path / "redis") as redis, migrated_database("sqlite", tmp_path) as url:
+        deployment = Deployment.create(tmp_path / "data", url, redis.url)
+        try:
+            _grade_across_a_redis_restart(deployment, redis)
+        finally:
+            deployment.stop_workers()
+            print(deployment.worker_log()[-20000:])
 
 
-def _grade_across_a_redis_restart(deployment: Deployment, redis: PrivateRedis) -> None:
+def _grade_across_a_redis_restart(deployment: Deployment, redis: RedisServer) -> None:
     bare = deployment.bare_repo("solved")
     first = deployment.submit(bare)
     process = deployment.start_worker()
