@@ -265,10 +265,12 @@ def environment_image(
     lock_key = _digest([language.python_version.encode(), *requested])
     tag = f"grader-env:{key}"
     image_id = builder.engine.image_id(tag)
-    if image_id:
-        return SandboxImage(tag, image_id, language.python_version)
     locks = builder.settings.subdir("locks")
     lock_path = locks / f"{lock_key}.txt"
+    if image_id:
+        if not lock_path.exists():  # built with another data folder: the image keeps its lock
+            lock_path.write_text(builder.engine.run_in_image(tag, ["cat", "/opt/grader/lock.txt"]))
+        return SandboxImage(tag, image_id, language.python_version)
     builder.log(f"environment: building {tag} for {', '.join(packages)}")
     with tempfile.TemporaryDirectory(prefix="grader-env-") as tmp:
         context = Path(tmp)
