@@ -475,6 +475,7 @@ class Bench:
         self.sandbox = DockerSandbox(self.settings, self.engine, **kwargs)
         self.subjects: list[Subject] = []
         self._timings: dict[str, dict[str, float]] = {}
+        self.redis_in_use = False
         self.processes: list[subprocess.Popen[bytes]] = []
         self.sampler = MemorySampler(args.memory_interval)
         self.warnings: list[str] = []
@@ -492,7 +493,13 @@ class Bench:
 
         migrate(self.settings.effective_database_url)
         redis = Redis.from_url(self.args.redis_url, socket_timeout=5)
-        redis.ping()
+        keys = redis.dbsize()
+        if keys and not self.args.redis_flush:
+            self.redis_in_use = True
+            raise SystemExit(
+                f"bench: {self.args.redis_url} holds {keys} key(s): something else may use it. "
+                "Pick another database (--redis-url) or pass --redis-flush."
+            )
         redis.flushdb()
         with session_scope(self.settings.effective_database_url) as session:
             self.token, _row = repo.create_token(session, "admin", "bench")
@@ -616,10 +623,11 @@ class Bench:
             for container in subject.references:
                 with contextlib.suppress(Exception):
                     container.remove(force=True)
-        with contextlib.suppress(Exception):
-            from redis import Redis
+        if not self.redis_in_use:
+            with contextlib.suppress(Exception):
+                from redis import Redis
 
-            Redis.from_url(self.args.redis_url, socket_timeout=5).flushdb()
+                Redis.from_url(self.args.redis_url, socket_timeout=5).flushdb()
         if not self.args.keep:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
@@ -909,21 +917,28 @@ class Bench:
     def _job_detail(self, submission_id: str) -> dict[str, Any]:
         """One queued grading's timeline: database events, the rq job's stamps, the report."""
         from redis import Redis
+        from rq.exceptions import NoSuchJobError
         from rq.job import Job
 
         events, suite_s = self._stored(submission_id)
         final = next((events[s] for s in ("graded", "tampered", "error") if s in events), 0.0)
-        job = Job.fetch(f"grade-{submission_id}", connection=Redis.from_url(self.args.redis_url))
+        try:
+            job = Job.fetch(
+                f"grade-{submission_id}", connection=Redis.from_url(self.args.redis_url)
+            )
+            deadline = time.monotonic() + 10
+            while job.ended_at is None and time.monotonic() < deadline:  # stamped after the DB
+                time.sleep(0.05)
+                job.refresh()  # type: ignore[no-untyped-call]
+        except NoSuchJobError:  # something flushed the bench's Redis database meanwhile
+            self.warnings.append(f"the rq job of {submission_id} vanished from Redis")
+            job = Job(f"grade-{submission_id}", connection=Redis.from_url(self.args.redis_url))
 
         def stamp(value: datetime | None) -> float:
             if value is None:
                 return 0.0
             return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
 
-        deadline = time.monotonic() + 10
-        while job.ended_at is None and time.monotonic() < deadline:  # rq stamps it after the DB
-            time.sleep(0.05)
-            job.refresh()  # type: ignore[no-untyped-call]
         started, ended = stamp(job.started_at), stamp(job.ended_at)
         return {
             "worker": job.worker_name or "",
@@ -1954,7 +1969,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--heavy-runs",
         type=int,
         default=None,
-        help="latency runs per path on the heavy challenge (default: a third of --runs, >= 2)",
+        help="latency runs per path on the heavy challenge (default: a quarter of --runs, >= 3)",
     )
     parser.add_argument(
         "--jobs", type=int, default=8, help="gradings per throughput configuration (8)"
@@ -1970,12 +1985,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="small",
         help="which challenges (small, heavy or ids, comma-separated) get throughput runs",
     )
-    parser.add_argument("--profile-reps", type=int, default=5, help="repetitions in the profile")
+    parser.add_argument("--profile-reps", type=int, default=3, help="repetitions in the profile")
     parser.add_argument("--output", default="bench-results.json", help="where the JSON goes")
     parser.add_argument(
         "--redis-url",
-        default=os.environ.get("GRADER_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
-        help="a Redis database for the bench alone (flushed before and after)",
+        default=os.environ.get("GRADER_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
+        help="a Redis database for the bench alone: it must be empty (or --redis-flush); "
+        "it is flushed at the end (db 15 is the tests', db 14 make soak's --shared-services)",
+    )
+    parser.add_argument(
+        "--redis-flush", action="store_true", help="flush the Redis database even if not empty"
     )
     parser.add_argument(
         "--settle", type=float, default=0.5, help="pause between latency measurements (s)"
@@ -1992,7 +2011,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.jobs = min(args.jobs, 2)
     args.runs = max(args.runs, 1)
     if args.heavy_runs is None:
-        args.heavy_runs = max(2, args.runs // 3)
+        args.heavy_runs = max(3, args.runs // 4)
     args.heavy_runs = min(max(args.heavy_runs, 1), args.runs)
     return args
 
