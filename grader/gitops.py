@@ -152,6 +152,9 @@ def clone_bare(
     stderr = process.stderr.read() if process.stderr else b""
     if process.returncode != 0:
         raise RepositoryError(_first_error_line(stderr) or "git clone failed")
+    # A clone that finished between two polls was never measured.
+    if _folder_bytes(dest) > max_bytes:
+        raise RepositoryError(f"repository is larger than {max_bytes >> 20} MB")
 
 
 def resolve_commit(repo: Path, ref: str) -> str:
