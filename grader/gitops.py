@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO as _IO
 
 from grader.errors import InfrastructureError, RepositoryError
 
@@ -76,23 +77,39 @@ def git(
 ) -> bytes:
     """Run one git command; returns stdout. Raises RepositoryError on git's refusal."""
     command = ["git", *_config_args(protocols), *args]
+    done = _run(command, args[0], timeout_s, cwd=cwd, input_bytes=input_bytes)
+    if done.returncode != 0:
+        raise RepositoryError(_first_error_line(done.stderr) or f"git {args[0]} failed")
+    return done.stdout
+
+
+def _run(
+    command: list[str],
+    what: str,
+    timeout_s: float,
+    *,
+    cwd: Path | None = None,
+    input_bytes: bytes | None = None,
+    stdin: _IO[bytes] | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run one git process with the safe environment; a timeout or a missing git becomes an
+    InfrastructureError. What its exit status means is the caller's to decide."""
     try:
-        done = subprocess.run(
+        return subprocess.run(
             command,
             cwd=cwd,
-            env=_env(),
+            env={**_env(), **(extra_env or {})},
             input=input_bytes,
+            stdin=stdin if stdin is not None or input_bytes is not None else subprocess.DEVNULL,
             capture_output=True,
             timeout=timeout_s,
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise InfrastructureError(f"git {args[0]} timed out after {timeout_s:.0f}s") from exc
+        raise InfrastructureError(f"git {what} timed out after {timeout_s:.0f}s") from exc
     except OSError as exc:
         raise InfrastructureError(f"cannot run git: {exc}") from exc
-    if done.returncode != 0:
-        raise RepositoryError(_first_error_line(done.stderr) or f"git {args[0]} failed")
-    return done.stdout
 
 
 def _first_error_line(stderr: bytes) -> str:
@@ -507,18 +524,8 @@ def seed_bare_repository(bare: Path, files: Path, extra: dict[str, bytes], messa
 def _git_env(
     args: Sequence[str], cwd: Path, extra_env: dict[str, str], input_bytes: bytes | None = None
 ) -> bytes:
-    try:
-        done = subprocess.run(
-            ["git", *_config_args(), *args],
-            cwd=cwd,
-            env={**_env(), **extra_env},
-            input=input_bytes,
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise InfrastructureError(f"git {args[0]} failed: {exc}") from exc
+    command = ["git", *_config_args(), *args]
+    done = _run(command, args[0], 60, cwd=cwd, input_bytes=input_bytes, extra_env=extra_env)
     if done.returncode != 0:
         raise InfrastructureError(f"git {args[0]} failed: {_first_error_line(done.stderr)}")
     return done.stdout
@@ -534,7 +541,6 @@ def _git_env(
 # ---------------------------------------------------------------------------
 
 import threading as _threading  # noqa: E402  (kept inside the section it serves)
-from typing import IO as _IO  # noqa: E402
 
 SERVICES = ("upload-pack", "receive-pack")
 _CHUNK = 64 * 1024
@@ -575,19 +581,7 @@ def _sync_offset(stdin: _IO[bytes]) -> None:
 def _run_service(
     command: list[str], stdin: _IO[bytes] | None, timeout_s: float, service: str
 ) -> bytes:
-    try:
-        done = subprocess.run(
-            command,
-            env=_env(),
-            stdin=stdin if stdin is not None else subprocess.DEVNULL,
-            capture_output=True,
-            timeout=timeout_s,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise InfrastructureError(f"git {service} timed out after {timeout_s:.0f}s") from exc
-    except OSError as exc:
-        raise InfrastructureError(f"cannot run git: {exc}") from exc
+    done = _run(command, service, timeout_s, stdin=stdin)
     # A refused push still exits 0 or 1 with its reasons in the report on stdout;
     # only a failure that left nothing to tell the client is an error here.
     if done.returncode != 0 and not done.stdout:
