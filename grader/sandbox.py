@@ -118,6 +118,9 @@ class DockerSandbox:
         }
         stdin = json.dumps(header).encode() + b"\n" + job.workspace_tar
         warm = self._take_warm(job)
+        # Start the next sandbox now, while this one runs, so that a job arriving right
+        # after this one finds it ready; refilled again at the end if this start failed.
+        self._refill(job)
         try:
             run = self.engine.run_sandbox(
                 self.spec(job),

@@ -104,3 +104,17 @@ def test_closing_the_pool_leaves_no_container(warm, tmp_path: Path) -> None:  # 
         time.sleep(0.2)
     assert containers(marker) == []
     assert not any((sandbox.settings.data_dir / "warm").iterdir())
+
+
+def test_the_next_sandbox_is_started_while_a_job_runs(warm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sandbox, image = warm
+    marker = uuid.uuid4().hex
+    # Long enough for a container to start several times over, even on a loaded machine.
+    slow = job(
+        image, tmp_path / "a", "import time\n\ndef test_slow():\n    time.sleep(6)\n", marker
+    )
+    assert sandbox.pool is not None
+    sandbox.run(slow)
+    with sandbox.pool._lock:
+        ready = list(sandbox.pool._warm.get(_key(slow, sandbox.settings.runtime), []))
+    assert len(ready) == 1, "the next job's sandbox was not ready when this one ended"
