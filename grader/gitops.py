@@ -10,6 +10,7 @@ acts on the host. git's errors become RepositoryError or InfrastructureError.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
@@ -165,7 +166,9 @@ def clone_bare(
             process.kill()
             process.wait()
             raise RepositoryError(reason)
-        time.sleep(0.05)
+        # Returns as soon as git exits: no fixed sleep on the hot path.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0.05)
     stderr = process.stderr.read() if process.stderr else b""
     if process.returncode != 0:
         raise RepositoryError(_first_error_line(stderr) or "git clone failed")
