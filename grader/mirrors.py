@@ -8,6 +8,10 @@ by chance: an integer moved by a large random amount, a string with a random
 suffix, a collection with an extra unique element. Booleans and None are never
 mirrored (a wrong submission flips them often). Only plain module-level test
 functions are mirrored: no decorators (parametrize, marks), no classes.
+
+A mirror runs its original's code again, so the caller may restrict mirrors to
+cheap tests (``eligible``): mirroring a slow performance test would double its
+cost in every grading.
 """
 
 from __future__ import annotations
@@ -69,9 +73,13 @@ def _mutate(function: ast.FunctionDef, rng: random.Random) -> bool:
 
 
 def mirrors(
-    source: str, name_for: Callable[[], str], rng: random.Random, limit: int = 1
+    source: str,
+    name_for: Callable[[], str],
+    rng: random.Random,
+    limit: int = 1,
+    eligible: Callable[[str], bool] = lambda _name: True,
 ) -> list[Mirror]:
-    """Up to ``limit`` mirrors of this module's plain test functions.
+    """Up to ``limit`` mirrors of this module's plain test functions that are ``eligible``.
 
     A mirror is named like any other test (``name_for``) and stands just before or
     just after its original, at random, so a pair does not tell which is the copy.
@@ -87,6 +95,7 @@ def mirrors(
         and node.name.startswith("test")
         and not node.decorator_list
         and node.end_lineno is not None
+        and eligible(node.name)
     ]
     rng.shuffle(candidates)
     found: list[Mirror] = []

@@ -132,16 +132,16 @@ def run_suite(
         prepared.challenge.hidden_dir, hidden_copy, ignore=shutil.ignore_patterns("__pycache__")
     )
     try:
-        wires = _plant(prepared.challenge.language, hidden_copy, prepared.test_ids)
+        wires = _plant(prepared, hidden_copy)
         return sandbox.run(_job(prepared, tar, hidden_copy)), wires
     finally:
         shutil.rmtree(hidden_copy.parent, ignore_errors=True)
 
 
-def _plant(language: str, hidden_copy: Path, test_ids: list[str]) -> list[tripwires.Tripwire]:
-    if language == "python":
-        return tripwires.plant_python(hidden_copy, test_ids)
-    return tripwires.plant_node(hidden_copy, test_ids)
+def _plant(prepared: PreparedChallenge, hidden_copy: Path) -> list[tripwires.Tripwire]:
+    if prepared.challenge.language == "python":
+        return tripwires.plant_python(hidden_copy, prepared.test_ids, durations=prepared.durations)
+    return tripwires.plant_node(hidden_copy, prepared.test_ids)
 
 
 def _job(prepared: PreparedChallenge, tar: bytes, hidden_copy: Path) -> SandboxJob:

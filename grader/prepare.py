@@ -7,16 +7,20 @@ first grading), never while a queued candidate waits:
   per commit into the data folder);
 - ``PreparedChallenge``: the challenge with its sandbox image and its
   inventory, the hidden test IDs found by collecting the suite against the
-  reference solution, cached per (challenge content, image).
+  reference solution, and each test's time in one run of the suite against it
+  (the grader's mirror tripwires copy only cheap tests), cached per
+  (challenge content, image).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import shutil
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import gitops
@@ -26,8 +30,10 @@ from grader.errors import BadInput, ChallengeInvalid, RepositoryError
 from grader.fetch import FetchPolicy, locate
 from grader.images import ImageBuilder, PackageNotFound, SandboxImage, environment_image
 from grader.results import collected_ids, parse_records
-from grader.sandbox import Sandbox, SandboxJob
-from grader.workspace import folder_entries_tar
+from grader.sandbox import RunArtifacts, Sandbox, SandboxJob
+from grader.workspace import Workspace, folder_entries_tar
+
+log = logging.getLogger("grader.prepare")
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,14 @@ class PreparedChallenge:
     challenge: Challenge
     image: SandboxImage
     test_ids: list[str]
+    # test ID -> seconds in one run against the reference solution; empty when unknown
+    durations: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Inventory:
+    test_ids: list[str]
+    durations: dict[str, float]
 
 
 def locate_challenge(spec: str, settings: Settings) -> Challenge:
@@ -83,30 +97,49 @@ def image_for(challenge: Challenge, builder: ImageBuilder) -> SandboxImage:
 
 def inventory(
     challenge: Challenge, image: SandboxImage, sandbox: Sandbox, settings: Settings
-) -> list[str]:
-    """The hidden suite's test IDs, collected against the reference solution (cached)."""
+) -> Inventory:
+    """The hidden suite's test IDs and times against the reference solution (cached)."""
     cache = settings.subdir("inventory") / (
-        f"{challenge.id}-{challenge.content_hash()}-{image.image_id.split(':')[-1][:12]}.json"
+        f"{challenge.id}-{challenge.content_hash()}-{image.image_id.split(':')[-1][:12]}.v2.json"
     )
     if cache.exists():
-        return list(json.loads(cache.read_text()))
+        saved = json.loads(cache.read_text())
+        return Inventory(list(saved["test_ids"]), dict(saved["durations"]))
     workspace = folder_entries_tar(challenge.root / "solution", challenge.language)
     python = challenge.language == "python"
-    artifacts = sandbox.run(
+    artifacts = _run_solution(challenge, image, sandbox, workspace, "collect" if python else "")
+    if python:
+        ids, errors = collected_ids(artifacts)
+    else:
+        ids, errors = list(parse_records(artifacts.records).results), {}
+    _check_inventory(challenge, ids, errors, artifacts.supervisor_error)
+    timed = _run_solution(challenge, image, sandbox, workspace, "pytest") if python else artifacts
+    found = Inventory(ids, _durations(timed, ids))
+    cache.write_text(json.dumps({"test_ids": found.test_ids, "durations": found.durations}))
+    return found
+
+
+def _run_solution(
+    challenge: Challenge, image: SandboxImage, sandbox: Sandbox, workspace: Workspace, mode: str
+) -> RunArtifacts:
+    """The hidden suite against the reference solution: ``collect`` or ``pytest`` (Python),
+    or a full run with the challenge's own runner (``""``)."""
+    return sandbox.run(
         SandboxJob(
             image=image.reference,
             workspace_tar=workspace.tar,
             hidden_dir=challenge.hidden_dir,
             limits=challenge.limits,
-            command="collect" if python else challenge.language,
-            args=("hidden",) if python else node_test_args(challenge.hidden_dir),
+            command=mode or challenge.language,
+            args=node_test_args(challenge.hidden_dir) if not mode else ("hidden",),
             labels={"grader.purpose": "inventory"},
         )
     )
-    if python:
-        ids, errors = collected_ids(artifacts)
-    else:
-        ids, errors = list(parse_records(artifacts.records).results), {}
+
+
+def _check_inventory(
+    challenge: Challenge, ids: list[str], errors: dict[str, str], supervisor_error: str | None
+) -> None:
     if errors:
         raise ChallengeInvalid(
             [
@@ -119,14 +152,22 @@ def inventory(
         raise ChallengeInvalid(
             [
                 "hidden/: no tests were found"
-                + (f" ({artifacts.supervisor_error})" if artifacts.supervisor_error else "")
+                + (f" ({supervisor_error})" if supervisor_error else "")
             ]
         )
     problems = challenge.mapping_problems(ids)
     if problems:
         raise ChallengeInvalid(problems)
-    cache.write_text(json.dumps(ids))
-    return ids
+
+
+def _durations(artifacts: RunArtifacts, ids: list[str]) -> dict[str, float]:
+    """Each test's time, or nothing if the run did not complete: partial times would make
+    the tests that did not run look cheap."""
+    results = parse_records(artifacts.records).results
+    if artifacts.supervisor_error or artifacts.timed_out or any(i not in results for i in ids):
+        log.warning("no test times for this challenge: its solution's run did not complete")
+        return {}
+    return {test_id: results[test_id].duration_s for test_id in ids}
 
 
 def node_test_args(hidden_dir: Path) -> tuple[str, ...]:
@@ -143,4 +184,5 @@ def prepare(
     challenge: Challenge, builder: ImageBuilder, sandbox: Sandbox, settings: Settings
 ) -> PreparedChallenge:
     image = image_for(challenge, builder)
-    return PreparedChallenge(challenge, image, inventory(challenge, image, sandbox, settings))
+    found = inventory(challenge, image, sandbox, settings)
+    return PreparedChallenge(challenge, image, found.test_ids, found.durations)

@@ -18,7 +18,7 @@ import functools
 import random
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,9 +109,15 @@ def _insert_first(source: str, snippet: str) -> str:
     return source.rstrip("\n") + "\n\n\n" + snippet
 
 
-def plant_python(hidden_copy: Path, test_ids: Iterable[str], count: int = 2) -> list[Tripwire]:
+def plant_python(
+    hidden_copy: Path,
+    test_ids: Iterable[str],
+    count: int = 2,
+    durations: Mapping[str, float] | None = None,
+) -> list[Tripwire]:
     """Plant tripwires in a hidden copy: one as the first test of every test module (the
-    first of them must fail), then more at module ends up to ``count`` in all.
+    first of them must fail), then more at module ends up to ``count`` in all, and mirrors
+    of cheap real tests (``durations``: each test's time under the reference solution).
 
     A tripwire that runs first in its module has a result whenever any test of that
     module has one; results/_check_tampering relies on it.
@@ -122,7 +128,7 @@ def plant_python(hidden_copy: Path, test_ids: Iterable[str], count: int = 2) -> 
         return []
     known = {test_id.split("::")[-1].split("[")[0] for test_id in test_ids}
     planted: list[Tripwire] = []
-    planted += _plant_mirrors(hidden_copy, modules, known, rng)
+    planted += _plant_mirrors(hidden_copy, modules, known, rng, _cheap(durations or {}))
     targets = [*modules, *(rng.choice(modules) for _ in range(max(count - len(modules), 0)))]
     for index, module in enumerate(targets):
         source = module.read_text(encoding="utf-8")
@@ -142,23 +148,50 @@ def plant_python(hidden_copy: Path, test_ids: Iterable[str], count: int = 2) -> 
 
 
 MAX_MIRRORS = 3
+# A mirror may cost at most this share of the suite's time under the reference solution
+# (and at least MIRROR_FLOOR_S is always allowed): a handful of milliseconds for most
+# tests, while a slow performance test, mirrored, would double its cost in every grading.
+MIRROR_SHARE = 0.02
+MIRROR_FLOOR_S = 0.02
+
+
+def _cheap(durations: Mapping[str, float]) -> Callable[[str], bool]:
+    """Which test IDs may be mirrored: all when their times are unknown."""
+    if not durations:
+        return lambda _test_id: True
+    limit = max(MIRROR_FLOOR_S, MIRROR_SHARE * sum(durations.values()))
+    return lambda test_id: durations.get(test_id, float("inf")) <= limit
+
+
+def _eligible(cheap: Callable[[str], bool], module: str, name: str) -> bool:
+    return cheap(f"{module}::{name}")
 
 
 def _plant_mirrors(
-    hidden_copy: Path, modules: list[Path], known: set[str], rng: random.Random
+    hidden_copy: Path,
+    modules: list[Path],
+    known: set[str],
+    rng: random.Random,
+    cheap: Callable[[str], bool],
 ) -> list[Tripwire]:
-    """Copies of real tests with a changed expected value (grader.mirrors): must not pass."""
+    """Copies of cheap real tests with a changed expected value (grader.mirrors): must not
+    pass."""
     planted: list[Tripwire] = []
     for module in rng.sample(modules, len(modules)):
         if len(planted) >= MAX_MIRRORS:
             break
         source = module.read_text(encoding="utf-8")
         taken = known | set(TEST_DEF.findall(source))
-        found = mirrors.mirrors(source, functools.partial(_name, rng, taken), rng)
+        relative = module.relative_to(hidden_copy.parent).as_posix()
+        found = mirrors.mirrors(
+            source,
+            functools.partial(_name, rng, taken),
+            rng,
+            eligible=functools.partial(_eligible, cheap, relative),
+        )
         if not found:
             continue
         module.write_text(mirrors.insert(source, found), encoding="utf-8")
-        relative = module.relative_to(hidden_copy.parent).as_posix()
         planted += [Tripwire(f"{relative}::{m.name}", "not-passed") for m in found]
     return planted
 

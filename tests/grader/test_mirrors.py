@@ -89,3 +89,47 @@ def test_mirrors_fail_for_right_and_wrong_submissions(
     assert {w.id for w in mirrored} <= failed
     if originals_pass:  # on the solution, only the tripwires meant to fail do
         assert failed == {w.id for w in wires if w.expected != "passed"}
+
+
+def test_only_eligible_tests_are_mirrored() -> None:
+    found = mirrors.mirrors(
+        SOURCE, names(), random.Random(3), limit=10, eligible=lambda name: name != "test_counts"
+    )
+    assert [m for m in found if "total([1, 2])" in m.source] == found and len(found) == 1
+
+
+SLOW_AND_FAST = """def test_fast():
+    assert total([1, 2]) == 3
+
+
+def test_slow():
+    assert total(range(10**8)) == 4999999950000000
+"""
+
+
+def test_slow_tests_are_not_mirrored_when_their_times_are_known(tmp_path: Path) -> None:
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "test_sum.py").write_text(SLOW_AND_FAST)
+    ids = ["hidden/test_sum.py::test_fast", "hidden/test_sum.py::test_slow"]
+    for _ in range(20):  # the mirrored test is picked at random
+        shutil.rmtree(hidden)
+        hidden.mkdir()
+        (hidden / "test_sum.py").write_text(SLOW_AND_FAST)
+        wires = plant_python(hidden, ids, durations={ids[0]: 0.001, ids[1]: 2.5})
+        mirrored = [w for w in wires if w.expected == "not-passed"]
+        source = (hidden / "test_sum.py").read_text()
+        assert len(mirrored) == 1 and source.count("total([1, 2])") == 2
+        assert source.count("range(10 ** 8)") + source.count("range(10**8)") == 1
+
+
+def test_every_test_may_be_mirrored_when_times_are_unknown(tmp_path: Path) -> None:
+    seen = set()
+    for attempt in range(40):
+        hidden = tmp_path / str(attempt) / "hidden"
+        hidden.mkdir(parents=True)
+        (hidden / "test_sum.py").write_text(SLOW_AND_FAST)
+        plant_python(hidden, [])
+        source = (hidden / "test_sum.py").read_text()
+        seen.add("slow" if source.count("10**8") + source.count("10 ** 8") == 2 else "fast")
+    assert seen == {"slow", "fast"}
