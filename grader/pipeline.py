@@ -2,6 +2,8 @@
 
     fetch -> workspace -> sandbox run -> results -> history -> score -> report
 
+(the history is read beside the sandbox run: it needs only the fetched clone)
+
 The CLI and the queue's job both call ``grade`` with a prepared challenge.
 Each grading works in its own temporary folder (bare clone, hidden-suite copy
 with tripwires), removed when the grading ends, whatever the outcome.
@@ -15,11 +17,12 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from grader import __version__, fetch, tripwires
 from grader.config import Settings
@@ -41,6 +44,7 @@ from grader.scoring import overall, skill_scores
 from grader.workspace import build_workspace
 
 Progress = Callable[[str], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -103,17 +107,24 @@ def grade(
             entries = fetch.submission_tree(fetched, settings.max_tree_mb << 20)
         with timer.stage("workspace", "preparing the sandbox's working tree"):
             workspace = build_workspace(fetched.repo_dir, entries, challenge.language)
-        with timer.stage("sandbox", f"running the hidden suite ({len(prepared.test_ids)} tests)"):
-            artifacts, wires = run_suite(prepared, workspace.tar, sandbox, workdir)
-        with timer.stage("results", "reading the results"):
-            suite = evaluate(
-                artifacts,
-                prepared.test_ids,
-                wires,
-                runner_status_exact=challenge.language == "python",
-            )
-        with timer.stage("history", "reading the git history"):
-            vc = _history(fetched, prepared, seed_commit, push_times)
+        # The history needs only the clone: it is read on the host while the suite runs in
+        # the sandbox (git and the hidden suite each keep a core busy), and joined before
+        # scoring. The pool's exit waits for it, so the clone outlives every reader.
+        with ThreadPoolExecutor(1, thread_name_prefix="history") as beside:
+            history = beside.submit(_timed, _history, fetched, prepared, seed_commit, push_times)
+            with timer.stage(
+                "sandbox", f"running the hidden suite ({len(prepared.test_ids)} tests)"
+            ):
+                artifacts, wires = run_suite(prepared, workspace.tar, sandbox, workdir)
+            with timer.stage("results", "reading the results"):
+                suite = evaluate(
+                    artifacts,
+                    prepared.test_ids,
+                    wires,
+                    runner_status_exact=challenge.language == "python",
+                )
+            progress("reading the git history")
+            vc, timer.timings["history"] = history.result()
         with timer.stage("score", "scoring"):
             report = build_report(prepared, fetched, suite, vc, artifacts, wires)
             report.removed_files = workspace.removed
@@ -163,6 +174,13 @@ def _job(prepared: PreparedChallenge, tar: bytes, hidden_copy: Path) -> SandboxJ
         args=node_test_args(hidden_copy),
         labels={"grader.purpose": "grading", "grader.challenge": challenge.id},
     )
+
+
+def _timed(function: Callable[..., T], *args: Any) -> tuple[T, float]:
+    """The function's result, and its own run time (a stage that runs beside others)."""
+    started = time.perf_counter()
+    result = function(*args)
+    return result, round(time.perf_counter() - started, 4)
 
 
 def _history(
