@@ -79,6 +79,11 @@ class Engine:
             self._client = docker.from_env(timeout=int(timeout_s))
             self._client.ping()
 
+    def ping(self) -> None:
+        """Raises InfrastructureError unless the engine answers."""
+        with docker_errors("connecting to the Docker engine"):
+            self._client.ping()
+
     # -- images -----------------------------------------------------------
     def image_id(self, reference: str) -> str | None:
         with docker_errors(f"inspecting image {reference}"):

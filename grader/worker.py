@@ -64,6 +64,9 @@ def remove_orphan_folders(settings: Settings) -> int:
     return removed
 
 
+_pinged: Engine | None = None
+
+
 def wait_for_docker(
     settings: Settings, limit_s: float | None = None, beat: Callable[[], Any] | None = None
 ) -> None:
@@ -71,13 +74,17 @@ def wait_for_docker(
 
     ``beat``: called while waiting (rq's heartbeat, so that the worker is not taken for dead).
     """
+    global _pinged
     told = False
     deadline = None if limit_s is None else time.monotonic() + limit_s
     while deadline is None or time.monotonic() < deadline:
         try:
-            Engine(settings.docker_timeout_s)
+            # One client for every check (a new one costs more than the ping itself).
+            _pinged = _pinged or Engine(settings.docker_timeout_s)
+            _pinged.ping()
             return
         except InfrastructureError as exc:
+            _pinged = None
             if not told:
                 log.warning("waiting for the Docker engine before taking a job: %s", exc)
                 told = True

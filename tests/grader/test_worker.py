@@ -62,6 +62,24 @@ def test_a_worker_without_docker_refuses_to_start_and_loses_nothing(
 
 
 @pytest.mark.docker
+def test_waiting_for_the_engine_gives_up_at_its_limit_then_keeps_one_client(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker, "_pinged", None)
+    monkeypatch.setattr(worker, "WAIT_EVERY_S", 0.05)
+    beats: list[float] = []
+    with monkeypatch.context() as away:
+        away.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        worker.wait_for_docker(settings, 0.3, beat=lambda: beats.append(time.monotonic()))
+    assert beats and worker._pinged is None
+    worker.wait_for_docker(settings, 5)
+    client = worker._pinged
+    assert client is not None
+    worker.wait_for_docker(settings, 5)
+    assert worker._pinged is client
+
+
+@pytest.mark.docker
 def test_housekeeping_keeps_young_sandboxes_and_recovers_lost_gradings(
     deployment: Deployment,
 ) -> None:
