@@ -65,6 +65,7 @@ from grader.engine import LABEL, Engine  # noqa: E402
 from grader.prepare import PreparedChallenge  # noqa: E402
 from grader.sandbox import DockerSandbox  # noqa: E402
 
+THROUGHPUT_POLL_S = 0.25  # the throughput batches poll the database this often
 STAGES = ("fetch", "workspace", "sandbox", "results", "history", "score")
 # The sandbox stage's Docker calls on the grading's critical path. With a warm pool, create and
 # start happen beforehand in the background (and are 0 here) and take_check is the pool's
@@ -1167,7 +1168,7 @@ class Bench:
         from grader.store.db import session_scope
 
         url = self.settings.effective_database_url
-        started = time.perf_counter()
+        started = time.time()
         with session_scope(url) as session:
             rows = [
                 submissions.create(
@@ -1191,8 +1192,10 @@ class Bench:
                         final[i] = row.status
             return len(final) == len(ids)
 
-        wait_for(f"{jobs} gradings finish", done, 900, 0.05)
-        wall = time.perf_counter() - started
+        # Polled slowly (the poller runs on the same two cores as the workers), and timed
+        # by the stamps the workers stored, not by when the poller noticed.
+        wait_for(f"{jobs} gradings finish", done, 900, THROUGHPUT_POLL_S)
+        wall = max(self._stored(i)[0].get(final[i], time.time()) for i in ids) - started
         bad = [status for status in final.values() if status != "graded"]
         if bad:
             self.warnings.append(f"throughput gradings of {subject.id} ended {bad}")
@@ -1972,7 +1975,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="latency runs per path on the heavy challenge (default: a quarter of --runs, >= 3)",
     )
     parser.add_argument(
-        "--jobs", type=int, default=8, help="gradings per throughput configuration (8)"
+        "--jobs", type=int, default=16, help="gradings per throughput configuration (16)"
     )
     parser.add_argument("--small", default="word-frequency", help="the small challenge")
     parser.add_argument(
