@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import __version__
+from grader.announce import announce
 from grader.challenge import load_challenge
 from grader.config import SANDBOX_START_MARGIN_S, Settings, get_settings
 from grader.errors import BadInput, GraderError, InfrastructureError
@@ -129,6 +130,13 @@ def service() -> GradingService:
 
 def run_grading(submission_id: str) -> str:
     """The rq job. Returns the final status, or 'skipped' when another worker has it."""
+    status = _run_grading(submission_id)
+    if status != "skipped":  # final and stored: whoever waits for it may stop waiting
+        announce(service().settings, submission_id)
+    return status
+
+
+def _run_grading(submission_id: str) -> str:
     svc = service()
     url = svc.settings.effective_database_url
     with session_scope(url) as session:
@@ -297,6 +305,7 @@ def handle_retries_exhausted(
                 submission_id,
                 f"infrastructure failed after {len(RETRY_INTERVALS_S) + 1} attempts: {exc}",
             )
+    announce(service().settings, submission_id)
 
 
 def recover(settings: Settings, queued_grace_s: float = 60.0) -> list[str]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from grader import jobs
+from grader import announce, jobs
 from grader.config import Settings
 from grader.errors import BadInput
 from grader.store import repo
+from grader.store.db import session_scope
 from grader.store.models import SubmissionRow
 
 SHA = frozenset("0123456789abcdef")
@@ -50,3 +51,14 @@ def queue_after_commit(session: Session, settings: Settings, submission: Submiss
     """Commit the submission, then queue it; False if it waits for recovery instead."""
     session.commit()
     return jobs.enqueue(settings, submission.id, timeout_s=settings.max_job_timeout_s)
+
+
+def wait_until_final(settings: Settings, submission_id: str, wait_s: float) -> bool:
+    """Block until the submission's status is final, at most ``wait_s`` (grader.announce)."""
+
+    def final() -> bool:
+        with session_scope(settings.effective_database_url) as session:
+            row = repo.get_submission(session, submission_id)
+            return row is not None and row.status in repo.FINAL
+
+    return announce.wait_until(settings, submission_id, final, wait_s)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from api.schemas import (
     SubmissionOut,
     SubmissionSummary,
 )
-from grader import hosting, submissions
+from grader import announce, hosting, submissions
 from grader.config import Settings
 from grader.store import repo
 from grader.store.models import SubmissionRow, TokenRow
@@ -93,12 +93,42 @@ def list_submissions(
     ]
 
 
+WaitQuery = Annotated[
+    float,
+    Query(
+        ge=0,
+        le=announce.MAX_WAIT_S,
+        description="seconds to wait for a final status before answering (long polling); "
+        "the answer comes as soon as the grading is stored",
+    ),
+]
+
+
+def _wait_for_final(
+    session: Session, settings: Settings, submission_id: str, wait_s: float
+) -> None:
+    if wait_s > 0:
+        session.commit()  # end this request's transaction: the wait reads fresh ones
+        submissions.wait_until_final(settings, submission_id, wait_s)
+        session.expire_all()
+
+
 @router.get("/{submission_id}", response_model=SubmissionOut)
-def get_submission(submission_id: str, token: AnyRole, session: SessionDep) -> SubmissionOut:
-    """A submission's status (queued, running, graded, tampered, error) and its history."""
+def get_submission(
+    submission_id: str,
+    token: AnyRole,
+    session: SessionDep,
+    settings: SettingsDep,
+    wait: WaitQuery = 0,
+) -> SubmissionOut:
+    """A submission's status (queued, running, graded, tampered, error) and its history.
+    With `wait`, answers once the status is final or after that many seconds."""
     row = repo.get_submission(session, submission_id)
     if row is None or not _may_read(token, row):
         raise HTTPException(404, "no such submission")
+    _wait_for_final(session, settings, submission_id, wait)
+    row = repo.get_submission(session, submission_id)
+    assert row is not None  # submissions are never deleted
     history = [
         StatusEvent(status=e.status, at=e.at, detail=e.detail)
         for e in repo.events_of(session, submission_id)
@@ -120,8 +150,18 @@ def get_submission(submission_id: str, token: AnyRole, session: SessionDep) -> S
 
 
 @router.get("/{submission_id}/report")
-def get_report(submission_id: str, _token: Staff, session: SessionDep) -> dict[str, Any]:
-    """The report (contract §3); 404 until there is one."""
+def get_report(
+    submission_id: str,
+    _token: Staff,
+    session: SessionDep,
+    settings: SettingsDep,
+    wait: WaitQuery = 0,
+) -> dict[str, Any]:
+    """The report (contract §3); 404 until there is one. With `wait`, waits that many
+    seconds at most for the grading to end first."""
+    if repo.get_submission(session, submission_id) is None:
+        raise HTTPException(404, "no such submission")
+    _wait_for_final(session, settings, submission_id, wait)
     found = repo.report_of(session, submission_id)
     if found is None:
         raise HTTPException(404, "no report yet")

@@ -33,7 +33,7 @@ from redis.exceptions import RedisError
 from rq import Queue
 from rq.job import Job
 
-from grader import jobs, submissions
+from grader import announce, jobs, submissions
 from grader.challenge import load_challenge
 from grader.config import PROJECT_ROOT, Settings, get_settings
 from grader.store import repo
@@ -329,9 +329,14 @@ def sqlite_deployment(tmp_path: Path, redis_url: str) -> Iterator[Deployment]:
 def test_a_worker_grades_a_submission_and_stores_one_report(deployment: Deployment) -> None:
     submission_id = deployment.submit(deployment.bare_repo("solved"))
     assert deployment.history(submission_id) == ["queued"]
+    listener = redis_client(deployment.settings.redis_url).pubsub(ignore_subscribe_messages=True)
+    listener.subscribe(announce.channel(submission_id))
     assert deployment.burst() == [0], deployment.worker_log()
     row = deployment.row(submission_id)
     assert row["status"] == "graded", deployment.worker_log()
+    # whoever waits for this grading (GET ...?wait=) was told it is stored
+    messages = (listener.get_message(timeout=1) for _ in range(5))  # the first: subscribed
+    assert any(m is not None and m["data"] == b"final" for m in messages)
     assert row["attempts"] == 1 and row["error"] is None
     report = row["report"]
     assert report is not None and report["status"] == "graded" and report["overall"] > 80
