@@ -1229,7 +1229,11 @@ class Bench:
         reps = 3 if self.args.quick else self.args.profile_reps
         out: dict[str, Any] = {"challenge": subject.id, "repetitions": reps}
         out["container_floor"] = self._container_floor(subject, reps)
-        out["cpu_seconds"] = self._cpu_costs(subject, 2 if self.args.quick else 3)
+        out["cpu_seconds"] = cpu = self._cpu_costs(subject, 2 if self.args.quick else 3)
+        if "reference_suite" in cpu and "grading_whole_machine" in cpu:
+            # On cores kept busy, no grader does better than the suite's share of its CPU.
+            whole = max(cpu["grading_whole_machine"]["median_s"], 1e-6)
+            out["cpu_bound_throughput_ratio"] = round(cpu["reference_suite"]["median_s"] / whole, 3)
         out["prestarted_container_probe"] = self._pool_probe(subject, reps)
         out["inside_container"] = self._inside(subject, reps)
         out["git"] = self._git(subject, reps)
@@ -1341,19 +1345,25 @@ class Bench:
             "reference_suite": [],
             "grading_grader_process": [],
             "grading_docker_daemons": [],
+            "grading_whole_machine": [],
             "container_lifecycle_docker_daemons": [],
+            "container_lifecycle_whole_machine": [],
         }
+        machine = _MachineCpu()
         for _ in range(reps):
             if cgroup.is_file():
                 before = int(cgroup.read_text()) / 1e9
                 self.reference_runs(subject, 1)
                 out["reference_suite"].append(int(cgroup.read_text()) / 1e9 - before)
             daemons_before, own_before = _cpu_of(daemons), _own_cpu_s()
+            machine.start()
             self.inprocess_once(subject)
             time.sleep(1.5)  # the pool's refill and the removal, in the background
+            out["grading_whole_machine"].append(machine.used())
             out["grading_grader_process"].append(_own_cpu_s() - own_before)
             out["grading_docker_daemons"].append(_cpu_of(daemons) - daemons_before)
             daemons_before = _cpu_of(daemons)
+            machine.start()
             kwargs = _create_kwargs(spec)
             kwargs["entrypoint"] = ["/bin/true"]
             kwargs["stdin_open"] = False
@@ -1361,6 +1371,7 @@ class Bench:
             created.start()
             created.wait(timeout=60)
             created.remove(force=True, v=True)
+            out["container_lifecycle_whole_machine"].append(machine.used())
             out["container_lifecycle_docker_daemons"].append(_cpu_of(daemons) - daemons_before)
         return {kind: summary(values) for kind, values in out.items() if values}
 
@@ -1669,6 +1680,31 @@ def _pids_named(name: str) -> list[int]:
     return found
 
 
+class _MachineCpu:
+    """Busy CPU seconds of the whole machine (/proc/stat: every process, the kernel, runc
+    and the shims included) over a window, less the machine's idle-time rate measured
+    first, so that what a grading costs in all is counted, whoever spends it."""
+
+    def __init__(self, baseline_s: float = 2.0) -> None:
+        started, busy = time.monotonic(), _busy_s()
+        time.sleep(baseline_s)
+        self.rate = (_busy_s() - busy) / (time.monotonic() - started)
+        self.start()
+
+    def start(self) -> None:
+        self._started, self._busy = time.monotonic(), _busy_s()
+
+    def used(self) -> float:
+        elapsed = time.monotonic() - self._started
+        return max(_busy_s() - self._busy - self.rate * elapsed, 0.0)
+
+
+def _busy_s() -> float:
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:7]) - idle) / os.sysconf("SC_CLK_TCK")  # steal is not ours
+
+
 def _cpu_of(pids: list[int]) -> float:
     """User and system CPU seconds of these processes so far (and of their reaped children)."""
     total = 0
@@ -1941,6 +1977,11 @@ def render(results: dict[str, Any]) -> str:
         "  CPU seconds: "
         + ", ".join(f"{k} {v['median_s']:.2f}" for k, v in prof["cpu_seconds"].items())
     )
+    if "cpu_bound_throughput_ratio" in prof:
+        lines.append(
+            "  throughput bound by CPU (the suite's CPU / a whole grading's, machine-wide): "
+            f"{prof['cpu_bound_throughput_ratio']:.2f} of the physical limit"
+        )
     pool = prof["prestarted_container_probe"]
     lines.append(
         "  pre-started sandbox (pool probe): "
