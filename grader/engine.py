@@ -80,8 +80,10 @@ class Engine:
             self._client.ping()
 
     def ping(self) -> None:
-        """Raises InfrastructureError unless the engine answers."""
+        """Raises InfrastructureError unless the engine answers on a new connection (a pooled
+        one can outlive the engine's socket)."""
         with docker_errors("connecting to the Docker engine"):
+            self._client.api.close()
             self._client.ping()
 
     # -- images -----------------------------------------------------------
