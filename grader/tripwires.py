@@ -69,9 +69,13 @@ class Tripwire:
     first: bool = False  # runs before every other test of its module
 
     def contradicted_by(self, outcome: str) -> bool:
-        if self.expected == "not-passed":
-            return outcome == "passed"
-        return outcome != self.expected
+        """Only an outcome the tripwire's own body cannot produce is evidence. A tripwire
+        shares its module's fixtures (autouse, ``pytestmark``): when they error or skip on
+        honest but broken code, it errors or skips like its neighbours. A forger gains
+        only by turning failures into passes, which a must-fail tripwire exposes."""
+        if self.expected == "passed":
+            return outcome == "failed"
+        return outcome == "passed"  # "failed" and "not-passed" (mirrors)
 
 
 def _name(rng: random.Random, taken: set[str]) -> str:

@@ -227,3 +227,35 @@ def test_a_mirror_tripwire_must_not_pass(outcome: str, tampered: bool) -> None:
         result(A, "passed"), result(B, "passed"), result(C, "passed"), result(MIRROR.id, outcome)
     )
     assert evaluate(artifacts, [A, B, C], [MUST_FAIL, MUST_PASS, MIRROR]).tampered is tampered
+
+
+@pytest.mark.parametrize(
+    ("wire", "outcome", "tampered"),
+    [
+        (MUST_FAIL, "passed", True),  # a forged pass
+        (MUST_FAIL, "error", False),  # an autouse fixture failed on broken code
+        (MUST_FAIL, "skipped", False),  # the module's pytestmark skipped it
+        (MUST_PASS, "failed", True),  # its sum cannot be wrong
+        (MUST_PASS, "error", False),
+        (MUST_PASS, "skipped", False),
+    ],
+)
+def test_only_an_outcome_a_tripwire_cannot_have_is_tampering(
+    wire: Tripwire, outcome: str, tampered: bool
+) -> None:
+    other = MUST_PASS if wire is MUST_FAIL else MUST_FAIL
+    artifacts = RunArtifacts(
+        frame_found=True,
+        exit_code=1,
+        records=[
+            {"event": "begin", "schema": 1},
+            result(A, "error"),
+            result(B, "error"),
+            result(C, "error"),
+            result(wire.id, outcome),
+            result(other.id, other.expected),
+            {"event": "finish", "exitstatus": 1},
+        ],
+    )
+    suite = evaluate(artifacts, [A, B, C], [MUST_FAIL, MUST_PASS])
+    assert suite.tampered is tampered, suite.tamper_reasons

@@ -75,3 +75,60 @@ def test_scrub_hides_tripwire_names_from_the_output() -> None:
     assert "keeps_order" not in cleaned["head"] and "handles empty input" not in cleaned["tail"]
     assert CONTROL in cleaned["head"] and cleaned["dropped_bytes"] == 0
     assert output["head"].startswith("FAILED hidden/test_a.py::test_keeps_order_3")
+
+
+AUTOUSE_CONFTEST = """import pytest
+
+
+@pytest.fixture(autouse=True)
+def warmed_up():
+    import wordfreq  # the candidate's code, called before every test of the suite
+
+    wordfreq.count_words("warm up")
+    yield
+"""
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize(
+    ("source", "status"),
+    [
+        ("starter", "graded"),  # not implemented yet: every fixture errors
+        ("solution", "graded"),  # every fixture works
+    ],
+)
+def test_a_suite_whose_fixtures_use_the_candidates_code_grades_honest_work_fairly(
+    tmp_path: Path, docker_services: tuple[object, object], source: str, status: str
+) -> None:
+    """Planted tests share the module's autouse fixtures: when those fail on a broken
+    submission, the control tests error like every other test; that is not tampering."""
+    from grader.challenge import load_challenge
+    from grader.config import get_settings
+    from grader.fetch import FetchPolicy
+    from grader.pipeline import grade
+    from grader.prepare import prepare
+    from tests.conftest import WORD_FREQUENCY, make_repo
+
+    root = tmp_path / "challenge"
+    shutil.copytree(WORD_FREQUENCY, root, ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "hidden" / "conftest.py").write_text(AUTOUSE_CONFTEST)
+    builder, sandbox = docker_services
+    settings = get_settings()
+    prepared = prepare(load_challenge(root), builder, sandbox, settings)  # type: ignore[arg-type]
+    code = (root / source / "wordfreq.py").read_text()
+    repo = make_repo(
+        tmp_path / "repo",
+        [("Work", {"wordfreq.py": code, "NOTES.md": "work\n"})],
+        base=root / "starter",
+    )
+    report = grade(
+        prepared,
+        str(repo),
+        None,
+        settings=settings,
+        sandbox=sandbox,  # type: ignore[arg-type]
+        policy=FetchPolicy(allow_local=True),
+    ).report
+    assert report.status == status, report.notes
+    passed = {t.outcome for t in report.tests} == {"passed"}
+    assert passed is (source == "solution")
