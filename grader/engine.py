@@ -242,6 +242,10 @@ class Engine:
             container.remove(force=True, v=True)
         except docker.errors.NotFound:
             return
+        except docker.errors.APIError as exc:
+            if exc.status_code == 409 and "already in progress" in str(exc.explanation):
+                return  # another worker's housekeeping, or our own background removal
+            raise InfrastructureError(f"removing sandbox {container.short_id}: {exc}") from exc
         except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
             raise InfrastructureError(f"removing sandbox {container.short_id}: {exc}") from exc
 
@@ -259,11 +263,15 @@ class Engine:
             listed = self._client.containers.list(
                 all=True, filters={"label": LABEL}, ignore_removed=True
             )
-            for container in listed:
-                if not _stale(container, older_than_s, now):
-                    continue
+        for container in listed:
+            if not _stale(container, older_than_s, now):
+                continue
+            try:
                 self._remove(container)
-                removed += 1
+            except InfrastructureError as exc:  # one stuck sandbox must not stop the others
+                log.warning("%s; tried again at the next round", exc)
+                continue
+            removed += 1
         return removed
 
     def count_sandboxes(self) -> int:

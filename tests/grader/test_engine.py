@@ -1,0 +1,85 @@
+"""The Docker boundary's own decisions, on fake containers (no engine needed)."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+
+import docker
+import pytest
+
+from grader.engine import OWNER_LABEL, Engine
+from grader.errors import InfrastructureError
+
+
+@dataclass
+class Response:
+    status_code: int
+    reason: str = ""
+    url: str = "http+docker://localhost/containers/abc"
+
+
+class Container:
+    short_id = "abc123"
+
+    def __init__(self, error: Exception | None) -> None:
+        self.error = error
+
+    def remove(self, force: bool, v: bool) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+def api_error(status: int, explanation: str) -> docker.errors.APIError:
+    return docker.errors.APIError("refused", response=Response(status), explanation=explanation)  # type: ignore[arg-type]
+
+
+def engine() -> Engine:
+    return Engine.__new__(Engine)  # _remove needs no connection
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        None,
+        docker.errors.NotFound("gone"),
+        api_error(409, "removal of container abc is already in progress"),
+    ],
+)
+def test_a_sandbox_gone_or_being_removed_by_another_counts_as_removed(
+    error: Exception | None,
+) -> None:
+    engine().remove(Container(error))
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        api_error(409, "container abc is paused"),
+        api_error(500, "driver failed to remove root filesystem"),
+        docker.errors.DockerException("connection refused"),
+    ],
+)
+def test_any_other_removal_failure_is_reported(error: Exception) -> None:
+    with pytest.raises(InfrastructureError, match="removing sandbox abc123"):
+        engine().remove(Container(error))
+
+
+class Listing:
+    def __init__(self, containers: list[Container]) -> None:
+        self.containers = self
+        self._listed = containers
+
+    def list(self, **_filters: object) -> list[Container]:
+        return self._listed
+
+
+def test_one_sandbox_that_cannot_be_removed_does_not_stop_the_others() -> None:
+    dead_owner = f"{socket.gethostname()}:999999999"
+    stuck, fine = Container(api_error(500, "device busy")), Container(None)
+    for container in (stuck, fine):
+        container.labels = {OWNER_LABEL: dead_owner}  # type: ignore[attr-defined]
+        container.attrs = {"Created": "2026-01-01T00:00:00Z", "State": {}}  # type: ignore[attr-defined]
+    reaper = engine()
+    reaper._client = Listing([stuck, fine])  # type: ignore[assignment]
+    assert reaper.remove_stale() == 1
