@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from grader import __version__, fetch, tripwires
 from grader.config import Settings
+from grader.gitops import TreeEntry
 from grader.history import HistoryResult, analyse_history
 from grader.prepare import PreparedChallenge, node_test_args
 from grader.report import (
@@ -95,16 +96,7 @@ def grade(
     workdir = Path(tempfile.mkdtemp(prefix=f"grading-{os.getpid()}-", dir=settings.subdir("tmp")))
     try:
         with timer.stage("fetch", f"fetching {repo}"):
-            fetched = fetch.fetch(
-                source or repo,
-                ref,
-                workdir,
-                policy,
-                settings.clone_timeout_s,
-                settings.max_repo_mb << 20,
-            )
-            fetched = dataclasses.replace(fetched, repo=repo)
-            entries = fetch.submission_tree(fetched, settings.max_tree_mb << 20)
+            fetched, entries = _fetch(repo, ref, source, workdir, settings, policy)
         with timer.stage("workspace", "preparing the sandbox's working tree"):
             workspace = build_workspace(fetched.repo_dir, entries, challenge.language)
         # The history needs only the clone: it is read on the host while the suite runs in
@@ -132,6 +124,22 @@ def grade(
         return Grading(report=report, artifacts=artifacts, tripwires=wires, timings=timer.timings)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _fetch(
+    repo: str,
+    ref: str | None,
+    source: str | None,
+    workdir: Path,
+    settings: Settings,
+    policy: fetch.FetchPolicy,
+) -> tuple[fetch.Fetched, list[TreeEntry]]:
+    """The bounded clone (from ``source`` when given, named ``repo``) and its tree."""
+    fetched = fetch.fetch(
+        source or repo, ref, workdir, policy, settings.clone_timeout_s, settings.max_repo_mb << 20
+    )
+    fetched = dataclasses.replace(fetched, repo=repo)
+    return fetched, fetch.submission_tree(fetched, settings.max_tree_mb << 20)
 
 
 def run_suite(
