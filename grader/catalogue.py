@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from grader.challenge import Challenge
 from grader.config import Settings
 from grader.errors import ChallengeInvalid, GraderError
 from grader.prepare import PreparedChallenge, locate_challenge, prepare
@@ -22,11 +23,20 @@ log = logging.getLogger("grader.catalogue")
 
 
 def register(settings: Settings, prepared: PreparedChallenge, source: str) -> None:
-    challenge = prepared.challenge
+    register_challenge(
+        settings.effective_database_url, prepared.challenge, source, len(prepared.test_ids)
+    )
+
+
+def register_challenge(
+    database_url: str, challenge: Challenge, source: str, test_count: int
+) -> None:
+    """The challenge's row at its current version (the tests and the soak register
+    challenges without preparing them: ``test_count`` 0)."""
     skills: list[Any] = [{"name": s.name, "weight": s.weight} for s in challenge.skills]
     if challenge.version_control_weight > 0:
         skills.append({"name": "version_control", "weight": challenge.version_control_weight})
-    with session_scope(settings.effective_database_url) as session:
+    with session_scope(database_url) as session:
         repo.upsert_challenge(
             session,
             challenge_id=challenge.id,
@@ -37,7 +47,7 @@ def register(settings: Settings, prepared: PreparedChallenge, source: str) -> No
             commit=challenge.commit,
             root=str(challenge.root),
             skills=skills,
-            test_count=len(prepared.test_ids),
+            test_count=test_count,
         )
 
 

@@ -50,9 +50,9 @@ sys.path.insert(0, str(PROJECT))
 from sqlalchemy import create_engine, make_url, text  # noqa: E402
 
 from grader import submissions  # noqa: E402
+from grader.catalogue import register_challenge  # noqa: E402
 from grader.challenge import load_challenge  # noqa: E402
 from grader.config import Settings, get_settings  # noqa: E402
-from grader.store import repo  # noqa: E402
 from grader.store.db import migrate, session_scope  # noqa: E402
 
 CHALLENGE = PROJECT / "challenges" / "word-frequency"
@@ -351,20 +351,7 @@ def prepare_data_dir(data: Path) -> str:
 
 
 def register(url: str) -> None:
-    challenge = load_challenge(CHALLENGE)
-    with session_scope(url) as session:
-        repo.upsert_challenge(
-            session,
-            challenge_id=challenge.id,
-            title=challenge.title,
-            language=challenge.language,
-            source=str(CHALLENGE),
-            version=challenge.content_hash(),
-            commit=None,
-            root=str(CHALLENGE),
-            skills=[{"name": s.name, "weight": s.weight} for s in challenge.skills],
-            test_count=0,
-        )
+    register_challenge(url, load_challenge(CHALLENGE), str(CHALLENGE), 0)
 
 
 GIT_ENV = {

@@ -30,7 +30,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from grader.catalogue import register
+from grader.catalogue import register, register_challenge
 from grader.challenge import load_challenge
 from grader.config import PROJECT_ROOT, Settings, get_settings
 from grader.store import repo
@@ -96,19 +96,7 @@ def tokens(api_settings: Settings) -> dict[str, str]:
 def register_without_docker(settings: Settings, folder: Path = WORD_FREQUENCY) -> str:
     """A challenge row as `grader serve` would write it, minus the image and test inventory."""
     challenge = load_challenge(folder)
-    with session_scope(settings.effective_database_url) as session:
-        repo.upsert_challenge(
-            session,
-            challenge_id=challenge.id,
-            title=challenge.title,
-            language=challenge.language,
-            source=str(folder),
-            version=challenge.content_hash(),
-            commit=challenge.commit,
-            root=str(challenge.root),
-            skills=[{"name": s.name, "weight": s.weight} for s in challenge.skills],
-            test_count=0,
-        )
+    register_challenge(settings.effective_database_url, challenge, str(folder), 0)
     return challenge.id
 
 

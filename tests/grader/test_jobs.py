@@ -34,6 +34,7 @@ from rq import Queue
 from rq.job import Job
 
 from grader import announce, jobs, submissions
+from grader.catalogue import register_challenge
 from grader.challenge import load_challenge
 from grader.config import PROJECT_ROOT, Settings, get_settings
 from grader.store import repo
@@ -183,20 +184,7 @@ class Deployment:
         return deployment
 
     def register_word_frequency(self) -> None:
-        challenge = load_challenge(WORD_FREQUENCY)
-        with session_scope(self.url) as session:
-            repo.upsert_challenge(
-                session,
-                challenge_id=challenge.id,
-                title=challenge.title,
-                language=challenge.language,
-                source=str(WORD_FREQUENCY),
-                version=challenge.content_hash(),
-                commit=None,
-                root=str(WORD_FREQUENCY),
-                skills=[{"name": s.name, "weight": s.weight} for s in challenge.skills],
-                test_count=0,
-            )
+        register_challenge(self.url, load_challenge(WORD_FREQUENCY), str(WORD_FREQUENCY), 0)
 
     def bare_repo(self, name: str, wordfreq: str | None = SOLUTION) -> Path:
         """A candidate's repository under the data folder's repos/, which workers may fetch."""
