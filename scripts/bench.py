@@ -63,6 +63,7 @@ if str(PROJECT_ROOT) not in sys.path:
 from grader.config import Settings, get_settings  # noqa: E402
 from grader.engine import LABEL, Engine  # noqa: E402
 from grader.prepare import PreparedChallenge  # noqa: E402
+from grader.runner.supervise import SAFE_ENV  # noqa: E402  (the sandbox's own environment)
 from grader.sandbox import DockerSandbox  # noqa: E402
 
 LONG_POLL_S = 30.0  # the API path's report requests wait this long at most (?wait=)
@@ -79,14 +80,6 @@ AUTHOR_ENV = {
     "GIT_COMMITTER_EMAIL": "bench@example.com",
 }
 REF_LABEL = "grader.bench"
-SAFE_ENV = {
-    "PATH": "/opt/venv/bin:/usr/local/bin:/usr/bin:/bin",
-    "HOME": "/tmp",
-    "TMPDIR": "/tmp",
-    "LANG": "C.UTF-8",
-    "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-    "NODE_OPTIONS": "",
-}
 # Runs a command N times inside a reference container; prints each run's duration.
 COMMAND_DRIVER = r"""
 import json, subprocess, sys, time
