@@ -11,9 +11,10 @@ the outcomes of the tests that finished. Events (schema 1):
     {"event": "result", "id": NODEID, "outcome": OUTCOME, "duration_s": float, "message": str}
     {"event": "finish", "exitstatus": int}
 
-OUTCOME is passed, failed, error or skipped; the host adds timeout. The host
-never trusts this file alone: candidate code runs in this same process and
-could rewrite it, which the tripwires and exit-status checks expose.
+OUTCOME is passed, failed, error or skipped; the host adds timeout. In an
+isolated grading no candidate code runs in this process (grader_isolation);
+in a shared one it does, and the tripwires and exit-status checks are what
+expose a rewrite.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ MAX_MESSAGE = 4000
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--grader-results-fd", type=int, default=None, help="where to write the results"
+    )
+    parser.addoption(
+        "--grader-control-fd",
+        type=int,
+        default=None,
+        help="isolated grading: the socket on which PID 1 starts candidate processes",
     )
 
 

@@ -14,6 +14,14 @@ code cannot stop the clock, write to our stdout, or learn the nonce. The
 supervisor is also the init that reaps every orphan, and at the end it kills
 every other process in the container (kill -1) before it reports, so nothing
 the candidate started outlives the run or writes into the frame.
+
+Two uids (the container starts as root with only CAP_SETUID, CAP_SETGID and
+CAP_KILL, and PID 1 keeps them only for this): the test process runs as the
+grader's uid 10001, which alone can read the hidden suite. In an isolated
+Python grading the submission's code runs in candidate processes under uid
+10002, which PID 1 starts when the test process asks on its control socket,
+handing it one end of a socket pair (grader_isolation.py); those processes
+cannot signal, trace or read the test process, and hold no results channel.
 """
 
 from __future__ import annotations
@@ -32,6 +40,9 @@ import time
 from typing import Any
 
 WORKDIR = "/work"
+GRADER_UID = 10001
+CANDIDATE_UID = 10002
+MAX_CANDIDATE_PROCESSES = 500
 MAX_HEADER = 1 << 16
 MAX_RESULTS_BYTES = 16 << 20
 PR_SET_DUMPABLE = 4
@@ -60,6 +71,38 @@ def read_exactly(stream: Any, size: int) -> bytes:
         chunks.append(chunk)
         left -= len(chunk)
     return b"".join(chunks)
+
+
+def extract_as(uid: int, tar_bytes: bytes) -> None:
+    """Extract the tree as ``uid`` (a forked child that drops to it), so the files belong to
+    whoever runs the submission's code, and root never writes a path from the archive."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        code = 1
+        try:
+            if os.getuid() == 0:
+                drop_to(uid, umask=0o022)
+            extract(tar_bytes)
+            code = 0
+        finally:
+            os._exit(code)
+    _, raw = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(raw) != 0:
+        raise RuntimeError("the working tree could not be extracted")
+
+
+def drop_to(uid: int, umask: int) -> None:
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    os.umask(umask)
+
+
+def as_user(uid: int) -> dict[str, Any]:
+    """Popen arguments that start a child under ``uid`` when we are root."""
+    if os.getuid() != 0:
+        return {}
+    return {"user": uid, "group": uid, "extra_groups": [], "umask": 0o022}
 
 
 def extract(tar_bytes: bytes) -> None:
@@ -125,28 +168,40 @@ def reap(main_pid: int, status: dict[str, int | None]) -> None:
 
 
 def run(
-    command: list[str], timeout_s: float, output_limit: int, results: ResultsPipe
+    command: list[str],
+    timeout_s: float,
+    output_limit: int,
+    results: ResultsPipe,
+    control: CandidateSpawner | None = None,
 ) -> dict[str, Any]:
     output = BoundedOutput(output_limit)
     started = time.monotonic()
+    out_read, out_write = os.pipe()
+    keep = (results.write_fd,) + ((control.their_fd,) if control else ())
     child = subprocess.Popen(
         command,
         cwd=WORKDIR,
         env=SAFE_ENV,
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stdout=out_write,
+        stderr=out_write,
         close_fds=True,
-        pass_fds=(results.write_fd,),
+        pass_fds=keep,
         start_new_session=True,
+        **as_user(GRADER_UID),
     )
     results.close_write_end()
-    assert child.stdout is not None
-    pipe = child.stdout.fileno()
+    if control is not None:
+        control.started(out_write)
+    else:
+        os.close(out_write)
+    pipe = out_read
     os.set_blocking(pipe, False)
     selector = selectors.DefaultSelector()
     selector.register(pipe, selectors.EVENT_READ, output)
     selector.register(results.read_fd, selectors.EVENT_READ, results.buffer)
+    if control is not None:
+        selector.register(control.our_fd, selectors.EVENT_READ, control)
     status: dict[str, int | None] = {"code": None}
     timed_out = False
     while status["code"] is None:
@@ -154,22 +209,96 @@ def run(
             timed_out = True
             break
         for key, _mask in selector.select(timeout=0.05):
+            if isinstance(key.data, CandidateSpawner):
+                if not key.data.serve():
+                    selector.unregister(key.fd)
+                continue
             _drain(int(key.fd), key.data)
         reap(child.pid, status)
     duration = time.monotonic() - started
     # Whatever the main child left behind (daemons, a fork bomb, a sleeper
     # holding a pipe open) dies now, so draining cannot block and nothing runs on.
     kill_everyone_else()
+    if control is not None:
+        control.close()
     deadline = time.monotonic() + 2.0
     _drain_until_closed(pipe, output, deadline)
     _drain_until_closed(results.read_fd, results.buffer, deadline)
     _reap_all(child.pid, status)
+    extra = {"candidate_processes": control.spawned} if control is not None else {}
     return {
         "exit_code": status["code"],
         "timed_out": timed_out,
         "duration_s": round(duration, 6),
         "output": output.as_dict(),
+        **extra,
     }
+
+
+class CandidateSpawner:
+    """PID 1's side of the control socket: on each ``spawn`` line from the test process,
+    start a candidate process under the candidate's uid and pass the test process one end
+    of a fresh socket pair (SCM_RIGHTS), with the new process's pid."""
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.ours, self.theirs = ours, theirs
+        self.our_fd, self.their_fd = ours.fileno(), theirs.fileno()
+        self.out_fd: int | None = None
+        self.spawned = 0
+        self.children: list[subprocess.Popen[bytes]] = []
+
+    def started(self, out_fd: int) -> None:
+        self.theirs.close()
+        self.out_fd = out_fd
+
+    def serve(self) -> bool:
+        try:
+            request = self.ours.recv(64)
+        except OSError:
+            return False
+        if not request:
+            return False
+        for _line in request.split(b"\n")[:-1] or [request]:
+            self._spawn_one()
+        return True
+
+    def _spawn_one(self) -> None:
+        if self.spawned >= MAX_CANDIDATE_PROCESSES:
+            self.ours.sendall(b"refused")
+            return
+        mine, yours = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        child = subprocess.Popen(
+            [
+                "/opt/venv/bin/python",
+                "-I",
+                "-B",
+                "/opt/grader/candidate_host.py",
+                str(mine.fileno()),
+            ],
+            cwd=WORKDIR,
+            env={**SAFE_ENV, "USER": "candidate", "LOGNAME": "candidate"},
+            stdin=subprocess.DEVNULL,
+            stdout=self.out_fd,
+            stderr=self.out_fd,
+            close_fds=True,
+            pass_fds=(mine.fileno(),),
+            start_new_session=True,
+            **as_user(CANDIDATE_UID),
+        )
+        self.children.append(child)
+        self.spawned += 1
+        socket.send_fds(self.ours, [f"pid:{child.pid}".encode()], [yours.fileno()])
+        mine.close()
+        yours.close()
+
+    def close(self) -> None:
+        if self.out_fd is not None:
+            os.close(self.out_fd)
+            self.out_fd = None
+        self.ours.close()
+        for child in self.children:
+            child.returncode = 0  # reaped by PID 1's own loop; keep Popen from waiting again
 
 
 def _drain(pipe: int, output: BoundedOutput | HeadOnly) -> bool:
@@ -255,7 +384,9 @@ class ResultsPipe:
         return records, bad
 
 
-def build_command(header: dict[str, Any], results: ResultsPipe) -> list[str]:
+def build_command(
+    header: dict[str, Any], results: ResultsPipe, control: CandidateSpawner | None
+) -> list[str]:
     kind = header["command"]
     if kind in ("pytest", "collect"):
         command = [
@@ -278,6 +409,8 @@ def build_command(header: dict[str, Any], results: ResultsPipe) -> list[str]:
         ]
         if kind == "collect":
             command.append("--collect-only")
+        if control is not None:
+            command.append(f"--grader-control-fd={control.their_fd}")
         return [*command, *header.get("args", ["hidden"])]
     if kind == "node":
         # Without explicit paths Node would also run the candidate's own test files.
@@ -308,13 +441,17 @@ def main() -> int:
     header = json.loads(stdin.readline(MAX_HEADER))
     nonce = header["nonce"]
     try:
-        extract(read_exactly(stdin, int(header["tar_size"])))
+        isolated = header.get("isolation") == "process" and header["command"] != "node"
+        tree = read_exactly(stdin, int(header["tar_size"]))
+        extract_as(CANDIDATE_UID if isolated else GRADER_UID, tree)
         results = ResultsPipe(socket_pair=header["command"] in ("pytest", "collect"))
+        control = CandidateSpawner() if isolated else None
         outcome = run(
-            build_command(header, results),
+            build_command(header, results, control),
             float(header["timeout_s"]),
             int(header.get("output_limit", 1 << 18)),
             results,
+            control,
         )
         records, bad_lines = results.records()
         emit(
