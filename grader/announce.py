@@ -88,7 +88,7 @@ def _wait(
 
 def _subscribe(settings: Settings, submission_id: str) -> Any:
     try:
-        subscription = _redis(settings).pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+        subscription = _redis(settings).pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call,unused-ignore]
         subscription.subscribe(channel(submission_id))
         return subscription
     except RedisError as exc:

@@ -14,6 +14,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,18 @@ LANGUAGES = ("python", "node")
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
 REQUIRED_ENTRIES = ("statement.md", "starter", "solution", "hidden")
 MANIFEST = "challenge.toml"
+
+
+class Isolation(StrEnum):
+    """Where the submission's code runs relative to the code that decides outcomes.
+
+    ``process``: in a process of its own under another uid; the hidden tests
+    reach it through proxies (Python only; the guarantee of docs/sandbox.md).
+    ``shared``: in the test process, as pytest and node:test normally run it;
+    only the tripwires and the exit-status checks guard the outcomes."""
+
+    PROCESS = "process"
+    SHARED = "shared"
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,7 @@ class Challenge:
     packages: tuple[str, ...] = ()
     commit: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    isolation: Isolation = Isolation.PROCESS
 
     @property
     def hidden_dir(self) -> Path:
@@ -150,7 +164,9 @@ KNOWN_KEYS = {
         "description",
         "tags",
         "difficulty",
+        "grading",
     },
+    "grading": {"isolation"},
     "limits": {"timeout_s", "memory_mb", "cpus"},
     "version_control": {"weight"},
     "environment": {"packages"},
@@ -189,6 +205,7 @@ def _parse(
     )
     packages = _parse_packages(_table(data, "environment", problems), problems)
     skills = _parse_skills(data.get("skills"), problems)
+    isolation = _parse_isolation(_table(data, "grading", problems), language, problems)
     if problems or not (challenge_id and title and language):
         return None
     return Challenge(
@@ -201,7 +218,27 @@ def _parse(
         version_control_weight=vc_weight,
         packages=packages,
         commit=commit,
+        isolation=isolation,
     )
+
+
+def _parse_isolation(table: dict[str, Any], language: str, problems: list[str]) -> Isolation:
+    """Python defaults to ``process``; Node has only ``shared`` (docs/sandbox.md says why)."""
+    default = Isolation.PROCESS if language == "python" else Isolation.SHARED
+    value = table.get("isolation", default.value)
+    if value not in {i.value for i in Isolation}:
+        problems.append(
+            f"{MANIFEST}: grading.isolation: {value!r} is not one of "
+            f"{', '.join(i.value for i in Isolation)}"
+        )
+        return default
+    if value == Isolation.PROCESS and language not in ("python", ""):
+        problems.append(
+            f"{MANIFEST}: grading.isolation: 'process' is only available for Python; "
+            f"{language} challenges are graded 'shared'"
+        )
+        return default
+    return Isolation(value)
 
 
 def _require_str(data: dict[str, Any], key: str, problems: list[str]) -> str:

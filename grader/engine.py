@@ -41,7 +41,11 @@ class ContainerSpec:
     tmpfs: dict[str, str]
     read_only_binds: dict[str, str] = field(default_factory=dict)  # container path -> host path
     runtime: str = "runc"
-    user: str = "10001:10001"
+    # PID 1 starts as root with three capabilities only, to run the tests under the
+    # grader's uid and the candidate's code under another (runner/supervise.py); every
+    # process it starts drops them with its uid.
+    user: str = "0:0"
+    cap_add: tuple[str, ...] = ("SETUID", "SETGID", "KILL")
     labels: dict[str, str] = field(default_factory=dict)
     nofile: int = 1024
     fsize_mb: int = 64
@@ -361,6 +365,7 @@ def _create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
         "nano_cpus": int(spec.cpus * 1e9),
         "pids_limit": spec.pids_limit,
         "cap_drop": ["ALL"],
+        "cap_add": list(spec.cap_add),
         "security_opt": ["no-new-privileges"],
         "ulimits": [
             docker.types.Ulimit(name="nofile", soft=spec.nofile, hard=spec.nofile),

@@ -172,6 +172,7 @@ def _job(prepared: PreparedChallenge, tar: bytes, hidden_copy: Path) -> SandboxJ
             hidden_copy,
             challenge.limits,
             labels={"grader.purpose": "grading", "grader.challenge": challenge.id},
+            isolation=challenge.isolation.value,
         )
     return SandboxJob(
         prepared.image.reference,

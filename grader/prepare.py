@@ -133,6 +133,7 @@ def _run_solution(
             command=mode or challenge.language,
             args=node_test_args(challenge.hidden_dir) if not mode else ("hidden",),
             labels={"grader.purpose": "inventory"},
+            isolation=challenge.isolation.value,
         )
     )
 

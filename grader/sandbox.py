@@ -8,8 +8,10 @@ everything grading needs, so a grade can be recomputed without Docker.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,6 +22,7 @@ from grader.engine import ContainerSpec, Engine
 from grader.pool import PoolKey, Warm, WarmPool
 
 MAX_FRAME_BYTES = 32 << 20
+GRADER_UID = 10001  # the uid of the sandbox's test process (runner/supervise.py)
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class SandboxJob:
     limits: Limits
     command: str = "pytest"  # pytest | collect | node
     args: tuple[str, ...] = ("hidden",)
+    isolation: str = "process"  # process: the submission in its own process (Python); shared
     labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -85,7 +89,8 @@ class DockerSandbox:
             cpus=job.limits.cpus,
             pids_limit=s.pids_limit,
             tmpfs={
-                "/work": f"size={s.work_mb}m,uid=10001,gid=10001,mode=0755",
+                # sticky and shared: the tree belongs to whoever runs the submission's code
+                "/work": f"size={s.work_mb}m,mode=1777",
                 "/tmp": f"size={s.tmp_mb}m,mode=1777",
             },
             read_only_binds={"/work/hidden": str(hidden or job.hidden_dir)},
@@ -98,7 +103,18 @@ class DockerSandbox:
         warm = self.pool.take(_key(job, self.settings.runtime)) if self.pool else None
         if warm is not None:
             shutil.copytree(job.hidden_dir, warm.hidden, dirs_exist_ok=True)
+            seal_hidden(warm.hidden)
         return warm
+
+    def _sealed_copy(self, job: SandboxJob) -> Path:
+        """A copy of the hidden suite only the grader's uid can read, for a cold sandbox
+        (the challenge's own folder is never re-owned)."""
+        folder = Path(tempfile.mkdtemp(prefix="hidden-", dir=self.settings.subdir("tmp")))
+        shutil.copytree(
+            job.hidden_dir, folder / "hidden", ignore=shutil.ignore_patterns("__pycache__")
+        )
+        seal_hidden(folder / "hidden")
+        return folder / "hidden"
 
     def _refill(self, job: SandboxJob) -> None:
         if self.pool is not None:
@@ -115,15 +131,17 @@ class DockerSandbox:
             "timeout_s": job.limits.timeout_s,
             "tar_size": len(job.workspace_tar),
             "output_limit": self.settings.output_limit_kb * 1024,
+            "isolation": job.isolation,
         }
         stdin = json.dumps(header).encode() + b"\n" + job.workspace_tar
         warm = self._take_warm(job)
+        sealed = None if warm is not None else self._sealed_copy(job)
         # Start the next sandbox now, while this one runs, so that a job arriving right
         # after this one finds it ready; refilled again at the end if this start failed.
         self._refill(job)
         try:
             run = self.engine.run_sandbox(
-                self.spec(job),
+                self.spec(job, sealed),
                 stdin,
                 wall_timeout_s=job.limits.timeout_s + SANDBOX_START_MARGIN_S,
                 stdout_limit=MAX_FRAME_BYTES,
@@ -133,6 +151,8 @@ class DockerSandbox:
         finally:
             if warm is not None:
                 warm.discard_folder()
+            if sealed is not None:
+                shutil.rmtree(sealed.parent, ignore_errors=True)
             self._refill(job)
         artifacts = parse_frame(run.stdout, nonce)
         if run.exit_code != 0:
@@ -145,6 +165,17 @@ class DockerSandbox:
         artifacts.container_exit = run.exit_code
         artifacts.runtime = self.settings.runtime
         return artifacts
+
+
+def seal_hidden(folder: Path) -> None:
+    """Make the hidden suite readable by the grader's uid in the sandbox (10001) and by no
+    other: the candidate's code (uid 10002) cannot read the tests or their expected values.
+    Mounted read-only, so not even 10001 can change its modes there."""
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_symlink():
+            continue
+        os.chown(path, GRADER_UID, GRADER_UID)
+        os.chmod(path, 0o500 if path.is_dir() else 0o400)
 
 
 def _key(job: SandboxJob, runtime: str) -> PoolKey:

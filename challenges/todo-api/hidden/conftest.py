@@ -6,7 +6,12 @@ from todo_api.app import create_app
 
 @pytest.fixture
 def db_path(tmp_path):
-    return tmp_path / "todos.db"
+    # The app (the candidate's process) and these tests both write to this file, so it is
+    # made here, writable by both, before the app opens it.
+    path = tmp_path / "todos.db"
+    path.touch()
+    path.chmod(0o666)
+    return path
 
 
 @pytest.fixture
@@ -21,4 +26,5 @@ def make(client):
         r = client.post("/todos", json={"title": title, **fields})
         assert r.status_code == 201, r.text
         return r.json()
+
     return _make

@@ -3,10 +3,11 @@
 from datetime import datetime
 
 
-
 def test_create_returns_201_with_location_and_body(client):
-    r = client.post("/todos", json={"title": "  Write report  ", "description": "Q3 numbers",
-                                    "due_date": "2024-12-31"})
+    r = client.post(
+        "/todos",
+        json={"title": "  Write report  ", "description": "Q3 numbers", "due_date": "2024-12-31"},
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert isinstance(body["id"], int)

@@ -36,8 +36,10 @@ def test_schema_has_the_documented_table_and_encodings(client, db_path):
 def test_rows_written_by_another_program_are_served(client, db_path):
     conn = sqlite3.connect(db_path)
     with conn:
-        conn.execute("INSERT INTO todos (title, description, done, due_date, created_at) "
-                     "VALUES ('From cron', 'batch', 1, '2024-01-15', '2024-01-01T00:00:00Z')")
+        conn.execute(
+            "INSERT INTO todos (title, description, done, due_date, created_at) "
+            "VALUES ('From cron', 'batch', 1, '2024-01-15', '2024-01-01T00:00:00Z')"
+        )
         new_id = conn.execute("SELECT id FROM todos WHERE title = 'From cron'").fetchone()[0]
     conn.close()
     r = client.get(f"/todos/{new_id}")
@@ -55,8 +57,10 @@ def test_case_insensitive_uniqueness_is_enforced_by_the_schema(client, db_path):
     try:
         with pytest.raises(sqlite3.IntegrityError):
             with conn:
-                conn.execute("INSERT INTO todos (title, done, created_at) "
-                             "VALUES ('PAY RENT', 0, '2024-01-01T00:00:00Z')")
+                conn.execute(
+                    "INSERT INTO todos (title, done, created_at) "
+                    "VALUES ('PAY RENT', 0, '2024-01-01T00:00:00Z')"
+                )
     finally:
         conn.close()
 
@@ -73,8 +77,10 @@ def test_failed_requests_write_nothing(client, db_path):
 
 
 def test_two_apps_on_two_files_are_independent(tmp_path):
-    with TestClient(create_app(tmp_path / "a.db")) as a, \
-            TestClient(create_app(tmp_path / "b.db")) as b:
+    with (
+        TestClient(create_app(tmp_path / "a.db")) as a,
+        TestClient(create_app(tmp_path / "b.db")) as b,
+    ):
         a.post("/todos", json={"title": "Only in A"})
         assert b.get("/todos").json()["total"] == 0
         assert b.post("/todos", json={"title": "Only in A"}).status_code == 201

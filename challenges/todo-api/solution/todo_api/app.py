@@ -27,8 +27,7 @@ def create_app(db_path: str | os.PathLike[str] | None = None) -> FastAPI:
         return HTTPException(status.HTTP_404_NOT_FOUND, f"to-do {todo_id} not found")
 
     def conflict(title: object) -> HTTPException:
-        return HTTPException(status.HTTP_409_CONFLICT,
-                             f"a to-do titled {title!r} already exists")
+        return HTTPException(status.HTTP_409_CONFLICT, f"a to-do titled {title!r} already exists")
 
     @app.post("/todos", status_code=status.HTTP_201_CREATED, response_model=Todo)
     def create_todo(body: TodoCreate, response: Response) -> dict[str, object]:

@@ -66,8 +66,9 @@ class TodoStore:
         try:
             with self._connect() as conn:
                 cur = conn.execute(f"INSERT INTO todos ({names}) VALUES ({marks})", values)
-                row = conn.execute(f"SELECT {COLUMNS} FROM todos WHERE id = ?",
-                                   (cur.lastrowid,)).fetchone()
+                row = conn.execute(
+                    f"SELECT {COLUMNS} FROM todos WHERE id = ?", (cur.lastrowid,)
+                ).fetchone()
         except sqlite3.IntegrityError as exc:
             raise DuplicateTitle(fields.get("title")) from exc
         todo = self._row(row)
@@ -85,10 +86,12 @@ class TodoStore:
             with self._connect() as conn:
                 if values:
                     assignments = ", ".join(f"{name} = :{name}" for name in values)
-                    conn.execute(f"UPDATE todos SET {assignments} WHERE id = :id",
-                                 {**values, "id": todo_id})
-                row = conn.execute(f"SELECT {COLUMNS} FROM todos WHERE id = ?",
-                                   (todo_id,)).fetchone()
+                    conn.execute(
+                        f"UPDATE todos SET {assignments} WHERE id = :id", {**values, "id": todo_id}
+                    )
+                row = conn.execute(
+                    f"SELECT {COLUMNS} FROM todos WHERE id = ?", (todo_id,)
+                ).fetchone()
         except sqlite3.IntegrityError as exc:
             raise DuplicateTitle(fields.get("title")) from exc
         return self._row(row)
@@ -103,7 +106,8 @@ class TodoStore:
             total = conn.execute(f"SELECT count(*) FROM todos {where}", params).fetchone()[0]
             rows = conn.execute(
                 f"SELECT {COLUMNS} FROM todos {where} ORDER BY id LIMIT ? OFFSET ?",
-                [*params, limit, offset]).fetchall()
+                [*params, limit, offset],
+            ).fetchall()
         return [t for t in map(self._row, rows) if t is not None], total
 
 
