@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from grader import __version__, fetch, tripwires
+from grader import __version__, fetch, integrity, tripwires
 from grader.config import Settings
 from grader.gitops import TreeEntry
 from grader.history import HistoryResult, analyse_history
@@ -120,6 +120,11 @@ def grade(
         with timer.stage("score", "scoring"):
             report = build_report(prepared, fetched, suite, vc, artifacts, wires)
             report.removed_files = workspace.removed
+            report.integrity = integrity.section(
+                prepared.challenge.isolation.value,
+                integrity.scan_tar(workspace.tar),
+                artifacts.candidate_processes,
+            )
         report.timings = timer.timings
         return Grading(report=report, artifacts=artifacts, tripwires=wires, timings=timer.timings)
     finally:

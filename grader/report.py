@@ -67,6 +67,7 @@ class Report(BaseModel):
     timings: dict[str, float] = {}
     output: dict[str, Any] = {}
     history: dict[str, Any] | None = None
+    integrity: dict[str, Any] = {}
     grader_version: str = ""
     graded_at: str = ""
 
@@ -83,6 +84,21 @@ class Report(BaseModel):
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
+
+
+def _integrity_lines(integrity: dict[str, Any]) -> list[str]:
+    if not integrity:
+        return []
+    mode = integrity.get("mode")
+    where = (
+        "the submission ran in its own process, apart from the tests"
+        if mode == "process"
+        else "the submission ran in the test process; tripwires guard the outcomes"
+    )
+    lines = ["", f"isolation: {mode} ({where})"]
+    for signal in integrity.get("signals") or []:
+        lines.append(f"  signal  {signal['file']}:{signal['line']}: {signal['signal']}")
+    return lines
 
 
 def render_text(report: Report) -> str:
@@ -119,6 +135,7 @@ def render_text(report: Report) -> str:
             )
         if len(vc.findings) > 15:
             lines.append(f"  ... and {len(vc.findings) - 15} more")
+    lines += _integrity_lines(report.integrity)
     if report.notes:
         lines += ["", "notes:"] + [f"  - {note}" for note in report.notes]
     return "\n".join(lines)

@@ -53,6 +53,7 @@ class RunArtifacts:
     output: dict[str, Any] = field(default_factory=dict)
     container_exit: int | None = None
     runtime: str = "runc"
+    candidate_processes: int | None = None  # isolated gradings: how many PID 1 started
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -206,6 +207,7 @@ def parse_frame(stdout: bytes, nonce: str) -> RunArtifacts:
         records=records if isinstance(records, list) else [],
         bad_lines=int(payload.get("bad_lines") or 0),
         output=output if isinstance(output, dict) else {},
+        candidate_processes=_int_or_none(payload.get("candidate_processes")),
     )
 
 

@@ -44,6 +44,7 @@ from _pytest.monkeypatch import MonkeyPatch, derive_importpath, notset
 WORKDIR = "/work"
 HIDDEN = WORKDIR + "/hidden"
 REFUSED_REFERENCE_MODULES = frozenset({"antigravity", "this"})
+RUNNER_MODULES = frozenset({"_pytest", "pytest", "pluggy", "py", "iniconfig", "candidate_host"})
 
 
 # --------------------------------------------------------------------------- the candidate process
@@ -88,7 +89,7 @@ class CandidateLink:
     def forward_patch(self, target: Any, name: str) -> None:
         """Apply this process's current value of ``target.name`` in the candidate process."""
         reference = self.codec.reference(target)
-        if reference is None or self.codec.is_local_module(str(reference.get("m"))):
+        if reference is None or not _forwardable(str(reference.get("m"))):
             return
         self.patches[(id(target), name)] = (reference, target)
         if self.conn is not None and not self.conn.closed:
@@ -97,8 +98,22 @@ class CandidateLink:
     def _send_patch(self, conn: wire.Connection, reference: Any, name: str, target: Any) -> None:
         missing = not hasattr(target, name)
         value = None if missing else self.codec.encode(getattr(target, name), conn)
-        with contextlib.suppress(Exception):  # a candidate that refuses it fails its own tests
+        try:
             conn.request("patch", target=reference, name=name, value=value, delete=missing)
+        except KeyboardInterrupt:
+            raise
+        except BaseException:  # a candidate that refuses it (even by SystemExit) fails its tests
+            pass
+
+
+def _forwardable(module: str) -> bool:
+    """Patches of the standard library and of installed packages reach the candidate; those
+    of pytest itself, of this runner and of the tests' own modules do not."""
+    top = module.split(".", 1)[0]
+    if top in RUNNER_MODULES or top.startswith("grader_"):
+        return False
+    path = getattr(sys.modules.get(module), "__file__", None) or ""
+    return top in sys.stdlib_module_names or "site-packages" in path
 
 
 # --------------------------------------------------------------------------- trusted proxies
@@ -481,7 +496,13 @@ class ProxyFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
 
     def create_module(self, spec: Any) -> types.ModuleType:
-        answer = self.link.connection().request("import", name=spec.name)
+        try:
+            answer = self.link.connection().request("import", name=spec.name)
+        except (KeyboardInterrupt, GeneratorExit, SystemExit) as exc:
+            # an import that exits is a broken import, never the end of this process
+            raise ImportError(
+                f"importing {spec.name} ended the candidate's code: {exc!r}"
+            ) from None
         module = ProxyModule(spec.name)
         object.__setattr__(module, "__file__", answer.get("file"))
         if answer.get("package"):

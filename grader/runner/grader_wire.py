@@ -144,6 +144,7 @@ class Connection:
         self._cond = threading.Condition(threading.RLock())
         self._reading = False
         self._replies: dict[int, Any] = {}
+        self._outstanding: set[int] = set()
         self._send_lock = threading.Lock()
         self.closed = False
 
@@ -163,8 +164,14 @@ class Connection:
         if self.closed:
             raise PeerGone("the other process has ended")
         number = next(self._ids)
-        self._send({"op": op, "id": number, **self.codec.context(), **fields})
-        reply = self._wait(number)
+        with self._cond:
+            self._outstanding.add(number)
+        try:
+            self._send({"op": op, "id": number, **self.codec.context(), **fields})
+            reply = self._wait(number)
+        finally:
+            with self._cond:
+                self._outstanding.discard(number)
         self.codec.after_reply(reply, self)
         if "err" in reply:
             raise self.codec.decode_error(reply["err"], self)
@@ -195,6 +202,12 @@ class Connection:
             with self._cond:
                 self._reading = False
                 if isinstance(message, dict) and "re" in message:
+                    if message["re"] not in self._outstanding or message["re"] in self._replies:
+                        # a reply nobody asked for: the other side is not following the
+                        # protocol, and nothing more it says can be taken as an answer
+                        self.closed = True
+                        self._cond.notify_all()
+                        raise WireError("a reply to a request that was not made")
                     self._replies[message["re"]] = message
                     self._cond.notify_all()
                     continue

@@ -1,0 +1,91 @@
+"""The report's ``integrity`` section: how a grading was isolated, and what looks suspicious.
+
+The guarantee comes from isolation (docs/sandbox.md): in ``process`` mode the
+submission's code never runs where outcomes are decided. This module is the
+second line's static read: it looks through the submission's Python files
+for code that reaches into a test framework or into its callers (imports of
+``_pytest`` or ``pluggy``, the grader's runner modules, frame walking, ``gc``
+referrers, ``ctypes``, reading test sources or the hidden folder). A signal is
+evidence for a reviewer, with its file and line; it never changes a score and
+never makes a grading ``tampered`` on its own: honest code may use ``ctypes``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tarfile
+from dataclasses import dataclass
+
+MAX_FILE_BYTES = 1 << 20
+MAX_SIGNALS = 50
+
+SIGNALS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("imports the test framework's internals", r"^\s*(from|import)\s+(_pytest|pluggy)\b"),
+        (
+            "imports the grader's runner",
+            r"\b(grader_plugin|grader_wire|grader_isolation|supervise)\b",
+        ),
+        (
+            "walks the call stack",
+            r"\bsys\._getframe\b|\binspect\.(stack|currentframe)\b|\.f_back\b",
+        ),
+        ("searches the garbage collector", r"\bgc\.(get_referrers|get_objects|get_referents)\b"),
+        ("uses ctypes", r"^\s*(from|import)\s+ctypes\b"),
+        ("reads test sources", r"\binspect\.getsource(lines)?\b"),
+        ("reaches for the hidden tests", r"/work/hidden|['\"]hidden/"),
+        ("reaches into other processes", r"/proc/(\d+|1|self/fd)|\bptrace\b"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class Signal:
+    file: str
+    line: int
+    signal: str
+    text: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"file": self.file, "line": self.line, "signal": self.signal, "text": self.text}
+
+
+def scan_tar(tar_bytes: bytes) -> list[Signal]:
+    """Signals in the Python files of a working tree (the tar a sandbox receives)."""
+    found: list[Signal] = []
+    with tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:") as archive:
+        for member in archive:
+            if not (member.isfile() and member.name.endswith(".py")):
+                continue
+            if member.size > MAX_FILE_BYTES or member.name.startswith(("hidden/", "./hidden/")):
+                continue
+            handle = archive.extractfile(member)
+            if handle is None:
+                continue
+            text = handle.read().decode("utf-8", "replace")
+            found += scan_source(member.name.removeprefix("./"), text)
+            if len(found) >= MAX_SIGNALS:
+                return found[:MAX_SIGNALS]
+    return found
+
+
+def scan_source(path: str, text: str) -> list[Signal]:
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        for name, pattern in SIGNALS:
+            if pattern.search(line):
+                found.append(Signal(path, number, name, line.strip()[:200]))
+    return found
+
+
+def section(mode: str, signals: list[Signal], candidate_processes: int | None) -> dict[str, object]:
+    """The report's ``integrity``: the isolation mode, whether the guarantee applied, and
+    the static signals for a reviewer."""
+    return {
+        "mode": mode,
+        "guarantee": mode == "process",
+        "candidate_processes": candidate_processes,
+        "signals": [s.as_dict() for s in signals],
+    }
