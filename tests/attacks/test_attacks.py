@@ -136,13 +136,48 @@ def test_runner_config_files_and_shadow_modules_have_no_effect(
 
 
 # ---------------------------------------------------------------------------
-# In-process forgery the tripwires and the exit-status checks catch.
+# Forgery of the test process. Isolated (the default for Python), the submission runs in a
+# process of its own, where there is no pytest to patch: it forges nothing. In a shared
+# grading the tripwires and the exit-status checks catch these (tests/grader/test_results.py).
 # ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("attack", ["patch-runtest", "patch-makereport", "exit-at-import"])
-def test_naive_forgery_is_tampered(grader_env: GraderEnv, grade_attack: Grade, attack: str) -> None:
-    check_tampered(grader_env, grade_attack(attack))
+def test_naive_forgery_forges_nothing(
+    grader_env: GraderEnv, grade_attack: Grade, attack: str
+) -> None:
+    check_forgery_fails(grader_env, grade_attack(attack))
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "forge-adaptive",  # finds the session, spares tripwires and mirrors, flips the rest
+        "patch-runner-globals",  # replaces functions in the runner's modules, not classes
+        "equal-to-anything",  # returns objects whose __eq__ says True to everything
+        "frame-walk",  # reads the expected value from the calling test's frame
+        "read-hidden-answers",  # parses the hidden tests' asserts into a lookup table
+        "forge-wire",  # unasked replies, handles never handed out, malformed frames
+    ],
+)
+def test_adaptive_forgers_score_what_the_starter_scores(
+    grader_env: GraderEnv, grade_attack: Grade, attack: str
+) -> None:
+    """The forgers of the integrity issue: each ends graded with nothing passed (what the
+    unchanged starter scores) or tampered; none can raise the grade."""
+    outcome = grade_attack(attack)
+    check_forgery_fails(grader_env, outcome)
+    assert outcome.report.integrity["mode"] == "process", describe(outcome)
+
+
+def test_trusted_process_cannot_be_reached(grader_env: GraderEnv, grade_attack: Grade) -> None:
+    """/proc reads, ptrace, writes to its descriptors and SIGSTOP against every other
+    process: all refused (another uid, undumpable), so the suite runs to its end."""
+    outcome = grade_attack("attack-trusted-process")
+    check_graded_nothing_passed(grader_env, outcome)
+    messages = " ".join(t.message for t in outcome.report.tests)
+    assert "reached []" in messages, describe(outcome)
+    assert "timeout" not in set(outcome.outcomes().values()), describe(outcome)
 
 
 def test_results_cannot_be_rewritten_after_the_fact(
@@ -162,15 +197,17 @@ def test_tampered_report_scores_zero_overall(grader_env: GraderEnv, grade_attack
     tampered grading, so the forger kept overall = version_control x its weight.
     """
     outcome = grade_attack("patch-runtest")
-    assert outcome.report.status == "tampered", describe(outcome)
-    assert outcome.report.overall == 0, describe(outcome)
+    if outcome.report.status == "tampered":
+        assert outcome.report.overall == 0, describe(outcome)
+    else:  # isolated: the patch never reached pytest, so nothing passed
+        assert outcome.passed() == [], describe(outcome)
 
 
 def test_fake_output_and_frames_are_ignored(grader_env: GraderEnv, grade_attack: Grade) -> None:
     outcome = grade_attack("fake-output")
     check_graded_nothing_passed(grader_env, outcome)
     assert outcome.artifacts is not None and outcome.artifacts.frame_found
-    assert set(outcome.outcomes().values()) == {"failed"}, describe(outcome)
+    assert set(outcome.outcomes().values()) <= {"failed", "error"}, describe(outcome)
 
 
 # ---------------------------------------------------------------------------
@@ -195,7 +232,8 @@ def test_hidden_tests_cannot_be_replaced(grader_env: GraderEnv, grade_attack: Gr
         "rmtree",
     ):
         assert seen[attempt] != "done", seen
-    assert seen["still_there"] == "done", seen
+    # the candidate's uid cannot even read the hidden suite now (it is the grader's)
+    assert seen["still_there"] in {"done", "PermissionError"}, seen
 
 
 def test_pid1_cannot_be_stopped_killed_or_read(grader_env: GraderEnv, grade_attack: Grade) -> None:
@@ -204,7 +242,8 @@ def test_pid1_cannot_be_stopped_killed_or_read(grader_env: GraderEnv, grade_atta
     assert outcome.artifacts is not None and outcome.artifacts.frame_found
     seen = probes(outcome)
     assert seen["pid1_state"] in {"S", "R"}, seen  # not stopped (T)
-    assert seen["pid1_alive"] == "done", seen
+    # PID 1 runs as root: the candidate's uid cannot even signal it
+    assert seen["pid1_alive"] in {"done", "PermissionError"}, seen
     for private in ("mem", "environ", "fd_list", "fd0", "fd1_write", "maps", "root", "cwd"):
         assert seen[private] == "PermissionError", (private, seen)
     assert seen["ptrace"] == "-1", seen

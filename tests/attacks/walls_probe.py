@@ -40,8 +40,11 @@ def test_has_no_capabilities_and_no_new_privileges():
     status = dict(
         line.split(":", 1) for line in _text("/proc/self/status").splitlines() if ":" in line
     )
-    for field in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+    for field in ("CapInh", "CapPrm", "CapEff", "CapAmb"):
         assert int(status[field].strip(), 16) == 0, field
+    # The bounding set keeps only what PID 1 needs (KILL, SETGID, SETUID); with no
+    # permitted capabilities and no-new-privileges, no process here can regain them.
+    assert int(status["CapBnd"].strip(), 16) & ~0xE0 == 0, status["CapBnd"]
     assert status["NoNewPrivs"].strip() == "1"
     assert status["Seccomp"].strip() in {"1", "2"}
 
@@ -100,9 +103,9 @@ def test_limits_are_set():
 
 
 def test_pid1_is_protected():
-    for sig in (signal.SIGKILL, signal.SIGSTOP, signal.SIGTERM, signal.SIGINT):
-        os.kill(1, sig)  # delivered to nobody: PID 1 has no handler for them
-    os.kill(1, 0)  # still there
+    for sig in (signal.SIGKILL, signal.SIGSTOP, signal.SIGTERM, signal.SIGINT, 0):
+        with pytest.raises(PermissionError):  # PID 1 runs as root: another uid
+            os.kill(1, sig)
     state = _text("/proc/1/stat").rsplit(")", 1)[1].split()[0]
     assert state in {"S", "R"}
     libc = ctypes.CDLL(None, use_errno=True)
