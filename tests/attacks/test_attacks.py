@@ -131,8 +131,9 @@ def test_runner_config_files_and_shadow_modules_have_no_effect(
     """pytest.ini/pyproject.toml/setup.cfg/tox.ini addopts; pytest.py and _pytest/ shadows."""
     outcome = grade_attack(attack)
     check_graded_nothing_passed(grader_env, outcome)
-    # The suite ran as the grader configured it: every hidden test ran and failed.
-    assert set(outcome.outcomes().values()) == {"failed"}, describe(outcome)
+    # The suite ran as the grader configured it: every hidden test ran and failed (or,
+    # where the shadow breaks the submission's own imports in its process, errored).
+    assert set(outcome.outcomes().values()) <= {"failed", "error"}, describe(outcome)
 
 
 # ---------------------------------------------------------------------------
