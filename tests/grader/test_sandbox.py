@@ -118,8 +118,11 @@ def test_submission_on_import_path():
     assert solution.VALUE == 42
 
 def test_cannot_signal_pid_1():
-    os.kill(1, 9)  # ignored: PID 1 only gets signals it handles
-    os.kill(1, 19)
+    for sig in (9, 19):  # refused (PID 1 is another uid) or ignored (it has no handler)
+        try:
+            os.kill(1, sig)
+        except PermissionError:
+            pass
 
 def test_cannot_read_pid_1_memory():
     for path, mode in (("/proc/1/mem", "rb"), ("/proc/1/fd/1", "rb"), ("/proc/1/fd/1", "wb")):
