@@ -343,6 +343,23 @@ class HeadOnly:
         self.dropped += max(len(data) - max(room, 0), 0)
 
 
+def pipe_owned_by(uid: int) -> tuple[int, int]:
+    """A pipe the runner under ``uid`` may reopen as /dev/fd/N.
+
+    Reopening a pipe through /proc checks the pipe's owner, which is the creator's
+    effective uid, and PID 1 has no CAP_CHOWN to change it later. So we take ``uid`` as
+    the effective uid for the one call; the saved uid stays 0, which restores our
+    capabilities when we return to it.
+    """
+    if os.geteuid() != 0:
+        return os.pipe()
+    os.seteuid(uid)
+    try:
+        return os.pipe()
+    finally:
+        os.seteuid(0)
+
+
 class ResultsPipe:
     """The results channel, whose reading end only PID 1 holds.
 
@@ -361,7 +378,7 @@ class ResultsPipe:
             ours.shutdown(socket.SHUT_WR)  # nothing ever flows towards the test process
             self.read_fd, self.write_fd = ours.detach(), theirs.detach()
         else:
-            self.read_fd, self.write_fd = os.pipe()
+            self.read_fd, self.write_fd = pipe_owned_by(GRADER_UID)
         os.set_blocking(self.read_fd, False)
         self.buffer = HeadOnly(MAX_RESULTS_BYTES)
 
