@@ -11,15 +11,17 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import docker
 import pytest
 from rq import Queue
 
 from grader import jobs, worker
 from grader.config import Settings
-from grader.engine import LABEL
+from grader.engine import LABEL, OWNER_LABEL
 from grader.store import repo
 from grader.store.db import session_scope
 from tests.grader.test_jobs import (
+    SOLUTION,
     Deployment,
     RedisServer,
     kill_tree,
@@ -40,6 +42,14 @@ def deployment(tmp_path: Path) -> Iterator[Deployment]:
         finally:
             deployment.stop_workers()
             print(deployment.worker_log()[-20000:])  # shown when the test failed
+
+
+def sandboxes_of(pid: int) -> list[object]:
+    """The running sandbox containers a worker or its work horse started."""
+    host = socket.gethostname()
+    running = docker.from_env().containers.list(filters={"label": OWNER_LABEL})
+    owners = {f"{host}:{member}" for member in process_tree(pid)}
+    return [c for c in running if c.labels.get(OWNER_LABEL) in owners]
 
 
 def grading_dirs(settings: Settings) -> list[Path]:
@@ -84,8 +94,6 @@ def test_housekeeping_keeps_young_sandboxes_and_recovers_lost_gradings(
     deployment: Deployment,
 ) -> None:
     """Sandboxes younger than any grading could be may be another live worker's: they stay."""
-    import docker
-
     client = docker.from_env()
     reference = _sandbox_image(deployment)
     container = client.containers.create(reference, ["true"], labels={LABEL: "test"})
@@ -152,10 +160,11 @@ def _kill_mid_grading(deployment: Deployment) -> tuple[str, list[int]]:
     Returns the submission and the killed processes; the lease is then made to
     have run out, as it would have a few minutes later.
     """
-    submission_id = deployment.submit(deployment.bare_repo("solved"))
+    # A solution that takes seconds to import keeps the sandbox busy while we kill.
+    slow = f"import time\n\ntime.sleep(5)\n\n{SOLUTION}"
+    submission_id = deployment.submit(deployment.bare_repo("solved-slowly", slow))
     process = deployment.start_worker()
-    wait_until("the sandbox runs", lambda: bool(grading_dirs(deployment.settings)))
-    time.sleep(1.0)
+    wait_until("the sandbox runs", lambda: bool(sandboxes_of(process.pid)))
     killed = process_tree(process.pid)
     kill_tree(process.pid)
     process.wait(timeout=30)
@@ -186,8 +195,6 @@ def test_a_worker_killed_mid_grading_is_replaced_and_nothing_is_graded_twice(
 
 @pytest.mark.docker
 def test_the_replacement_of_a_killed_worker_removes_what_it_left(deployment: Deployment) -> None:
-    import docker
-
     _submission_id, killed = _kill_mid_grading(deployment)
     assert deployment.burst() == [0], deployment.worker_log()
     assert grading_dirs(deployment.settings) == []
