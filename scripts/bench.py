@@ -107,7 +107,9 @@ for i in range(runs):
         takes = inspect.signature(supervise.ResultsPipe).parameters
         results = (supervise.ResultsPipe(header["command"] != "node") if takes
                    else supervise.ResultsPipe())
-        command = supervise.build_command(header, results)
+        # The physical limit runs the tests in one process: no candidate processes (control).
+        extra = [None] if len(inspect.signature(supervise.build_command).parameters) > 2 else []
+        command = supervise.build_command(header, results, *extra)
         outcome = supervise.run(command, timeout, limit, results)
     else:
         path = "/tmp/ref-%d-%d.jsonl" % (os.getpid(), i)
@@ -1573,6 +1575,8 @@ class Bench:
         throughput = self.throughput()
         log(f"profile ({self._elapsed()})")
         profile = self.profile()
+        log(f"isolation ({self._elapsed()})")
+        isolation = self.isolation()
         memory = self._memory()
         for process in list(self.processes):
             self._stop(process)
@@ -1599,11 +1603,46 @@ class Bench:
             "throughput": throughput,
             "memory": memory,
             "profile": profile,
+            "isolation": isolation,
             "warnings": self.warnings,
         }
         results["targets"] = targets(results, self.subjects[0].id)
         results["meta"]["duration_s"] = round(time.monotonic() - self.started, 1)
         return results
+
+    def isolation(self) -> dict[str, Any]:
+        """What process isolation costs (issue 13): the same suite, tripwires included, graded
+        by the real sandbox with the submission in its own processes and in the test process,
+        interleaved. Overhead per grading is the difference of medians; per test, divided by
+        the number of tests."""
+        from dataclasses import replace
+
+        from grader.challenge import Isolation
+        from grader.pipeline import run_suite
+
+        found: dict[str, Any] = {}
+        for subject in self.subjects:
+            if subject.prepared.challenge.language != "python":
+                continue
+            variants = {
+                mode: replace(
+                    subject.prepared, challenge=replace(subject.prepared.challenge, isolation=mode)
+                )
+                for mode in (Isolation.PROCESS, Isolation.SHARED)
+            }
+            samples: dict[str, dict[str, list[float]]] = {
+                mode: {"wall": [], "suite": []} for mode in variants
+            }
+            for _ in range(max(self.args.runs, 3)):
+                for mode in random.sample(list(variants), len(variants)):
+                    started = time.perf_counter()
+                    artifacts, _wires = run_suite(
+                        variants[mode], subject.workspace_tar, self.sandbox, self.data_dir
+                    )
+                    samples[mode]["wall"].append(time.perf_counter() - started)
+                    samples[mode]["suite"].append(artifacts.duration_s)
+            found[subject.id] = _isolation_summary(samples, len(subject.prepared.test_ids))
+        return found
 
     def _memory(self) -> dict[str, Any]:
         peaks = list(self.sampler.peaks.values())
@@ -1759,6 +1798,26 @@ def _queue_summary(details: list[dict[str, Any]], wall: float, workers: int) -> 
         sum(1 for d in details if d["worker"] == w) for w in {d["worker"] for d in details}
     )
     return out
+
+
+def _isolation_summary(samples: dict[str, dict[str, list[float]]], tests: int) -> dict[str, Any]:
+    medians = {
+        mode: {kind: statistics.median(values) for kind, values in kinds.items()}
+        for mode, kinds in samples.items()
+    }
+    process, shared = medians["process"], medians["shared"]
+    grading = process["wall"] - shared["wall"]
+    return {
+        "runs": len(samples["process"]["wall"]),
+        "tests": tests,
+        "process_wall_s": round(process["wall"], 4),
+        "shared_wall_s": round(shared["wall"], 4),
+        "process_suite_s": round(process["suite"], 4),
+        "shared_suite_s": round(shared["suite"], 4),
+        "overhead_per_grading_s": round(grading, 4),
+        "overhead_per_test_ms": round(1000 * grading / max(tests, 1), 3),
+        "ratio": round(process["wall"] / shared["wall"], 3) if shared["wall"] else None,
+    }
 
 
 def _top(profile: cProfile.Profile, count: int) -> list[dict[str, Any]]:
@@ -1996,6 +2055,16 @@ def render(results: dict[str, Any]) -> str:
         "  a fresh process (CLI, new worker): "
         + ", ".join(f"{k} {v['median_s']:.3f}" for k, v in prof["fresh_process"].items())
     )
+    lines += ["", "== isolation: submission in its own processes vs in the test process"]
+    for challenge, entry in results.get("isolation", {}).items():
+        lines.append(
+            f"  {challenge}: grading {entry['process_wall_s']:.3f}s vs "
+            f"{entry['shared_wall_s']:.3f}s (x{entry['ratio']}); suite "
+            f"{entry['process_suite_s']:.3f}s vs {entry['shared_suite_s']:.3f}s; overhead "
+            f"{entry['overhead_per_grading_s']:+.3f}s a grading, "
+            f"{entry['overhead_per_test_ms']:+.2f} ms a test ({entry['tests']} tests, "
+            f"{entry['runs']} runs each)"
+        )
     lines += ["", "== targets (reported, not asserted)"]
     for target in results["targets"]:
         lines.append(

@@ -55,6 +55,7 @@ def test_the_bench_runs_and_reports_every_section(tmp_path: Path) -> None:
         "throughput",
         "memory",
         "profile",
+        "isolation",
         "targets",
         "warnings",
     } <= set(results)
@@ -111,5 +112,14 @@ def test_the_bench_runs_and_reports_every_section(tmp_path: Path) -> None:
         assert all(s["median_s"] >= 0 for s in profile[section].values())
     assert profile["cprofile_top"]
 
+    isolation = results["isolation"]
+    python = {c["id"]: c for c in results["challenges"].values() if c["language"] == "python"}
+    assert set(isolation) == set(python)
+    for challenge, cost in isolation.items():
+        assert cost["runs"] >= 3 and cost["tests"] == python[challenge]["tests"]
+        assert cost["process_wall_s"] > 0 and cost["shared_wall_s"] > 0
+        assert cost["process_suite_s"] > 0 and cost["shared_suite_s"] > 0
+
     assert all({"target", "value", "met"} <= set(t) for t in results["targets"])
     assert "== latency" in done.stdout and "== throughput" in done.stdout
+    assert "== isolation" in done.stdout
