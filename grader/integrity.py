@@ -80,12 +80,20 @@ def scan_source(path: str, text: str) -> list[Signal]:
     return found
 
 
-def section(mode: str, signals: list[Signal], candidate_processes: int | None) -> dict[str, object]:
-    """The report's ``integrity``: the isolation mode, whether the guarantee applied, and
-    the static signals for a reviewer."""
+def section(
+    mode: str,
+    signals: list[Signal],
+    candidate_processes: int | None,
+    observed: list[dict[str, object]] | None = None,
+) -> dict[str, object]:
+    """The report's ``integrity``: the isolation mode, whether the guarantee applied, the
+    static signals and what the audit hooks observed while the tests ran (``observed``,
+    each a note of runner/grader_audit.py: evidence there already made the grading
+    ``tampered``)."""
     return {
         "mode": mode,
         "guarantee": mode == "process",
         "candidate_processes": candidate_processes,
         "signals": [s.as_dict() for s in signals],
+        "observed": list(observed or []),
     }

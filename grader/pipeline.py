@@ -124,6 +124,7 @@ def grade(
                 prepared.challenge.isolation.value,
                 integrity.scan_tar(workspace.tar),
                 artifacts.candidate_processes,
+                suite.integrity_notes,
             )
         report.timings = timer.timings
         return Grading(report=report, artifacts=artifacts, tripwires=wires, timings=timer.timings)

@@ -98,6 +98,10 @@ def _integrity_lines(integrity: dict[str, Any]) -> list[str]:
     lines = ["", f"isolation: {mode} ({where})"]
     for signal in integrity.get("signals") or []:
         lines.append(f"  signal  {signal['file']}:{signal['line']}: {signal['signal']}")
+    for note in integrity.get("observed") or []:
+        kind = "evidence" if note.get("evidence") else "seen"
+        where = f"{note['file']}:{note['line']}" if note.get("file") else "the runner"
+        lines.append(f"  {kind:<8}{where}: {note['signal']} ({note['text']})")
     return lines
 
 

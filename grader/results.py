@@ -20,6 +20,7 @@ from grader.tripwires import Tripwire
 OUTCOMES = ("passed", "failed", "error", "skipped", "timeout")
 MAX_ID = 1000
 MAX_MESSAGE = 4000
+MAX_NOTES = 50
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class SuiteResult:
     tamper_reasons: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     error: str | None = None  # the suite could not be run at all: an ungradable submission
+    # What the audit hooks and the runner check saw (runner/grader_audit.py), for the report.
+    integrity_notes: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -50,6 +53,7 @@ class _Parsed:
     items: list[str] = field(default_factory=list)
     duplicates: int = 0
     malformed: int = 0
+    integrity_notes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _str(value: Any, limit: int) -> str | None:
@@ -80,11 +84,31 @@ def parse_records(records: Iterable[Any]) -> _Parsed:
             parsed.items.append(test_id)
         elif event == "collect_error" and test_id is not None:
             parsed.collect_errors[test_id] = _str(record.get("message"), MAX_MESSAGE) or ""
+        elif event == "integrity" and isinstance(record.get("notes"), list):
+            parsed.integrity_notes += _integrity_notes(record["notes"])
         elif event == "finish" and isinstance(record.get("exitstatus"), int):
             parsed.finish_status = int(record["exitstatus"])
         elif event != "begin":
             parsed.malformed += 1
     return parsed
+
+
+def _integrity_notes(notes: list[Any]) -> list[dict[str, Any]]:
+    """The notes of an ``integrity`` record, as plain fields of bounded size."""
+    kept = []
+    for note in notes[:MAX_NOTES]:
+        if isinstance(note, dict):
+            line = note.get("line")
+            kept.append(
+                {
+                    "signal": _str(note.get("signal"), 100) or "",
+                    "file": _str(note.get("file"), 300) or "",
+                    "line": line if isinstance(line, int) and line >= 0 else 0,
+                    "text": _str(note.get("text"), 200) or "",
+                    "evidence": note.get("evidence") is True,
+                }
+            )
+    return kept
 
 
 def collected_ids(artifacts: RunArtifacts) -> tuple[list[str], dict[str, str]]:
@@ -113,7 +137,11 @@ def evaluate(
     parsed = parse_records(artifacts.records)
     why_missing = _why_missing(artifacts, parsed)
     tests = [parsed.results.get(test_id) or why_missing(test_id) for test_id in expected_ids]
-    result = SuiteResult(tests=tests, notes=_notes(artifacts, parsed, expected_ids, tripwires))
+    result = SuiteResult(
+        tests=tests,
+        notes=_notes(artifacts, parsed, expected_ids, tripwires),
+        integrity_notes=parsed.integrity_notes[:MAX_NOTES],
+    )
     _check_tampering(result, artifacts, parsed, tripwires, runner_status_exact)
     return result
 
@@ -213,6 +241,12 @@ def _check_tampering(
     for wire in tripwires:
         if wire.first and wire.id not in parsed.results and wire.id.split("::", 1)[0] in has_result:
             reasons.append("a control test that runs before other reported tests has no result")
+            break
+    # Writing to the test framework's objects has no honest use (grader_audit's evidence).
+    for note in parsed.integrity_notes:
+        if note["evidence"]:
+            where = f" ({note['file']}:{note['line']})" if note["file"] else ""
+            reasons.append(f"the submission patched the test framework{where}: {note['text']}")
             break
     # The runner writes one result per test; a second one is somebody else's.
     if parsed.duplicates:

@@ -37,6 +37,7 @@ import types
 import warnings
 from typing import Any
 
+import grader_audit
 import grader_wire as wire
 import pytest
 from _pytest.monkeypatch import MonkeyPatch, derive_importpath, notset
@@ -275,6 +276,7 @@ class TrustedCodec(wire.Codec):
         return changed
 
     def after_reply(self, reply: dict[str, Any], conn: wire.Connection) -> None:
+        grader_audit.WATCH.add(reply.get("audit"))
         out, err = reply.get("out"), reply.get("err")
         if isinstance(out, str) and out:
             sys.stdout.write(out)

@@ -9,12 +9,14 @@ the outcomes of the tests that finished. Events (schema 1):
     {"event": "item", "id": NODEID}                       # --collect-only runs
     {"event": "start", "id": NODEID}
     {"event": "result", "id": NODEID, "outcome": OUTCOME, "duration_s": float, "message": str}
+    {"event": "integrity", "notes": [NOTE, ...]}          # grader_audit, before finish
     {"event": "finish", "exitstatus": int}
 
 OUTCOME is passed, failed, error or skipped; the host adds timeout. In an
 isolated grading no candidate code runs in this process (grader_isolation);
 in a shared one it does, and the tripwires and exit-status checks are what
-expose a rewrite.
+expose a rewrite, with the audit hooks and the runner snapshot (grader_audit)
+as a second line.
 """
 
 from __future__ import annotations
@@ -22,8 +24,15 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 from typing import Any
 
+import _pytest.python
+import _pytest.reports
+import _pytest.runner
+import grader_audit
+import pluggy._callers
+import pluggy._hooks
 import pytest
 
 SCHEMA = 1
@@ -53,6 +62,8 @@ class ResultsWriter:
         os.set_inheritable(fd, False)  # the tests' own subprocesses do not get it
         self._channel = socket.socket(fileno=fd)
         self._phases: dict[str, list[pytest.TestReport]] = {}
+        # Taken at configure time, before any test module (or submission module) is imported.
+        self._runner = grader_audit.snapshot(RUNNER_OBJECTS)
         self.write({"event": "begin", "schema": SCHEMA})
 
     def write(self, record: dict[str, Any]) -> None:
@@ -85,8 +96,26 @@ class ResultsWriter:
             self.write(_summarise(report.nodeid, phases))
 
     def pytest_sessionfinish(self, exitstatus: int) -> None:
+        changed = grader_audit.changed(RUNNER_OBJECTS, self._runner)
+        notes = grader_audit.WATCH.take() + [grader_audit.runner_changed(c) for c in changed]
+        if notes:
+            self.write({"event": "integrity", "notes": notes})
         self.write({"event": "finish", "exitstatus": int(exitstatus)})
         self._channel.close()
+
+
+# The objects whose attributes decide or carry an outcome; any change while the tests ran
+# is evidence that code in this process rewrote the runner (a shared grading).
+RUNNER_OBJECTS: dict[str, Any] = {
+    "grader_plugin": sys.modules[__name__],
+    "grader_plugin.ResultsWriter": ResultsWriter,
+    "_pytest.runner": _pytest.runner,
+    "_pytest.reports.TestReport": _pytest.reports.TestReport,
+    "_pytest.reports.BaseReport": _pytest.reports.BaseReport,
+    "_pytest.python.Function": _pytest.python.Function,
+    "pluggy._callers": pluggy._callers,
+    "pluggy._hooks.HookCaller": pluggy._hooks.HookCaller,
+}
 
 
 def _summarise(nodeid: str, phases: list[pytest.TestReport]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import grader_audit
 import grader_plugin
 import pytest
 
@@ -36,6 +37,7 @@ if control:
     grader_isolation.install(int(control[-1][len(CONTROL) :]))
     plugins = [grader_plugin, grader_isolation.IsolationPlugin()]
 else:
+    grader_audit.WATCH.install()  # the submission's code will run in this process
     sys.path.insert(0, os.getcwd())
     plugins = [grader_plugin]
 sys.exit(pytest.main(sys.argv[1:], plugins=plugins))

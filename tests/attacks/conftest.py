@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from grader.challenge import Isolation
 from grader.config import get_settings
+from grader.fetch import FetchPolicy
+from grader.pipeline import grade
 from tests.attacks.helpers import CHALLENGE_DIR, GraderEnv, Outcome, build_repo
 
 collect_ignore = ["submissions"]
@@ -40,22 +44,36 @@ def grader_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraderEnv]:
     yield GraderEnv(settings, prepared, sandbox, sandbox.engine)
 
 
+@pytest.fixture(scope="session")
+def shared_env(grader_env: GraderEnv) -> GraderEnv:
+    """The same challenge graded with the submission in the test process (``isolation =
+    "shared"``): what the second line alone must catch."""
+    challenge = replace(grader_env.prepared.challenge, isolation=Isolation.SHARED)
+    return replace(grader_env, prepared=replace(grader_env.prepared, challenge=challenge))
+
+
 @pytest.fixture
 def grade_attack(grader_env: GraderEnv, tmp_path: Path) -> Callable[..., Outcome]:
     """grade_attack(name, setup=None) -> Outcome, graded the way `grader grade` does."""
+    return _grader(grader_env, tmp_path)
 
+
+@pytest.fixture
+def grade_shared(shared_env: GraderEnv, tmp_path: Path) -> Callable[..., Outcome]:
+    """grade_shared(name, setup=None) -> Outcome, graded in a shared grading."""
+    return _grader(shared_env, tmp_path)
+
+
+def _grader(env: GraderEnv, tmp_path: Path) -> Callable[..., Outcome]:
     def run(attack: str | None, setup: Callable[[Path], None] | None = None) -> Outcome:
-        from grader.fetch import FetchPolicy
-        from grader.pipeline import grade
-
         repo = build_repo(tmp_path / "repo", attack, setup)
         started = time.monotonic()
         grading = grade(
-            grader_env.prepared,
+            env.prepared,
             str(repo),
             None,
-            settings=grader_env.settings,
-            sandbox=grader_env.sandbox,
+            settings=env.settings,
+            sandbox=env.sandbox,
             policy=FetchPolicy(allow_local=True),
         )
         seconds = time.monotonic() - started

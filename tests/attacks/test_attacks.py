@@ -171,6 +171,49 @@ def test_adaptive_forgers_score_what_the_starter_scores(
     assert outcome.report.integrity["mode"] == "process", describe(outcome)
 
 
+def test_the_audit_hooks_see_frame_walking_in_the_candidate_process(
+    grader_env: GraderEnv, grade_attack: Grade
+) -> None:
+    """The second line in an isolated grading: the walk forges nothing, and the reviewer
+    sees the line that did it (a suspicion, so the grading stays ``graded``)."""
+    outcome = grade_attack("frame-walk")
+    check_forgery_fails(grader_env, outcome)
+    observed = outcome.report.integrity["observed"]
+    assert any(
+        n["signal"] == "walks the call stack" and n["file"] == "wordfreq.py" and n["line"] == 15
+        for n in observed
+    ), describe(outcome)
+    assert not any(n["evidence"] for n in observed), observed
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "patch-makereport",  # replaces TestReport.from_item_and_call and the makereport hook
+        "patch-runtest",  # replaces how a test item runs
+        "forge-adaptive",  # the integrity issue's forger, where it can find the session
+        "patch-runner-globals",  # replaces functions in the runner's modules
+    ],
+)
+def test_the_second_line_catches_runner_patches_in_a_shared_grading(
+    shared_env: GraderEnv, grade_shared: Grade, attack: str
+) -> None:
+    """Without isolation the candidate's code runs beside pytest. The runner's snapshot and
+    the tripwires still make these forgeries fail: tampered, or nothing forged."""
+    outcome = grade_shared(attack)
+    assert outcome.report.integrity["mode"] == "shared", describe(outcome)
+    check_forgery_fails(shared_env, outcome)
+
+
+def test_a_shared_grading_names_the_runner_object_that_was_replaced(
+    shared_env: GraderEnv, grade_shared: Grade
+) -> None:
+    outcome = grade_shared("forge-adaptive")
+    assert outcome.report.status == "tampered", describe(outcome)
+    evidence = [n for n in outcome.report.integrity["observed"] if n["evidence"]]
+    assert any("TestReport.from_item_and_call" in n["text"] for n in evidence), evidence
+
+
 def test_trusted_process_cannot_be_reached(grader_env: GraderEnv, grade_attack: Grade) -> None:
     """/proc reads, ptrace, writes to its descriptors and SIGSTOP against every other
     process: all refused (another uid, undumpable), so the suite runs to its end."""

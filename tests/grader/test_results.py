@@ -259,3 +259,35 @@ def test_only_an_outcome_a_tripwire_cannot_have_is_tampering(
     )
     suite = evaluate(artifacts, [A, B, C], [MUST_FAIL, MUST_PASS])
     assert suite.tampered is tampered, suite.tamper_reasons
+
+
+def note(evidence: bool) -> dict[str, Any]:
+    signal = "patches the test framework" if evidence else "walks the call stack"
+    return {"signal": signal, "file": "wordfreq.py", "line": 7, "text": "x", "evidence": evidence}
+
+
+def test_a_suspicion_seen_at_run_time_is_kept_and_changes_nothing() -> None:
+    artifacts = honest(
+        result("t::a", "failed"), {"event": "integrity", "notes": [note(False)]}, exit_code=1
+    )
+    suite = evaluate(artifacts, ["t::a"])
+    assert not suite.tampered and suite.tamper_reasons == []
+    assert suite.integrity_notes == [note(False)]
+    assert [t.outcome for t in suite.tests] == ["failed"]
+
+
+def test_evidence_seen_at_run_time_is_tampering() -> None:
+    artifacts = honest(
+        result("t::a", "passed"), {"event": "integrity", "notes": [note(True)]}, exit_code=0
+    )
+    suite = evaluate(artifacts, ["t::a"])
+    assert suite.tampered
+    assert suite.tamper_reasons == ["the submission patched the test framework (wordfreq.py:7): x"]
+
+
+def test_integrity_notes_are_bounded_and_sanitised() -> None:
+    junk = [{"signal": 5, "line": -3, "evidence": 1, "text": "y" * 999}] * 80
+    artifacts = honest({"event": "integrity", "notes": [*junk, "not a note"]})
+    notes = evaluate(artifacts, []).integrity_notes
+    assert len(notes) == 50
+    assert notes[0] == {"signal": "", "file": "", "line": 0, "text": "y" * 200, "evidence": False}
