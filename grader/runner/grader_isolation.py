@@ -37,11 +37,14 @@ import types
 import warnings
 from typing import Any
 
+import _pytest.monkeypatch
 import grader_audit
 import grader_wire as wire
 import pytest
-from _pytest.monkeypatch import MonkeyPatch, derive_importpath, notset
+from _pytest.monkeypatch import MonkeyPatch, derive_importpath
 
+# pytest's "no value given" marker (renamed NOTSET in pytest 9; the image has pytest 8).
+notset: Any = getattr(_pytest.monkeypatch, "notset", getattr(_pytest.monkeypatch, "NOTSET", None))
 WORKDIR = "/work"
 HIDDEN = WORKDIR + "/hidden"
 REFUSED_REFERENCE_MODULES = frozenset({"antigravity", "this"})
@@ -519,6 +522,42 @@ class ProxyFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         pass
 
 
+class SubmissionGuard(importlib.abc.MetaPathFinder):
+    """Keeps every file of the submission out of this process's imports.
+
+    ProxyFinder serves the submission's top-level names; this catches the other ways a
+    file under /work could be imported here: pytest puts a test's base folder on
+    sys.path (/work itself, when hidden/ is a package), where a ``json.py`` of the
+    submission would shadow the standard library, or a test adds a path. Such a name is
+    looked up again without the submission's folders; if only the submission has it, the
+    import fails."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or not _is_submission_file(spec):
+            return None  # found outside the submission: the usual finders import it
+        if path is None:
+            trusted = [p for p in sys.path if not _in_submission(str(p))]
+            spec = importlib.machinery.PathFinder.find_spec(fullname, trusted)
+            if spec is not None and not _is_submission_file(spec):
+                return spec
+        raise ImportError(
+            f"{fullname} is the submission's code, which never runs in the process that "
+            "decides the tests' outcomes"
+        )
+
+
+def _is_submission_file(spec: Any) -> bool:
+    places = [spec.origin or "", *(spec.submodule_search_locations or [])]
+    return any(_in_submission(str(place)) for place in places if place)
+
+
+def _in_submission(place: str) -> bool:
+    normal = os.path.normpath(os.path.join(os.getcwd(), place))  # "" is the cwd
+    inside = normal == WORKDIR or normal.startswith(WORKDIR + "/")
+    return inside and not (normal == HIDDEN or normal.startswith(HIDDEN + "/"))
+
+
 def submission_names(root: str = WORKDIR) -> frozenset[str]:
     """The submission's top-level modules and packages, less any name that this process
     can import itself (stdlib, site-packages): a submission cannot shadow those here."""
@@ -543,7 +582,7 @@ def submission_names(root: str = WORKDIR) -> frozenset[str]:
 def install(control_fd: int) -> CandidateLink:
     """Put the proxy importer in place; called once, before any test module is imported."""
     link = CandidateLink(control_fd, submission_names())
-    sys.meta_path.insert(0, ProxyFinder(link))
+    sys.meta_path[0:0] = [ProxyFinder(link), SubmissionGuard()]
     _forward_monkeypatch(link)
     return link
 
