@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # Serving and the queue
     public_url: str = "http://127.0.0.1:8000"  # how candidates reach this server
     max_job_timeout_s: float = Field(default=MAX_TIMEOUT_S + 300, gt=0)
+    # After a stop request, how long a worker may finish its grading before it stops cold.
+    worker_stop_timeout_s: float = Field(default=120.0, gt=0)
 
     # Challenge validation
     validate_runs: int = Field(default=3, ge=1, le=20)

@@ -7,12 +7,17 @@
   not use up the retries of every queued submission.
 - When Redis goes away (rq then stops working): wait for it and go on.
 - While it runs, a thread repeats the recovery and retries notifications.
+- A stop request (SIGTERM, SIGINT) wins over every retry loop: the job at hand
+  may finish for ``worker_stop_timeout_s`` (warm), then the worker stops
+  (cold); a job cut short is recovered by another worker when its lease ends.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -93,19 +98,57 @@ def wait_for_docker(
         time.sleep(WAIT_EVERY_S)
 
 
-def wait_for_redis(connection: Any) -> None:
-    while True:
+# Set by the first SIGTERM or SIGINT; every loop of this module checks it.
+STOP = threading.Event()
+
+
+def request_stop(stop_timeout_s: float) -> None:
+    """Remember the stop, and make sure it ends in a cold stop after ``stop_timeout_s``."""
+    if STOP.is_set():
+        return
+    STOP.set()
+    log.info("stop requested: finishing the job at hand, for %.0f s at most", stop_timeout_s)
+    timer = threading.Timer(stop_timeout_s, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.daemon = True
+    timer.start()
+
+
+def install_stop_handlers(stop_timeout_s: float) -> None:
+    """Between rq workers (while Redis is away) nobody else handles the signals."""
+
+    def handler(signum: int, frame: Any) -> None:
+        request_stop(stop_timeout_s)
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def wait_for_redis(connection: Any) -> bool:
+    """Block until Redis answers (True) or a stop is requested (False)."""
+    while not STOP.is_set():
         try:
             connection.ping()
-            return
+            return True
         except RedisError:
-            time.sleep(WAIT_EVERY_S)
+            STOP.wait(WAIT_EVERY_S)
+    return False
 
 
 class GradingWorker(SimpleWorker):
     """Runs jobs in this process (no fork): the Docker client, the prepared challenges and
     the warm sandboxes (grader.pool) last from one job to the next. Candidate code never
     runs here, only in sandboxes, so a fork per job would isolate nothing."""
+
+    stop_timeout_s = 120.0
+
+    def request_stop(self, signum: Any, frame: Any) -> None:
+        # Noted before rq's own handling, which talks to Redis and may fail if it is gone.
+        request_stop(self.stop_timeout_s)
+        super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
+
+    def request_force_stop(self, signum: Any, frame: Any) -> None:
+        request_stop(self.stop_timeout_s)
+        super().request_force_stop(signum, frame)
 
     def dequeue_job_and_maintain_ttl(self, timeout: Any, max_idle_time: Any = None) -> Any:
         # No job is taken while the engine is down: a host whose engine stays down
@@ -141,10 +184,14 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
     housekeeping(settings)
     queue = jobs.queue(settings)
     stop = threading.Event()
+    install_stop_handlers(settings.worker_stop_timeout_s)
+    GradingWorker.stop_timeout_s = settings.worker_stop_timeout_s
     if not burst:
         threading.Thread(target=_recovery_loop, args=(settings, stop), daemon=True).start()
     try:
         for generation in range(1_000_000):  # a new rq worker (and name) after each Redis loss
+            if STOP.is_set():
+                return
             try:
                 name = f"grader-{jobs.worker_name()}-{generation}"
                 worker = GradingWorker(
@@ -157,8 +204,12 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
                 worker.work(burst=burst, with_scheduler=True)
                 return  # the queue is empty (burst) or a shutdown was asked for
             except RedisError as exc:
+                if STOP.is_set():
+                    log.warning("lost Redis (%s) while stopping: stopped", exc)
+                    return
                 log.warning("lost Redis (%s); waiting for it", exc)
-                wait_for_redis(queue.connection)
+                if not wait_for_redis(queue.connection):
+                    return
                 jobs.recover(settings)
     finally:
         stop.set()

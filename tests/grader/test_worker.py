@@ -230,3 +230,32 @@ def _grade_across_a_redis_restart(deployment: Deployment, redis: RedisServer) ->
     wait_until("the second is graded", lambda: deployment.status(second) == "graded", 90)
     assert process.poll() is None
     assert deployment.history(first) == ["queued", "running", "graded"]
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("moment", ["while waiting for redis", "as redis goes away"])
+def test_a_stop_request_wins_over_waiting_for_redis(tmp_path: Path, moment: str) -> None:
+    """SIGTERM while (or just before) Redis goes away: the worker exits, it does not start a
+    new rq worker and forget the request (it once outlived its harness)."""
+    with redis_server(tmp_path / "redis") as redis, migrated_database("sqlite", tmp_path) as url:
+        deployment = Deployment.create(tmp_path / "data", url, redis.url)
+        try:
+            process = deployment.start_worker()
+            wait_until("the worker listens", lambda: "Listening on" in deployment.worker_log())
+            if moment == "as redis goes away":
+                os.kill(process.pid, signal.SIGTERM)
+                redis.shutdown()
+            else:
+                redis.shutdown()
+                wait_until("the loss is seen", lambda: _sees_no_redis(deployment.worker_log()), 90)
+                os.kill(process.pid, signal.SIGTERM)
+            assert process.wait(timeout=60) == 0, deployment.worker_log()
+            assert deployment.worker_log().count("Listening on") == 1, deployment.worker_log()
+        finally:
+            deployment.stop_workers()
+            print(deployment.worker_log()[-20000:])
+
+
+def _sees_no_redis(log: str) -> bool:
+    """rq retries a lost connection itself while idle; the grader's loop, once rq gives up."""
+    return "could not connect to Redis" in log or "lost Redis" in log
