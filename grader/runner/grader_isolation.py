@@ -270,7 +270,8 @@ class TrustedCodec(wire.Codec):
     def context(self) -> dict[str, Any]:
         """What changed since the last request: environment, working directory, paths."""
         now = {
-            "env": dict(os.environ),
+            # pytest's own variables name the running test: a forger could tell control tests
+            "env": {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
             "cwd": os.getcwd(),
             "paths": [p for p in sys.path if p not in self.link.base_paths],
         }
@@ -298,6 +299,18 @@ class TrustedCodec(wire.Codec):
                 )
 
     # ----------------------------------------------------------------- decoding
+
+    def resolve_reference(self, data: dict[str, Any], conn: wire.Connection) -> Any:
+        """Only a class may cross by name into this process, and only one whose equality is
+        identity. A function of ours named by the candidate could be handed back to a test
+        that calls it with arguments the candidate chose (``exec``), and an instance (such
+        as ``unittest.mock.ANY``) may compare equal to anything."""
+        found = super().resolve_reference(data, conn)
+        if isinstance(found, type) and type(found).__eq__ is type.__eq__:
+            return found
+        raise wire.WireError(
+            f"refused a reference to {data.get('m')}.{data.get('q')}: only classes cross by name"
+        )
 
     def import_reference_module(self, name: str) -> Any:
         top = name.split(".", 1)[0]
@@ -423,6 +436,13 @@ class TrustedPolicy(wire.Policy):
     def attribute_allowed(self, name: str) -> bool:
         return not name.startswith("_")
 
+    def _target(self, conn: wire.Connection, message: dict[str, Any]) -> Any:
+        target = super()._target(conn, message)
+        refusal = _refusal(target, message)
+        if refusal:
+            raise PermissionError(refusal)
+        return target
+
     def _writable(self, target: Any) -> None:
         module = getattr(type(target), "__module__", "") or ""
         path = getattr(sys.modules.get(module), "__file__", None) or ""
@@ -440,6 +460,29 @@ class TrustedPolicy(wire.Policy):
     def op_setitem(self, conn: wire.Connection, message: dict[str, Any]) -> None:
         self._writable(self._target(conn, message))
         super().op_setitem(conn, message)
+
+
+# Objects that would lead the candidate into this process's execution: a generator's frame
+# climbs to pytest's, a frame's locals hold the test item and session.
+INTERPRETER_TYPES = (types.FrameType, types.TracebackType, types.CodeType)
+SUSPENDED_TYPES = (types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType)
+SUSPENDED_METHODS = frozenset({"send", "throw", "close", "asend", "athrow", "aclose"})
+
+
+def _refusal(target: Any, message: dict[str, Any]) -> str | None:
+    """Why the candidate may not touch ``target`` with this operation, or None."""
+    if isinstance(target, INTERPRETER_TYPES):
+        return "frames, tracebacks and code of the tests' process are not available"
+    if (
+        isinstance(target, SUSPENDED_TYPES)
+        and message.get("op") in ("getattr", "setattr", "delattr")
+        and message.get("name") not in SUSPENDED_METHODS
+    ):
+        return "only send, throw and close of the tests' generators are available"
+    module = str(getattr(type(target), "__module__", "") or "")
+    if module.split(".", 1)[0] in RUNNER_MODULES or module.startswith("grader_"):
+        return "the test runner's objects are not available to the candidate"
+    return None
 
 
 # --------------------------------------------------------------------------- modules and imports

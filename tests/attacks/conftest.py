@@ -15,10 +15,13 @@ from pathlib import Path
 import pytest
 
 from grader.challenge import Isolation
-from grader.config import get_settings
+from grader.config import PROJECT_ROOT, get_settings
 from grader.fetch import FetchPolicy
+from grader.images import ImageBuilder
 from grader.pipeline import grade
 from tests.attacks.helpers import CHALLENGE_DIR, GraderEnv, Outcome, build_repo
+
+PIPELINE_DIR = PROJECT_ROOT / "challenges" / "plugin-pipeline"
 
 collect_ignore = ["submissions"]
 
@@ -45,6 +48,23 @@ def grader_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraderEnv]:
 
 
 @pytest.fixture(scope="session")
+def pipeline_env(grader_env: GraderEnv) -> GraderEnv:
+    """plugin-pipeline, whose hidden tests hand the candidate's decorator their own
+    functions and iterate what it returns: a way into the tests' process to guard."""
+    from grader.prepare import locate_challenge, prepare
+
+    challenge = locate_challenge(str(PIPELINE_DIR), grader_env.settings)
+    builder = ImageBuilder(grader_env.settings, grader_env.engine)
+    prepared = prepare(challenge, builder, grader_env.sandbox, grader_env.settings)
+    return replace(grader_env, prepared=prepared)
+
+
+@pytest.fixture
+def grade_pipeline(pipeline_env: GraderEnv, tmp_path: Path) -> Callable[..., Outcome]:
+    return _grader(pipeline_env, tmp_path, PIPELINE_DIR)
+
+
+@pytest.fixture(scope="session")
 def shared_env(grader_env: GraderEnv) -> GraderEnv:
     """The same challenge graded with the submission in the test process (``isolation =
     "shared"``): what the second line alone must catch."""
@@ -64,9 +84,12 @@ def grade_shared(shared_env: GraderEnv, tmp_path: Path) -> Callable[..., Outcome
     return _grader(shared_env, tmp_path)
 
 
-def _grader(env: GraderEnv, tmp_path: Path) -> Callable[..., Outcome]:
+def _grader(
+    env: GraderEnv, tmp_path: Path, challenge_dir: Path = CHALLENGE_DIR
+) -> Callable[..., Outcome]:
     def run(attack: str | None, setup: Callable[[Path], None] | None = None) -> Outcome:
-        repo = build_repo(tmp_path / "repo", attack, setup)
+        dest = tmp_path / f"repo-{len(list(tmp_path.glob('repo-*')))}"  # one per grading
+        repo = build_repo(dest, attack, setup, challenge_dir)
         started = time.monotonic()
         grading = grade(
             env.prepared,

@@ -61,13 +61,18 @@ def git(repo: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
     return done.stdout
 
 
-def build_repo(dest: Path, attack: str | None, setup: Callable[[Path], None] | None = None) -> Path:
+def build_repo(
+    dest: Path,
+    attack: str | None,
+    setup: Callable[[Path], None] | None = None,
+    challenge_dir: Path = CHALLENGE_DIR,
+) -> Path:
     """starter/ + submissions/<attack>/ (+ setup(dest)), committed once with a fixed author.
 
     ``setup`` runs in the new repository after everything else is staged; it stages
     what it creates itself (git add, update-index).
     """
-    shutil.copytree(CHALLENGE_DIR / "starter", dest, symlinks=True)
+    shutil.copytree(challenge_dir / "starter", dest, symlinks=True)
     if attack is not None:
         source = SUBMISSIONS / attack
         assert source.is_dir(), f"no submission tree for attack {attack}"

@@ -214,6 +214,35 @@ def test_a_shared_grading_names_the_runner_object_that_was_replaced(
     assert any("TestReport.from_item_and_call" in n["text"] for n in evidence), evidence
 
 
+def test_a_reference_to_the_tests_own_objects_is_refused(
+    grader_env: GraderEnv, grade_attack: Grade
+) -> None:
+    """Red team: name ``unittest.mock.ANY`` so that the tests' process decodes its own
+    equal-to-anything object, and spare the control tests by the name pytest put in the
+    environment. Scored 79.5 on the starter; only classes cross by name now."""
+    outcome = grade_attack("reference-to-any")
+    check_forgery_fails(grader_env, outcome)
+    assert outcome.report.status == "graded", describe(outcome)
+
+
+def test_a_climb_from_a_tests_generator_to_pytest_is_refused(
+    pipeline_env: GraderEnv, grade_pipeline: Grade
+) -> None:
+    """Red team, on plugin-pipeline: from a callback inside a test's generator, walk its
+    frames up to pytest's item and replace every other test's function (84.9 on the
+    starter; with the same foothold, run a file of ours as the tests' uid). Scores what the
+    unchanged starter scores now."""
+    starter = grade_pipeline(None)
+    outcome = grade_pipeline("frame-climb")
+    assert_in_time(pipeline_env, outcome)
+    assert_host_clean(pipeline_env)
+    assert outcome.report.status == "graded", describe(outcome)
+    assert set(outcome.passed()) <= set(starter.passed()), describe(outcome)
+    for skill, result in outcome.report.skills.items():
+        if skill != "version_control":  # the two repositories' histories differ
+            assert result.score <= starter.report.skills[skill].score, describe(outcome)
+
+
 def test_trusted_process_cannot_be_reached(grader_env: GraderEnv, grade_attack: Grade) -> None:
     """/proc reads, ptrace, writes to its descriptors and SIGSTOP against every other
     process: all refused (another uid, undumpable), so the suite runs to its end."""
