@@ -317,13 +317,36 @@ def serve(
     import uvicorn
 
     from api.main import create_app
+    from grader import jobs
     from grader.catalogue import sync_catalogue
 
     settings = get_settings()
+    if "public_url" not in settings.model_fields_set:
+        # Clone URLs and links must reach this server, on the port it really listens on.
+        settings = settings.model_copy(update={"public_url": listening_url(host, port)})
     _database(settings)
     registered = sync_catalogue(settings, _services(settings, Progress()))
     print(f"catalogue: {', '.join(registered) or 'empty'}", file=sys.stderr)
+    print(
+        f"public URL: {settings.public_url} (in clone URLs and links; GRADER_PUBLIC_URL sets it)",
+        file=sys.stderr,
+    )
+    if host in ("0.0.0.0", "::") and "public_url" not in get_settings().model_fields_set:
+        print(
+            "warning: listening on every address; set GRADER_PUBLIC_URL to the address "
+            "candidates use",
+            file=sys.stderr,
+        )
+    jobs.announce_public_url(settings)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def listening_url(host: str, port: int) -> str:
+    """The URL of a server listening on ``host``:``port``, as a client on this host writes it."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
 
 
 @app.command()

@@ -28,6 +28,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from redis import Redis
+from redis.exceptions import RedisError
+
 from grader import __version__
 from grader.announce import announce
 from grader.challenge import load_challenge
@@ -41,6 +44,7 @@ log = logging.getLogger("grader.jobs")
 QUEUE = "grading"
 RETRY_INTERVALS_S = (5, 20, 60)
 LEASE_MARGIN_S = 120.0
+PUBLIC_URL_KEY = "grader:public-url"  # the server's, for workers that were not given one
 
 
 def worker_name() -> str:
@@ -54,13 +58,37 @@ def queue(settings: Settings) -> Any:
     return Queue(QUEUE, connection=Redis.from_url(settings.redis_url, socket_timeout=10))
 
 
+def announce_public_url(settings: Settings) -> bool:
+    """Tell workers the server's public URL (they tell hosted repositories by it)."""
+    try:
+        client = Redis.from_url(settings.redis_url, socket_timeout=5)
+        client.set(PUBLIC_URL_KEY, settings.public_url)
+        return True
+    except RedisError as exc:
+        log.warning("could not tell workers the public URL (%s)", exc)
+        return False
+
+
+def with_announced_public_url(settings: Settings) -> Settings:
+    """``settings`` with the server's public URL, unless this process was given one."""
+    if "public_url" in settings.model_fields_set:
+        return settings
+    try:
+        announced = Redis.from_url(settings.redis_url, socket_timeout=5).get(PUBLIC_URL_KEY)
+    except RedisError:
+        return settings
+    if not announced:
+        return settings
+    url = announced.decode() if isinstance(announced, bytes) else str(announced)
+    return settings.model_copy(update={"public_url": url})
+
+
 def enqueue(settings: Settings, submission_id: str, timeout_s: float) -> bool:
     """Queue a grading job; False (and nothing lost) when Redis cannot be reached.
 
     The submission is already in the database as ``queued``; recovery will queue
     it once Redis is back.
     """
-    from redis.exceptions import RedisError
     from rq import Callback, Retry
 
     try:
@@ -124,7 +152,7 @@ _service: GradingService | None = None
 def service() -> GradingService:
     global _service
     if _service is None:
-        _service = GradingService(get_settings())
+        _service = GradingService(with_announced_public_url(get_settings()))
     return _service
 
 

@@ -503,14 +503,16 @@ def deployment(tmp_path: Path, private_redis: str) -> Iterator[Deployment]:
     (catalogue / "word-frequency").symlink_to(WORD_FREQUENCY, target_is_directory=True)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    # No GRADER_PUBLIC_URL: the clone URLs must follow the port the server listens on, and
+    # the worker learns the server's URL through Redis.
     env = {
         **os.environ,
         "GRADER_DATA_DIR": str(tmp_path / "data"),
-        "GRADER_PUBLIC_URL": url,
         "GRADER_CHALLENGES_DIR": str(catalogue),
         "GRADER_REDIS_URL": private_redis,
     }
     env.pop("GRADER_DATABASE_URL", None)
+    env.pop("GRADER_PUBLIC_URL", None)
     logs = tmp_path / "serve.log"
     with logs.open("wb") as log:
         server = subprocess.Popen(
@@ -551,6 +553,8 @@ def test_a_candidate_pushes_to_a_real_server_and_gets_a_graded_report(
             Invited(created.json()["id"], created.json()["clone_url"], created.json()["token"])
         )
     ada, bob = invited
+    assert ada.clone_url.startswith(f"{deployment.url}/git/"), ada.clone_url
+    assert f"public URL: {deployment.url} " in deployment.logs.read_text()
 
     work = tmp_path / "ada"
     assert clone(ada, ada.token, work).returncode == 0
