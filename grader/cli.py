@@ -52,10 +52,14 @@ def handles_errors(func: F) -> F:
 
 
 class Progress:
-    """Progress lines on stderr, so stdout carries only the report."""
+    """Progress lines on stderr, so stdout carries only the report.
 
-    def __init__(self, quiet: bool = False) -> None:
-        self.quiet = quiet
+    Like git and pip: shown when stderr is a terminal, unless ``--progress`` or
+    ``--quiet`` says otherwise, so a script reading stderr gets the error alone.
+    """
+
+    def __init__(self, quiet: bool | None = None) -> None:
+        self.quiet = not sys.stderr.isatty() if quiet is None else quiet
         self.started = time.perf_counter()
 
     def __call__(self, message: str) -> None:
@@ -82,6 +86,13 @@ def grade(
     repo: Annotated[str, typer.Option(help="Submission repository: local path or URL")],
     ref: Annotated[str | None, typer.Option(help="Branch, tag or commit (default: HEAD)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report JSON alone")] = False,
+    progress_lines: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--quiet",
+            help="Progress lines on stderr (default: only when stderr is a terminal)",
+        ),
+    ] = None,
 ) -> None:
     """Grade one submission now, in this process, and print its report."""
     from grader.fetch import FetchPolicy, locate
@@ -90,7 +101,7 @@ def grade(
     from grader.report import render_text
 
     settings = get_settings()
-    progress = Progress()
+    progress = Progress(None if progress_lines is None else not progress_lines)
     policy = FetchPolicy(allow_local=True)
     found = locate_challenge(challenge, settings)
     locate(repo, policy)  # refuse a bad URL before any slow preparation

@@ -107,11 +107,28 @@ def test_json_report_alone_on_stdout_matches_the_contract(solved: Path) -> None:
 
 @pytest.mark.docker
 def test_human_report_by_default(solved: Path) -> None:
-    done = grader("grade", "--challenge", "word-frequency", "--repo", str(solved))
+    done = grader("grade", "--challenge", "word-frequency", "--repo", str(solved), "--progress")
     assert done.returncode == 0, done.stderr
     assert "status: graded" in done.stdout
     assert re.search(r"programming\s+100\.0\s+2\s+9/9 tests", done.stdout), done.stdout
     assert "running the hidden suite" in done.stderr  # progress goes to stderr
+
+
+@pytest.mark.docker
+def test_a_failure_off_a_terminal_prints_the_reason_alone(tmp_path: Path) -> None:
+    """A script reading stderr (not a terminal) gets the one-line reason, no progress."""
+    not_a_repo = tmp_path / "not-a-repo"
+    not_a_repo.mkdir()
+    done = grader("grade", "--challenge", "word-frequency", "--repo", str(not_a_repo), "--json")
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert done.stderr.startswith("grader: "), done.stderr
+    assert done.stdout == ""
+    forced = grader(
+        "grade", "--challenge", "word-frequency", "--repo", str(not_a_repo), "--progress"
+    )
+    assert "preparing challenge word-frequency" in forced.stderr
+    assert forced.stderr.strip().splitlines()[-1] == done.stderr.strip()
 
 
 def test_no_arguments_lists_the_commands() -> None:
