@@ -17,10 +17,10 @@ from api.routes.exports import (
     Result,
     challenge_results,
     skill_names,
-    utc,
 )
 from grader.store import repo
 from grader.store.models import ChallengeRow, SubmissionRow
+from grader.timestamps import utc
 
 STATUS_ORDER = {"running": 0, "queued": 1, "error": 2, "tampered": 3, "graded": 4}
 MAX_COMPARED = 8

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from grader.timestamps import Timestamp
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
@@ -25,7 +26,7 @@ class SubmissionCreated(BaseModel):
 
 class StatusEvent(BaseModel):
     status: str
-    at: datetime
+    at: Timestamp
     detail: str
 
 
@@ -38,8 +39,8 @@ class SubmissionOut(BaseModel):
     commit: str | None
     status: str
     overall: float | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     error: str | None = None
     history: list[StatusEvent] | None = None
 
@@ -51,7 +52,7 @@ class SubmissionSummary(BaseModel):
     status: str
     overall: float | None
     commit: str | None
-    created_at: datetime
+    created_at: Timestamp
 
 
 class ChallengeOut(BaseModel):

@@ -43,6 +43,7 @@ from grader.history_rules import (
 )
 from grader.history_secrets import SecretHit, find_secrets
 from grader.history_timeline import timeline_findings
+from grader.timestamps import rfc3339
 
 __all__ = ["Finding", "HistoryResult", "analyse_history", "blob_sha", "starter_blobs"]
 
@@ -112,8 +113,8 @@ def _timeline(
         {
             "sha": c.sha,
             "subject": c.message.split("\n", 1)[0][:200],
-            "authored_at": datetime.fromtimestamp(c.author_time, UTC).isoformat(),
-            "pushed_at": pushed[c.sha].isoformat() if c.sha in pushed else None,
+            "authored_at": rfc3339(datetime.fromtimestamp(c.author_time, UTC)),
+            "pushed_at": rfc3339(pushed[c.sha]) if c.sha in pushed else None,
             "merge": len(c.parents) > 1,
             "added": sum(ch.added or 0 for ch in c.changes),
             "deleted": sum(ch.deleted or 0 for ch in c.changes),

@@ -20,11 +20,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from grader import __version__, fetch, integrity, tripwires
+from grader import __version__, fetch, integrity, timestamps, tripwires
 from grader.config import Settings
 from grader.gitops import TreeEntry
 from grader.history import HistoryResult, analyse_history
@@ -280,7 +280,7 @@ def build_report(
             "commits": vc.commits,
         },
         grader_version=__version__,
-        graded_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        graded_at=timestamps.now(),
     )
 
 

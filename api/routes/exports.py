@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
@@ -22,6 +22,7 @@ from api.deps import Admin, SessionDep, Staff
 from grader import notify
 from grader.store import repo
 from grader.store.models import ReportRow, SubmissionRow
+from grader.timestamps import Timestamp, rfc3339, utc
 
 router = APIRouter(tags=["exports"])
 MAX_ROWS = 5000
@@ -51,8 +52,8 @@ class ResultOut(BaseModel):
     overall: float | None
     skills: dict[str, float]
     commit: str | None
-    submitted_at: datetime
-    graded_at: datetime | None
+    submitted_at: Timestamp
+    graded_at: Timestamp | None
 
 
 class ResultsOut(BaseModel):
@@ -69,8 +70,8 @@ class DeliveryOut(BaseModel):
     attempts: int
     last_error: str | None
     response_code: int | None
-    next_attempt_at: datetime | None
-    created_at: datetime
+    next_attempt_at: Timestamp | None
+    created_at: Timestamp
 
 
 # -- the rows ------------------------------------------------------------------------------
@@ -106,11 +107,6 @@ def _result(row: SubmissionRow, skills: Any, graded_at: datetime | None) -> Resu
         submitted_at=utc(row.created_at),
         graded_at=utc(graded_at) if graded_at else None,
     )
-
-
-def utc(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes; every time stored is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def skill_names(session: Session, challenge_id: str, results: list[Result]) -> list[str]:
@@ -150,8 +146,8 @@ def results_csv(skills: list[str], results: list[Result]) -> str:
                 _number(r.overall),
                 *(_number(r.skills.get(name)) for name in skills),
                 r.commit or "",
-                r.submitted_at.isoformat(),
-                r.graded_at.isoformat() if r.graded_at else "",
+                rfc3339(r.submitted_at),
+                rfc3339(r.graded_at) if r.graded_at else "",
             ]
         )
     return out.getvalue()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter
 from pydantic import BaseModel
 
 from api.deps import Admin, SessionDep, SettingsDep
 from api.schemas import InvitationIn, InvitationOut
 from grader import hosting
+from grader.timestamps import Timestamp
 
 router = APIRouter(prefix="/api/invitations", tags=["invitations"])
 
@@ -23,7 +22,7 @@ class InvitationSummary(BaseModel):
     clone_url: str
     external_repo: str | None
     pushes: int
-    created_at: datetime
+    created_at: Timestamp
 
 
 @router.post("", status_code=201, response_model=InvitationOut)

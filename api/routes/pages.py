@@ -46,9 +46,9 @@ from api.routes.exports import (
     known_challenge,
     results_csv,
     skill_names,
-    utc,
 )
 from grader.store import repo
+from grader.timestamps import utc
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime
 
 from grader import notify
 from grader.store import repo
 from grader.store.db import session_scope
+from grader.timestamps import rfc3339
 from tests.api.pages_fixtures import CHALLENGE, World, fresh_world, reports, world
 
 __all__ = ["fresh_world", "reports", "world"]
@@ -123,3 +125,31 @@ def test_a_bad_delivery_filter_is_a_422(world: World) -> None:
     for query in ("status=lost", "limit=0", "limit=abc"):
         response = world.client.get(f"/api/webhook-deliveries?{query}", headers=world.auth("admin"))
         assert response.status_code == 422, query
+
+
+RFC3339_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+
+
+def test_every_timestamp_is_rfc3339_in_utc_with_z(world: World) -> None:
+    """One format everywhere: the submissions list and detail, both exports, the report."""
+    admin = world.auth("admin")
+    listed = world.client.get("/api/submissions", headers=admin).json()
+    stamps = [row["created_at"] for row in listed]
+    detail = world.client.get(f"/api/submissions/{world.submissions['ada']}", headers=admin)
+    stamps += [detail.json()["created_at"], detail.json()["updated_at"]]
+    stamps += [event["at"] for event in detail.json()["history"] or []]
+    exported = world.client.get(f"/api/challenges/{CHALLENGE}/results.json", headers=admin)
+    for row in exported.json()["results"]:
+        stamps += [row["submitted_at"], *([row["graded_at"]] if row["graded_at"] else [])]
+    table = world.client.get(f"/api/challenges/{CHALLENGE}/results.csv", headers=admin)
+    for row in csv.DictReader(io.StringIO(table.text)):
+        stamps += [row["submitted_at"], *([row["graded_at"]] if row["graded_at"] else [])]
+    assert len(stamps) > 10
+    assert [s for s in stamps if not RFC3339_Z.match(s)] == []
+
+
+def test_the_timestamp_format_reads_naive_database_times_as_utc() -> None:
+    naive = datetime(2026, 12, 5, 12, 45, 29)
+    assert rfc3339(naive) == "2026-12-05T12:45:29Z"
+    assert rfc3339(naive.replace(microsecond=120)) == "2026-12-05T12:45:29.000120Z"
+    assert rfc3339(datetime.fromisoformat("2026-12-05T13:45:29+01:00")) == "2026-12-05T12:45:29Z"
