@@ -1,8 +1,19 @@
-"""Builds the app; nothing else. Routes live in api/routes, one router per resource."""
+"""Builds the app; nothing else. Routes live in api/routes, one router per resource.
+
+The interactive API documentation (/docs) is served with Swagger UI's files from
+the fastapi-offline package (Swagger UI 5, which reads OpenAPI 3.1), never from a
+CDN: a grader often runs where the browser reaching it has no internet.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import fastapi_offline
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.routes import challenges, exports, git, invitations, pages, submissions, webhooks
@@ -15,9 +26,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="grader",
         version=__version__,
         description="A sandboxed grader for hands-on coding challenges.",
+        docs_url=None,  # served below, with local assets
+        redoc_url=None,
     )
     app.state.settings = settings or get_settings()
     errors.install(app)
     for module in (submissions, challenges, exports, pages, invitations, git, webhooks):
         app.include_router(module.router)
+    _docs(app)
     return app
+
+
+def _docs(app: FastAPI) -> None:
+    app.mount(DOCS_ASSETS, StaticFiles(directory=SWAGGER_UI), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+        )
+
+
+DOCS_ASSETS = "/docs-assets"
+SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"

@@ -149,3 +149,26 @@ def test_the_dashboard_follows_a_grading_without_a_reload(
     assert page.locator("#compare-chart").is_visible()
     save(page, tmp_path, "compare.png")
     assert problems == []
+
+
+def test_the_api_docs_render_without_the_internet(
+    live: tuple[World, str], browser: Any, tmp_path: Path
+) -> None:
+    """Swagger UI's files come from this server: every other host is refused here."""
+    _world, base = live
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    elsewhere: list[str] = []
+
+    def only_this_server(route: Any) -> None:
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_this_server)
+    page.goto(base + "/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("grader", timeout=15_000)
+    assert page.locator(".opblock").count() > 10  # the operations, from /openapi.json
+    save(page, tmp_path, "api-docs.png")
+    assert elsewhere == []
