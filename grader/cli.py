@@ -229,7 +229,8 @@ def challenge_validate(
         raise typer.Exit(1)
     print(
         f"valid: {prepared.challenge.id} ({len(prepared.test_ids)} tests, "
-        f"skills: {', '.join(s.name for s in prepared.challenge.skills)})"
+        f"skills: {', '.join(s.name for s in prepared.challenge.skills)}, "
+        f"isolation: {prepared.challenge.isolation.value})"
     )
 
 

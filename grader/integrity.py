@@ -16,6 +16,7 @@ import io
 import re
 import tarfile
 from dataclasses import dataclass
+from pathlib import Path
 
 MAX_FILE_BYTES = 1 << 20
 MAX_SIGNALS = 50
@@ -38,6 +39,14 @@ SIGNALS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("reaches for the hidden tests", r"/work/hidden|['\"]hidden/"),
         ("reaches into other processes", r"/proc/(\d+|1|self/fd)|\bptrace\b"),
     )
+)
+
+
+# A hidden test that starts a process runs whatever that process imports (the submission,
+# say) as the tests' uid, and believes what it prints: outside the isolation guarantee.
+PROCESS_STARTS = re.compile(
+    r"\bsubprocess\.|\bos\.(system|popen|exec\w*|spawn\w*|fork)\b|\bmultiprocessing\b"
+    r"|\bconcurrent\.futures\.ProcessPoolExecutor\b|\bProcessPoolExecutor\b"
 )
 
 
@@ -80,11 +89,28 @@ def scan_source(path: str, text: str) -> list[Signal]:
     return found
 
 
+def outside_guarantee(hidden_dir: Path) -> list[Signal]:
+    """The lines of a hidden suite that start processes, whose outcomes the isolation does
+    not cover (docs/sandbox.md): a challenge's author and its reviewers are told."""
+    found = []
+    for path in sorted(hidden_dir.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        relative = f"hidden/{path.relative_to(hidden_dir).as_posix()}"
+        for number, line in enumerate(text.splitlines(), 1):
+            if PROCESS_STARTS.search(line) and not line.lstrip().startswith("#"):
+                found.append(Signal(relative, number, "starts a process", line.strip()[:200]))
+                break  # one line a file says it: the file's tests are the ones to read
+    return found[:MAX_SIGNALS]
+
+
 def section(
     mode: str,
     signals: list[Signal],
     candidate_processes: int | None,
     observed: list[dict[str, object]] | None = None,
+    outside: list[Signal] | None = None,
 ) -> dict[str, object]:
     """The report's ``integrity``: the isolation mode, whether the guarantee applied, the
     static signals and what the audit hooks observed while the tests ran (``observed``,
@@ -96,4 +122,6 @@ def section(
         "candidate_processes": candidate_processes,
         "signals": [s.as_dict() for s in signals],
         "observed": list(observed or []),
+        # hidden tests whose outcome rests on a process they start (see outside_guarantee)
+        "outside": [f"{s.file}:{s.line}" for s in outside or []] if mode == "process" else [],
     }

@@ -125,6 +125,7 @@ def grade(
                 integrity.scan_tar(workspace.tar),
                 artifacts.candidate_processes,
                 suite.integrity_notes,
+                integrity.outside_guarantee(challenge.hidden_dir),
             )
         report.timings = timer.timings
         return Grading(report=report, artifacts=artifacts, tripwires=wires, timings=timer.timings)

@@ -98,6 +98,8 @@ def _integrity_lines(integrity: dict[str, Any]) -> list[str]:
     lines = ["", f"isolation: {mode} ({where})"]
     for signal in integrity.get("signals") or []:
         lines.append(f"  signal  {signal['file']}:{signal['line']}: {signal['signal']}")
+    for where in integrity.get("outside") or []:
+        lines.append(f"  outside {where}: the test starts a process and believes its output")
     for note in integrity.get("observed") or []:
         kind = "evidence" if note.get("evidence") else "seen"
         where = f"{note['file']}:{note['line']}" if note.get("file") else "the runner"

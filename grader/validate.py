@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader import integrity
+from grader.challenge import Isolation
 from grader.config import Settings
 from grader.errors import ChallengeInvalid
 from grader.pipeline import run_suite
@@ -53,6 +55,7 @@ def validate(
     _check_flaky(runs, result)
     _check_starter(prepared, _run(prepared, "starter", sandbox, settings, progress, 1), result)
     _check_time(prepared, runs, result)
+    _check_isolation(prepared, result)
     return result
 
 
@@ -127,6 +130,23 @@ def _check_time(prepared: PreparedChallenge, runs: list[SuiteResult], result: Va
         result.warnings.append(
             f"the suite takes {result.suite_seconds:.1f}s under the reference, "
             f"more than half of timeout_s = {limit:g}"
+        )
+
+
+def _check_isolation(prepared: PreparedChallenge, result: Validation) -> None:
+    """Say which outcomes the isolation guarantee does not cover (docs/sandbox.md)."""
+    challenge = prepared.challenge
+    if challenge.isolation != Isolation.PROCESS:
+        result.warnings.append(
+            f"isolation = {challenge.isolation.value}: the submission runs in the process that "
+            "decides the outcomes; tripwires and audit hooks guard them, not the isolation"
+        )
+        return
+    for signal in integrity.outside_guarantee(challenge.hidden_dir):
+        result.warnings.append(
+            f"{signal.file}:{signal.line} starts a process: what it runs (the submission, if "
+            "it imports it) runs as the tests' uid and the test believes what it reports; "
+            "this test's outcome is outside the isolation guarantee"
         )
 
 

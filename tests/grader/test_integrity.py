@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import io
-import tarfile
+from pathlib import Path
 
 from grader import integrity
-
-
-def _tar(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+from grader.challenge import load_challenge
+from grader.config import PROJECT_ROOT
+from grader.prepare import PreparedChallenge
+from grader.validate import Validation, _check_isolation
+from tests.grader.test_sandbox import tree
 
 
 def test_signals_name_the_file_line_and_kind() -> None:
-    tree = _tar(
+    files = tree(
         {
             "wordfreq.py": "import re\nimport _pytest.reports\nframe = sys._getframe(1)\n",
             "helpers/gcwalk.py": "import gc\nfor o in gc.get_objects(): pass\n",
@@ -28,7 +21,7 @@ def test_signals_name_the_file_line_and_kind() -> None:
             "notes.txt": "import _pytest\n",
         }
     )
-    found = {(s.file, s.line, s.signal) for s in integrity.scan_tar(tree)}
+    found = {(s.file, s.line, s.signal) for s in integrity.scan_tar(files)}
     assert found == {
         ("wordfreq.py", 2, "imports the test framework's internals"),
         ("wordfreq.py", 3, "walks the call stack"),
@@ -49,3 +42,34 @@ def test_section_says_whether_the_guarantee_applied() -> None:
         {"file": "a.py", "line": 1, "signal": "uses ctypes", "text": "import ctypes"}
     ]
     assert integrity.section("shared", [], None)["guarantee"] is False
+
+
+def test_hidden_tests_that_start_processes_are_named_once_a_file(tmp_path: Path) -> None:
+    hidden = tmp_path / "hidden"
+    (hidden / "sub").mkdir(parents=True)
+    (hidden / "test_a.py").write_text("import os\n# subprocess.run is not called here\n")
+    (hidden / "test_b.py").write_text("import subprocess\nsubprocess.run(['x'])\nos.fork()\n")
+    (hidden / "sub" / "test_c.py").write_text("from multiprocessing import Pool\n")
+    found = [(s.file, s.line) for s in integrity.outside_guarantee(hidden)]
+    assert found == [("hidden/sub/test_c.py", 1), ("hidden/test_b.py", 2)]
+
+
+def test_validation_says_which_outcomes_the_isolation_does_not_cover() -> None:
+    challenge = load_challenge(PROJECT_ROOT / "challenges" / "log-analytics")
+    result = Validation()
+    _check_isolation(PreparedChallenge(challenge, None, [], {}), result)  # type: ignore[arg-type]
+    assert result.warnings == [
+        "hidden/test_performance.py:61 starts a process: what it runs (the submission, if it "
+        "imports it) runs as the tests' uid and the test believes what it reports; this "
+        "test's outcome is outside the isolation guarantee"
+    ]
+    clean = Validation()
+    word_frequency = load_challenge(PROJECT_ROOT / "challenges" / "word-frequency")
+    _check_isolation(PreparedChallenge(word_frequency, None, [], {}), clean)  # type: ignore[arg-type]
+    assert clean.warnings == []
+
+
+def test_the_section_lists_what_is_outside_only_when_isolated() -> None:
+    outside = [integrity.Signal("hidden/test_p.py", 9, "starts a process", "subprocess.run")]
+    assert integrity.section("process", [], 3, [], outside)["outside"] == ["hidden/test_p.py:9"]
+    assert integrity.section("shared", [], None, [], outside)["outside"] == []
