@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO as _IO
 
-from grader.errors import InfrastructureError, RepositoryError
+from grader.errors import GraderError, InfrastructureError, RepositoryError
 
 SAFE_CONFIG = (
     "protocol.allow=never",
@@ -156,25 +157,66 @@ def clone_bare(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    reason = None
+    failure: GraderError | None = None
     while process.poll() is None:
         if time.monotonic() - started > timeout_s:
-            reason = f"cloning took longer than {timeout_s:.0f}s"
+            # A slow network or host is nobody's verdict on the candidate: tried again later.
+            failure = InfrastructureError(f"cloning took longer than {timeout_s:.0f}s")
         elif dest.exists() and _folder_bytes(dest) > max_bytes:
-            reason = f"repository is larger than {max_bytes >> 20} MB"
-        if reason:
+            failure = RepositoryError(f"repository is larger than {max_bytes >> 20} MB")
+        if failure:
             process.kill()
             process.wait()
-            raise RepositoryError(reason)
+            raise failure
         # Returns as soon as git exits: no fixed sleep on the hot path.
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=0.05)
     stderr = process.stderr.read() if process.stderr else b""
     if process.returncode != 0:
-        raise RepositoryError(_first_error_line(stderr) or "git clone failed")
+        raise clone_failure(stderr)
     # A clone that finished between two polls was never measured.
     if _folder_bytes(dest) > max_bytes:
         raise RepositoryError(f"repository is larger than {max_bytes >> 20} MB")
+
+
+# Whose fault a failed clone is, from git's message: the first pattern that matches decides.
+# What the candidate got wrong (no such repository, no access, not a repository) is bad
+# input, never retried; what went wrong on the way (DNS, connections, TLS, a server's 5xx,
+# a cut transfer) is ours, retried by the queue. A message we do not know is taken to be
+# ours too: a retry costs a little, a wrong verdict costs the candidate their grading.
+CLONE_FAILURES: tuple[tuple[re.Pattern[str], type[GraderError]], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), kind)
+    for pattern, kind in (
+        (r"returned error: 5\d\d|\b50[0-4]\b.*(gateway|unavailable)", InfrastructureError),
+        (
+            r"could not resolve host|connection (refused|reset|timed out)|failed to connect"
+            r"|network is unreachable|operation timed out|timed out after",
+            InfrastructureError,
+        ),
+        (
+            r"returned error: 40[134]|not found|does not exist|does not appear to be a git"
+            r"|not a git repository|authentication failed|could not read username"
+            r"|terminal prompts disabled|permission denied|access denied"
+            r"|transport '.*' not allowed|unsupported protocol",
+            RepositoryError,
+        ),
+        (
+            r"early eof|remote end hung up|rpc failed|transfer closed|gnutls_|\bssl\b"
+            r"|\btls\b|certificate|unexpected disconnect|index-pack failed",
+            InfrastructureError,
+        ),
+    )
+)
+
+
+def clone_failure(stderr: bytes) -> GraderError:
+    """The error a failed clone becomes, by whose fault its message says it is."""
+    message = _first_error_line(stderr) or "git clone failed"
+    text = stderr.decode(errors="replace")
+    for pattern, kind in CLONE_FAILURES:
+        if pattern.search(text):
+            return kind(message)
+    return InfrastructureError(f"git clone failed: {message}")
 
 
 def resolve_commit(repo: Path, ref: str) -> str:
