@@ -16,7 +16,16 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, limits
-from api.routes import challenges, exports, git, invitations, pages, submissions, webhooks
+from api.routes import (
+    challenges,
+    exports,
+    git,
+    health,
+    invitations,
+    pages,
+    submissions,
+    webhooks,
+)
 from grader import __version__
 from grader.config import Settings, get_settings
 
@@ -32,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings or get_settings()
     errors.install(app)
     limits.install(app)
-    for module in (submissions, challenges, exports, pages, invitations, git, webhooks):
+    for module in (submissions, challenges, exports, pages, invitations, git, webhooks, health):
         app.include_router(module.router)
     _docs(app)
     return app

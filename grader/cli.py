@@ -363,6 +363,22 @@ def listening_url(host: str, port: int) -> str:
 
 @app.command()
 @handles_errors
+def doctor() -> None:
+    """Check what grading needs on this host, and say what to fix (exit 1 if anything)."""
+    from grader.health import doctor as run_checks
+
+    checks = run_checks(get_settings())
+    width = max(len(check.name) for check in checks)
+    for check in checks:
+        print(f"{'ok' if check.ok else 'FAIL':<4}  {check.name:<{width}}  {check.detail}")
+        if check.fix:
+            print(f"{'':<4}  {'':<{width}}  fix: {check.fix}")
+    if not all(check.ok for check in checks):
+        raise typer.Exit(1)
+
+
+@app.command()
+@handles_errors
 def worker(
     burst: Annotated[bool, typer.Option(help="Exit when the queue is empty")] = False,
 ) -> None:

@@ -35,6 +35,11 @@ FINAL = ("graded", "tampered", "error")
 
 
 # -- tokens ------------------------------------------------------------------
+def ping(session: Session) -> None:
+    """Raises unless the database answers a query."""
+    session.execute(select(1))
+
+
 def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
