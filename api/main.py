@@ -22,6 +22,7 @@ from api.routes import (
     git,
     health,
     invitations,
+    metrics,
     pages,
     submissions,
     webhooks,
@@ -41,7 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings or get_settings()
     errors.install(app)
     limits.install(app)
-    for module in (submissions, challenges, exports, pages, invitations, git, webhooks, health):
+    routers = (submissions, challenges, exports, pages, invitations, git, webhooks, health, metrics)
+    for module in routers:
         app.include_router(module.router)
     _docs(app)
     return app

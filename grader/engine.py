@@ -23,6 +23,7 @@ import docker
 import docker.errors
 import requests.exceptions
 
+from grader import metrics
 from grader.errors import InfrastructureError
 
 log = logging.getLogger("grader.engine")
@@ -155,13 +156,17 @@ class Engine:
     # -- sandboxes --------------------------------------------------------
     def start_sandbox(self, spec: ContainerSpec) -> Any:
         """A created and started sandbox, its supervisor waiting for the working tree on stdin."""
-        with docker_errors("starting a sandbox"):
-            container = self._client.containers.create(spec.image, **_create_kwargs(spec))
-            try:
-                container.start()
-            except BaseException:
-                self._remove(container)
-                raise
+        try:
+            with docker_errors("starting a sandbox"):
+                container = self._client.containers.create(spec.image, **_create_kwargs(spec))
+                try:
+                    container.start()
+                except BaseException:
+                    self._remove(container)
+                    raise
+        except InfrastructureError:
+            metrics.record("sandbox_start_failures")
+            raise
         return container
 
     def run_sandbox(

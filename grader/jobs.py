@@ -24,14 +24,14 @@ import logging
 import os
 import socket
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
 
-from grader import __version__
+from grader import __version__, metrics
 from grader.announce import announce
 from grader.challenge import load_challenge
 from grader.config import SANDBOX_START_MARGIN_S, Settings, get_settings
@@ -39,6 +39,7 @@ from grader.errors import BadInput, GraderError, InfrastructureError
 from grader.store import repo
 from grader.store.db import session_scope
 from grader.store.models import utcnow
+from grader.timestamps import utc
 
 log = logging.getLogger("grader.jobs")
 QUEUE = "grading"
@@ -128,6 +129,10 @@ class GradingService:
                 DockerSandbox(self.settings, engine, warm=True),
             )
         return self._services
+
+    def warm_pool(self) -> Any:
+        """The sandboxes kept started for the next jobs, once there is a sandbox."""
+        return None if self._services is None else self._services[1].pool
 
     def close(self) -> None:
         """Remove the warm sandboxes this worker kept ready."""
@@ -296,6 +301,10 @@ class _Job:
                 commit=report.submission.commit,
                 dedupe_key=self.dedupe_key(report.submission.commit),
             )
+            row = repo.get_submission(session, self.submission_id)
+            submitted = utc(row.created_at) if row is not None else None
+        total = (datetime.now(UTC) - submitted).total_seconds() if submitted else None
+        metrics.record_graded(str(report.status), grading.timings, total)
         log.info("graded %s: %s %.1f", self.submission_id, report.status, report.overall)
         try:  # the grading is stored: a notification that fails never fails it
             from grader.notify import notify_graded
@@ -308,12 +317,14 @@ class _Job:
     def handle_bad_input(self, svc: GradingService, exc: GraderError) -> str:
         with session_scope(svc.settings.effective_database_url) as session:
             repo.fail(session, self.submission_id, f"cannot grade: {exc}")
+        metrics.record_graded("error", {}, None)
         log.info("cannot grade %s: %s", self.submission_id, exc)
         return "error"
 
     def handle_infrastructure_failure(self, svc: GradingService, exc: InfrastructureError) -> None:
         with session_scope(svc.settings.effective_database_url) as session:
             repo.release(session, self.submission_id, f"infrastructure failure, retrying: {exc}")
+        metrics.record("infrastructure_failures")
         log.warning("infrastructure failure on %s: %s", self.submission_id, exc)
 
 
@@ -333,12 +344,12 @@ def handle_retries_exhausted(
                 submission_id,
                 f"infrastructure failed after {len(RETRY_INTERVALS_S) + 1} attempts: {exc}",
             )
+            metrics.record_graded("error", {}, None)
     announce(service().settings, submission_id)
 
 
 def recover(settings: Settings, queued_grace_s: float = 60.0) -> list[str]:
     """Queue again what a crash or a Redis restart left behind; returns the submission ids."""
-    from redis.exceptions import RedisError
     from rq.job import Job
 
     now = utcnow()

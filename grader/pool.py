@@ -72,6 +72,11 @@ class WarmPool:
                 return warm
             self._discard(warm)  # reaped or died while waiting: start afresh
 
+    def ready(self) -> int:
+        """How many started sandboxes wait for a job now."""
+        with self._lock:
+            return sum(len(queue) for queue in self._warm.values())
+
     def refill(self, key: PoolKey, spec_for: SpecFor) -> None:
         """Start, in the background, what the pool lacks for this key."""
         with self._lock:

@@ -26,7 +26,7 @@ from typing import Any
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 
-from grader import jobs
+from grader import jobs, metrics
 from grader.config import Settings
 from grader.engine import Engine, owner_is_dead
 from grader.errors import InfrastructureError
@@ -164,6 +164,11 @@ class GradingWorker(SimpleWorker):
         return super().execute_job(job, queue)
 
 
+def _record_warm_pool() -> None:
+    pool = jobs.service().warm_pool()
+    metrics.record_warm(jobs.worker_name(), pool.ready() if pool is not None else 0)
+
+
 def _recovery_loop(settings: Settings, stop: threading.Event) -> None:
     from grader import notify
 
@@ -175,6 +180,7 @@ def _recovery_loop(settings: Settings, stop: threading.Event) -> None:
                 log.warning("sandboxes not checked this round: %s", exc)
                 jobs.recover(settings)
             notify.retry_pending(settings)
+            _record_warm_pool()
         except Exception:  # keep the loop alive; the next round tries again
             log.exception("recovery round failed")
 
@@ -183,6 +189,7 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     housekeeping(settings)
     queue = jobs.queue(settings)
+    metrics.use(queue.connection)
     stop = threading.Event()
     install_stop_handlers(settings.worker_stop_timeout_s)
     GradingWorker.stop_timeout_s = settings.worker_stop_timeout_s

@@ -578,3 +578,10 @@ def test_a_candidate_pushes_to_a_real_server_and_gets_a_graded_report(
     assert report["submission"]["commit"] == sha
     test_skills = [s for name, s in report["skills"].items() if name != "version_control"]
     assert test_skills and all(s["score"] == 100 for s in test_skills), report["skills"]
+
+    # What the worker recorded, as the server shows it to a Prometheus scraper.
+    scraped = httpx.get(deployment.url + "/metrics").text
+    assert 'grader_gradings_total{status="graded"} 1.0' in scraped, scraped
+    assert 'grader_grading_seconds_count{stage="total"} 1.0' in scraped, scraped
+    assert 'grader_grading_seconds_count{stage="sandbox"} 1.0' in scraped, scraped
+    assert 'grader_queue_jobs{queue="grading",state="queued"} 0.0' in scraped, scraped

@@ -87,3 +87,17 @@ def test_doctor_names_what_to_fix_and_exits_1(tmp_path: Path) -> None:
     assert any(line.startswith("FAIL  database") for line in lines), done.stdout  # none yet
     assert "fix: check GRADER_DATABASE_URL" in done.stdout
     assert any(line.startswith("ok    disk") for line in lines), done.stdout
+
+
+def test_metrics_are_prometheus_text_and_503_without_redis(
+    fresh_world: World, redis_url: str
+) -> None:
+    use_redis(fresh_world, redis_url)
+    answer = fresh_world.client.get("/metrics")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/plain; version=")
+    assert "# TYPE grader_gradings_total counter" in answer.text
+    assert 'grader_queue_jobs{queue="grading",state="queued"} 0.0' in answer.text
+    use_redis(fresh_world, f"redis://127.0.0.1:{closed_port()}/0")
+    down = fresh_world.client.get("/metrics")
+    assert down.status_code == 503 and "Redis" in down.text
