@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from grader import hosting
+from grader import hosting, integrity
 from grader.challenge import load_challenge
 from grader.config import PROJECT_ROOT, Settings, get_settings
 from grader.fetch import Fetched
@@ -83,6 +83,16 @@ def history_of(
     return analyse_history(bare, sha, starter_dir=WORD_FREQUENCY / "starter"), sha
 
 
+# A suspicion the audit hook noted while the tests ran (never a score change).
+SEEN_AT_RUN_TIME = {
+    "signal": "walks the call stack",
+    "file": "wordfreq.py",
+    "line": 3,
+    "text": "sys._getframe <builtins.int>",
+    "evidence": False,
+}
+
+
 def golden_report(case: str, history: Any, commit: str, repo_url: str) -> dict[str, Any]:
     """A report as a grading of the golden case ``case`` with this history would make it."""
     saved = json.loads((GOLDEN / case / "artifacts.json").read_text())
@@ -104,6 +114,12 @@ def golden_report(case: str, history: Any, commit: str, repo_url: str) -> dict[s
     )
     report.challenge.commit = "0" * 40
     report.timings = {"fetch": 0.21, "sandbox": 1.84, "history": 0.12}
+    report.integrity = integrity.section(
+        "process",
+        [integrity.Signal("wordfreq.py", 3, "walks the call stack", "sys._getframe(1)")],
+        2,
+        [SEEN_AT_RUN_TIME],
+    )
     report.graded_at = "2024-05-02T10:15:00+00:00"
     return report.to_dict()
 

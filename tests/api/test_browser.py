@@ -118,6 +118,10 @@ def test_a_reviewer_reads_a_graded_report(
     assert page.locator("#timeline li[data-commit]").count() == 3
     assert "fixed stuff" in page.locator("#timeline").inner_text()
     assert "FAILURES" in page.locator("#output").inner_text()
+    # What a reviewer should read: isolation, the static signal, what the audit hook saw.
+    integrity = page.locator("#integrity").inner_text()
+    assert "Isolation: process" in integrity and "wordfreq.py:3" in integrity
+    assert "Seen while the tests ran" in integrity and "walks the call stack" in integrity
     save(page, tmp_path, "report.png")
     assert problems == []
 
