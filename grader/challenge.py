@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.config import MAX_CPUS, MAX_MEMORY_MB, MAX_TIMEOUT_S
+from grader.services import ServiceRequest, parse_services
 
 SKILLS = (
     "programming",
@@ -76,6 +77,7 @@ class Challenge:
     commit: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     isolation: Isolation = Isolation.PROCESS
+    services: tuple[ServiceRequest, ...] = ()  # sidecars, fresh for each grading
 
     @property
     def hidden_dir(self) -> Path:
@@ -165,6 +167,7 @@ KNOWN_KEYS = {
         "tags",
         "difficulty",
         "grading",
+        "services",
     },
     "grading": {"isolation"},
     "limits": {"timeout_s", "memory_mb", "cpus"},
@@ -206,6 +209,7 @@ def _parse(
     packages = _parse_packages(_table(data, "environment", problems), problems)
     skills = _parse_skills(data.get("skills"), problems)
     isolation = _parse_isolation(_table(data, "grading", problems), language, problems)
+    services = _parse_services(data.get("services", {}), problems)
     if problems or not (challenge_id and title and language):
         return None
     return Challenge(
@@ -219,7 +223,15 @@ def _parse(
         packages=packages,
         commit=commit,
         isolation=isolation,
+        services=services,
     )
+
+
+def _parse_services(table: Any, problems: list[str]) -> tuple[ServiceRequest, ...]:
+    if not isinstance(table, dict):
+        problems.append(f"{MANIFEST}: [services] must be a table")
+        return ()
+    return parse_services(table, MANIFEST, problems)
 
 
 def _parse_isolation(table: dict[str, Any], language: str, problems: list[str]) -> Isolation:

@@ -18,6 +18,7 @@ import typer
 
 from grader.config import Settings, get_settings
 from grader.errors import BadInput, ChallengeInvalid, GraderError
+from grader.services import ServiceKind
 
 app = typer.Typer(
     help="A sandboxed grader for hands-on coding challenges.",
@@ -179,6 +180,10 @@ def images(
     for language in wanted:
         image = builder.language_image(language)
         print(f"[images] {language}: {image.reference} ({image.image_id[:19]})")
+    if not languages:  # and the sidecar services challenges may declare
+        for kind in ServiceKind:
+            image = builder.service_image(kind.value)
+            print(f"[images] {kind.value}: {image.reference} ({image.image_id[:19]})")
 
 
 @app.command()
@@ -189,8 +194,10 @@ def reap(
     """Remove leftover sandbox containers (from a killed worker, say)."""
     from grader.engine import Engine
 
-    removed = Engine(get_settings().docker_timeout_s).remove_stale(older_than)
-    print(f"removed {removed} sandbox container(s)")
+    engine = Engine(get_settings().docker_timeout_s)
+    removed = engine.remove_stale(older_than)
+    networks = engine.remove_stale_networks()
+    print(f"removed {removed} sandbox container(s) and {networks} network(s)")
 
 
 @challenge_app.command("validate")

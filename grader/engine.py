@@ -50,6 +50,12 @@ class ContainerSpec:
     labels: dict[str, str] = field(default_factory=dict)
     nofile: int = 1024
     fsize_mb: int = 64
+    # A grading with services joins their private network (grader/services.py); else none.
+    network: str = "none"
+    environment: dict[str, str] = field(default_factory=dict)
+    command: list[str] | None = None  # a service's; a sandbox runs its image's entrypoint
+    aliases: tuple[str, ...] = ()  # a service's name on its network (postgres, redis)
+    stdin: bool = True  # a sandbox's supervisor reads the working tree on stdin
 
 
 @dataclass(frozen=True)
@@ -283,6 +289,43 @@ class Engine:
             removed += 1
         return removed
 
+    # -- the private networks of gradings with services ---------------------------------
+    def create_network(self, name: str, labels: dict[str, str]) -> None:
+        """A bridge with no route out (``internal``): its containers reach each other only."""
+        with docker_errors("creating a grading's network"):
+            self._client.networks.create(
+                name,
+                driver="bridge",
+                internal=True,
+                labels={LABEL: "1", OWNER_LABEL: owner(), **labels},
+                options={"com.docker.network.bridge.enable_icc": "true"},
+            )
+
+    def remove_network(self, name: str) -> None:
+        with docker_errors("removing a grading's network"):
+            try:
+                self._client.networks.get(name).remove()
+            except docker.errors.NotFound:
+                return
+
+    def remove_stale_networks(self) -> int:
+        """Networks of dead owners, once their containers are gone; returns how many."""
+        removed = 0
+        with docker_errors("listing stale networks"):
+            listed = self._client.networks.list(filters={"label": LABEL})
+        for network in listed:
+            if owner_is_dead(network.attrs.get("Labels", {}).get(OWNER_LABEL, "")):
+                with contextlib.suppress(docker.errors.APIError):
+                    network.remove()
+                    removed += 1
+        return removed
+
+    def exec_ok(self, container: Any, command: list[str]) -> bool:
+        """Whether ``command`` exits 0 in a running container (a readiness probe)."""
+        with docker_errors("probing a service"):
+            code, _output = container.exec_run(command, user=None)
+            return bool(code == 0)
+
     def count_sandboxes(self) -> int:
         with docker_errors("listing sandboxes"):
             listed = self._client.containers.list(
@@ -357,9 +400,9 @@ def _create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
     memory = f"{spec.memory_mb}m"
     return {
         "user": spec.user,
-        "network_mode": "none",
+        **_network_kwargs(spec),
         "read_only": True,
-        "stdin_open": True,
+        "stdin_open": spec.stdin,
         "tmpfs": spec.tmpfs,
         "mounts": [
             docker.types.Mount(target, source, type="bind", read_only=True)
@@ -382,10 +425,18 @@ def _create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
         "runtime": spec.runtime,
         "log_config": {"type": "none"},  # output is read, bounded, from the attach stream only
         "labels": {LABEL: "1", OWNER_LABEL: owner(), **spec.labels},
-        "environment": {},
+        "environment": dict(spec.environment),
         "use_config_proxy": False,
         "detach": True,
+        **({"command": spec.command} if spec.command is not None else {}),
     }
+
+
+def _network_kwargs(spec: ContainerSpec) -> dict[str, Any]:
+    if spec.network == "none":
+        return {"network_mode": "none"}
+    endpoint = docker.types.EndpointConfig("1.41", aliases=list(spec.aliases) or None)
+    return {"network": spec.network, "networking_config": {spec.network: endpoint}}
 
 
 class _BoundedStreamReader(threading.Thread):

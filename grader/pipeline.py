@@ -127,6 +127,8 @@ def grade(
                 suite.integrity_notes,
                 integrity.outside_guarantee(challenge.hidden_dir),
             )
+        if artifacts.services:  # inside the sandbox stage, before the suite's clock starts
+            timer.timings["services_start"] = artifacts.services_start_s
         report.timings = timer.timings
         return Grading(report=report, artifacts=artifacts, tripwires=wires, timings=timer.timings)
     finally:
@@ -180,6 +182,7 @@ def _job(prepared: PreparedChallenge, tar: bytes, hidden_copy: Path) -> SandboxJ
             challenge.limits,
             labels={"grader.purpose": "grading", "grader.challenge": challenge.id},
             isolation=challenge.isolation.value,
+            services=challenge.services,
         )
     return SandboxJob(
         prepared.image.reference,
@@ -189,6 +192,7 @@ def _job(prepared: PreparedChallenge, tar: bytes, hidden_copy: Path) -> SandboxJ
         command=challenge.language,
         args=node_test_args(hidden_copy),
         labels={"grader.purpose": "grading", "grader.challenge": challenge.id},
+        services=challenge.services,
     )
 
 
@@ -269,6 +273,7 @@ def build_report(
             image=prepared.image.reference,
             digest=prepared.image.image_id,
             runtime=artifacts.runtime,
+            services=artifacts.services,
         ),
         submission=SubmissionRef(repo=fetched.repo, commit=fetched.commit, ref=fetched.ref),
         notes=notes,

@@ -134,6 +134,7 @@ def _run_solution(
             args=node_test_args(challenge.hidden_dir) if not mode else ("hidden",),
             labels={"grader.purpose": "inventory"},
             isolation=challenge.isolation.value,
+            services=challenge.services,
         )
     )
 
@@ -185,5 +186,7 @@ def prepare(
     challenge: Challenge, builder: ImageBuilder, sandbox: Sandbox, settings: Settings
 ) -> PreparedChallenge:
     image = image_for(challenge, builder)
+    for request in challenge.services:  # built now, never while a candidate waits
+        builder.service_image(request.kind.value)
     found = inventory(challenge, image, sandbox, settings)
     return PreparedChallenge(challenge, image, found.test_ids, found.durations)

@@ -45,6 +45,7 @@ class SandboxRef(BaseModel):
     image: str
     digest: str
     runtime: str = "runc"
+    services: dict[str, dict[str, str]] = {}  # kind -> image, digest, version ([services])
 
 
 class SubmissionRef(BaseModel):

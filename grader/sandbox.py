@@ -8,6 +8,7 @@ everything grading needs, so a grade can be recomputed without Docker.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -16,12 +17,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from grader import services
 from grader.challenge import Limits
 from grader.config import SANDBOX_START_MARGIN_S, Settings
 from grader.engine import ContainerSpec, Engine
+from grader.images import ImageBuilder
 from grader.pool import PoolKey, Warm, WarmPool
+from grader.services import ServiceRequest
 
 MAX_FRAME_BYTES = 32 << 20
+log = logging.getLogger("grader.sandbox")
 GRADER_UID = 10001  # the uid of the sandbox's test process (runner/supervise.py)
 
 
@@ -35,6 +40,7 @@ class SandboxJob:
     args: tuple[str, ...] = ("hidden",)
     isolation: str = "process"  # process: the submission in its own process (Python); shared
     labels: dict[str, str] = field(default_factory=dict)
+    services: tuple[ServiceRequest, ...] = ()  # sidecars on a private network (services.py)
 
 
 @dataclass
@@ -54,6 +60,8 @@ class RunArtifacts:
     container_exit: int | None = None
     runtime: str = "runc"
     candidate_processes: int | None = None  # isolated gradings: how many PID 1 started
+    services: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> image, version
+    services_start_s: float = 0.0  # from creating their network to every one answering
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -82,7 +90,9 @@ class DockerSandbox:
         if self.pool is not None:
             self.pool.close()
 
-    def spec(self, job: SandboxJob, hidden: Path | None = None) -> ContainerSpec:
+    def spec(
+        self, job: SandboxJob, hidden: Path | None = None, network: str = "none"
+    ) -> ContainerSpec:
         s = self.settings
         return ContainerSpec(
             image=job.image,
@@ -97,6 +107,7 @@ class DockerSandbox:
             read_only_binds={"/work/hidden": str(hidden or job.hidden_dir)},
             runtime=s.runtime,
             labels=job.labels,
+            network=network,
         )
 
     def _take_warm(self, job: SandboxJob) -> Warm | None:
@@ -124,6 +135,20 @@ class DockerSandbox:
             )
 
     def run(self, job: SandboxJob) -> RunArtifacts:
+        if not job.services:
+            return self._run(job, None)
+        images = {request.kind: self._service_image(request.kind) for request in job.services}
+        with services.running(
+            self.engine, job.services, images, job.labels, self.settings.runtime
+        ) as running:
+            return self._run(job, running)
+
+    def _service_image(self, kind: services.ServiceKind) -> tuple[str, str]:
+        builder = ImageBuilder(self.settings, self.engine, log=log.info)
+        image = builder.recorded_service(kind.value) or builder.service_image(kind.value)
+        return image.reference, image.image_id
+
+    def _run(self, job: SandboxJob, running: services.RunningServices | None) -> RunArtifacts:
         nonce = secrets.token_hex(16)
         header = {
             "nonce": nonce,
@@ -133,16 +158,20 @@ class DockerSandbox:
             "tar_size": len(job.workspace_tar),
             "output_limit": self.settings.output_limit_kb * 1024,
             "isolation": job.isolation,
+            "env": running.environment if running else {},
         }
         stdin = json.dumps(header).encode() + b"\n" + job.workspace_tar
-        warm = self._take_warm(job)
+        # A warm sandbox has no network; one with services joins theirs from its start.
+        pooled = running is None
+        warm = self._take_warm(job) if pooled else None
         sealed = None if warm is not None else self._sealed_copy(job)
         # Start the next sandbox now, while this one runs, so that a job arriving right
         # after this one finds it ready; refilled again at the end if this start failed.
-        self._refill(job)
+        if pooled:
+            self._refill(job)
         try:
             run = self.engine.run_sandbox(
-                self.spec(job, sealed),
+                self.spec(job, sealed, running.network if running else "none"),
                 stdin,
                 wall_timeout_s=job.limits.timeout_s + SANDBOX_START_MARGIN_S,
                 stdout_limit=MAX_FRAME_BYTES,
@@ -154,7 +183,8 @@ class DockerSandbox:
                 warm.discard_folder()
             if sealed is not None:
                 shutil.rmtree(sealed.parent, ignore_errors=True)
-            self._refill(job)
+            if pooled:
+                self._refill(job)
         artifacts = parse_frame(run.stdout, nonce)
         if run.exit_code != 0:
             # The supervisor exits 0 right after its frame. Any other ending (killed from
@@ -165,6 +195,8 @@ class DockerSandbox:
         artifacts.oom_killed = run.oom_killed
         artifacts.container_exit = run.exit_code
         artifacts.runtime = self.settings.runtime
+        if running is not None:
+            artifacts.services, artifacts.services_start_s = running.described, running.start_s
         return artifacts
 
 

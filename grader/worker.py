@@ -40,9 +40,9 @@ MAINTENANCE_EVERY_S = 30  # rq: when a worker takes over the scheduler of a dead
 
 
 def housekeeping(settings: Settings) -> None:
-    removed = Engine(settings.docker_timeout_s).remove_stale(
-        older_than_s=settings.max_job_timeout_s
-    )
+    engine = Engine(settings.docker_timeout_s)
+    removed = engine.remove_stale(older_than_s=settings.max_job_timeout_s)
+    engine.remove_stale_networks()  # a dead worker's services' networks, once emptied
     folders = remove_orphan_folders(settings)
     recovered = jobs.recover(settings)
     if removed or folders or recovered:

@@ -173,6 +173,7 @@ def run(
     output_limit: int,
     results: ResultsPipe,
     control: CandidateSpawner | None = None,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     output = BoundedOutput(output_limit)
     started = time.monotonic()
@@ -181,7 +182,7 @@ def run(
     child = subprocess.Popen(
         command,
         cwd=WORKDIR,
-        env=SAFE_ENV,
+        env={**SAFE_ENV, **(env or {})},
         stdin=subprocess.DEVNULL,
         stdout=out_write,
         stderr=out_write,
@@ -240,7 +241,8 @@ class CandidateSpawner:
     start a candidate process under the candidate's uid and pass the test process one end
     of a fresh socket pair (SCM_RIGHTS), with the new process's pid."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        self.env = {**SAFE_ENV, **(env or {}), "USER": "candidate", "LOGNAME": "candidate"}
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.ours, self.theirs = ours, theirs
         self.our_fd, self.their_fd = ours.fileno(), theirs.fileno()
@@ -277,7 +279,7 @@ class CandidateSpawner:
                 str(mine.fileno()),
             ],
             cwd=WORKDIR,
-            env={**SAFE_ENV, "USER": "candidate", "LOGNAME": "candidate"},
+            env=self.env,
             stdin=subprocess.DEVNULL,
             stdout=self.out_fd,
             stderr=self.out_fd,
@@ -462,13 +464,16 @@ def main() -> int:
         tree = read_exactly(stdin, int(header["tar_size"]))
         extract_as(CANDIDATE_UID if isolated else GRADER_UID, tree)
         results = ResultsPipe(socket_pair=header["command"] in ("pytest", "collect"))
-        control = CandidateSpawner() if isolated else None
+        # The services' connection details (DATABASE_URL, REDIS_URL ...), for both sides.
+        env = {str(k): str(v) for k, v in (header.get("env") or {}).items()}
+        control = CandidateSpawner(env) if isolated else None
         outcome = run(
             build_command(header, results, control),
             float(header["timeout_s"]),
             int(header.get("output_limit", 1 << 18)),
             results,
             control,
+            env,
         )
         records, bad_lines = results.records()
         emit(
