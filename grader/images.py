@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import re
 import shutil
 import subprocess
 import tempfile
@@ -28,6 +29,9 @@ from grader.errors import InfrastructureError
 RUNNER_DIR = PROJECT_ROOT / "grader" / "runner"
 OFFLINE_BASE = "grader-base:bookworm"
 DEBOOTSTRAP_PACKAGES = ["python3", "python3-venv", "nodejs"]
+# The sidecar services' own base: Debian's servers, nothing of the languages.
+SERVICES_BASE = "grader-services-base:bookworm"
+SERVICE_PACKAGES = ["postgresql-15", "redis-server", "redis-tools"]
 # Languages whose image needs more than a registry's Python base has (Node.js).
 NEEDS_OFFLINE_BASE = {"node"}
 Log = Callable[[str], None]
@@ -89,7 +93,9 @@ class ImageBuilder:
         self.log(f"base: building {OFFLINE_BASE} offline with debootstrap")
         return self._build_offline_base()
 
-    def _build_offline_base(self) -> str:
+    def _build_offline_base(
+        self, name: str = OFFLINE_BASE, packages: list[str] = DEBOOTSTRAP_PACKAGES
+    ) -> str:
         if shutil.which("debootstrap") is None:
             raise InfrastructureError("debootstrap is not installed (run `make engine` as root)")
         work = self.settings.subdir("base")
@@ -99,7 +105,7 @@ class ImageBuilder:
         command = [
             "debootstrap",
             "--variant=minbase",
-            f"--include={','.join(DEBOOTSTRAP_PACKAGES)}",
+            f"--include={','.join(packages)}",
             "bookworm",
             str(rootfs),
         ]
@@ -107,11 +113,42 @@ class ImageBuilder:
         _run(command, timeout_s=900)
         tar_path = work / "rootfs.tar"
         _run(["tar", "-C", str(rootfs), "-cf", str(tar_path), "."], timeout_s=300)
-        image = self.engine.import_rootfs(tar_path, OFFLINE_BASE)
+        image = self.engine.import_rootfs(tar_path, name)
         tar_path.unlink()
         shutil.rmtree(rootfs)
-        self.log(f"base: imported {OFFLINE_BASE}")
+        self.log(f"base: imported {name}")
         return image
+
+    # -- service images (grader/services.py) ------------------------------
+    def service_image(self, kind: str) -> SandboxImage:
+        """A sidecar service's image (PostgreSQL, Redis), built offline if its inputs changed:
+        Debian's packages in a base of their own, the grader's start-up on top."""
+        source = self.settings.images_dir / "services" / kind
+        if not (source / "Dockerfile").is_file():
+            raise InfrastructureError(f"no image for service {kind!r} in {source}")
+        base_id = self.engine.image_id(SERVICES_BASE)
+        if not base_id:
+            self.log(f"base: building {SERVICES_BASE} offline with debootstrap")
+            base_id = self._build_offline_base(SERVICES_BASE, SERVICE_PACKAGES)
+        tag = f"grader-{kind}:{_digest([base_id.encode(), *_tree_bytes(source)])}"
+        image_id = self.engine.image_id(tag)
+        if image_id:
+            self.log(f"{kind}: {tag} is up to date")
+        else:
+            self.log(f"{kind}: building {tag}")
+            with tempfile.TemporaryDirectory(prefix="grader-build-") as tmp:
+                shutil.copytree(source, tmp, dirs_exist_ok=True)
+                image_id = self.engine.build(Path(tmp), tag, {"BASE": base_id})
+        image = SandboxImage(tag, image_id, "")
+        self._record(f"service:{kind}", image, base_id)
+        return image
+
+    def recorded_service(self, kind: str) -> SandboxImage | None:
+        """The service image recorded at ``make images`` or preparation, if it still exists."""
+        entry = load_state(self.state_path).get(f"service:{kind}")
+        if not entry or self.engine.image_id(entry["reference"]) is None:
+            return None
+        return SandboxImage(entry["reference"], entry["image_id"], "")
 
     # -- language images ------------------------------------------------
     def language_image(self, language: str, base_id: str | None = None) -> SandboxImage:
@@ -140,7 +177,7 @@ class ImageBuilder:
 
     def _python_version(self, base_id: str) -> str:
         out = self.engine.run_in_image(
-            base_id, ["python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]
+            base_id, ["python3", "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"]
         )
         return out.strip().splitlines()[-1]
 
@@ -261,7 +298,7 @@ def environment_image(
     rebuild (a new runner, a pruned image) installs the same versions.
     """
     requested = [p.encode() for p in sorted(packages)]
-    key = _digest([language.image_id.encode(), *requested])
+    key = _digest([language.image_id.encode(), ENV_DOCKERFILE.encode(), *requested])
     lock_key = _digest([language.python_version.encode(), *requested])
     tag = f"grader-env:{key}"
     image_id = builder.engine.image_id(tag)
@@ -283,12 +320,39 @@ def environment_image(
             download_wheels(requirements, wheels, language.python_version, builder.log)
         except InfrastructureError as exc:
             raise PackageNotFound(f"environment.packages cannot be installed: {exc}") from exc
-        lock = "".join(f"{name}=={version}\n" for name, version in _wheel_versions(wheels))
-        (context / "lock.txt").write_text(lock)
         (context / "Dockerfile").write_text(ENV_DOCKERFILE)
-        image_id = builder.engine.build(context, tag, {"BASE": language.reference})
+        image_id, lock = _build_locked(builder, context, tag, language)
         lock_path.write_text(lock)
     return SandboxImage(tag, image_id, language.python_version)
+
+
+MISSING = re.compile(r"No matching distribution found for ([^;\s]+)")
+
+
+def _build_locked(
+    builder: ImageBuilder, context: Path, tag: str, language: SandboxImage
+) -> tuple[str, str]:
+    """Build the environment image from the wheels downloaded; returns (id, lock).
+
+    pip on the host decides markers such as ``python_full_version < "3.11.3"`` with the
+    host's Python, not the image's, so the image's pip may ask for a wheel nobody
+    downloaded (redis-py's async-timeout). The build then names it: it is downloaded
+    too, and the build tried again, a few times at most."""
+    wheels = context / "wheels"
+    for _attempt in range(5):
+        lock = "".join(f"{name}=={version}\n" for name, version in _wheel_versions(wheels))
+        (context / "lock.txt").write_text(lock)
+        try:
+            return builder.engine.build(context, tag, {"BASE": language.reference}), lock
+        except InfrastructureError as exc:
+            missing = MISSING.search(str(exc))
+            if missing is None:
+                raise
+            extra = context / "extra.txt"
+            extra.write_text(missing.group(1) + "\n")
+            builder.log(f"environment: the image's Python also needs {missing.group(1)}")
+            download_wheels(extra, wheels, language.python_version, builder.log)
+    raise InfrastructureError(f"building {tag}: the image kept asking for more wheels")
 
 
 def _wheel_versions(wheels: Path) -> list[tuple[str, str]]:
