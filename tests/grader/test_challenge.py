@@ -4,6 +4,7 @@ import pytest
 
 from grader.challenge import load_challenge
 from grader.errors import BadInput, ChallengeInvalid
+from grader.services import SERVICES, ServiceKind
 from tests.conftest import WORD_FREQUENCY
 
 VALID = """
@@ -130,3 +131,40 @@ def test_content_hash_follows_the_hidden_suite(tmp_path: Path) -> None:
     before = load_challenge(root).content_hash()
     (root / "hidden" / "test_a.py").write_text("def test_x(): assert True\n")
     assert load_challenge(root).content_hash() != before
+
+
+def test_services_are_read_with_their_versions(tmp_path: Path) -> None:
+    manifest = VALID + '\n[services]\npostgres = "15"\nredis = "7"\n'
+    challenge = load_challenge(write_challenge(tmp_path, manifest))
+    assert [(s.kind.value, s.version) for s in challenge.services] == [
+        ("postgres", "15"),
+        ("redis", "7"),
+    ]
+    assert load_challenge(WORD_FREQUENCY).services == ()
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ('mysql = "8"', "services.mysql: unknown service (known: postgres, redis)"),
+        ('postgres = "9"', "services.postgres: version '9' is not available (available: '15')"),
+        ("redis = 7", "services.redis: version 7 is not available (available: '7')"),
+    ],
+)
+def test_an_unknown_service_or_version_is_named_with_what_exists(
+    tmp_path: Path, table: str, expected: str
+) -> None:
+    root = write_challenge(tmp_path, VALID + f"\n[services]\n{table}\n")
+    assert problems_of(root) == [f"challenge.toml: {expected}"]
+
+
+def test_the_environment_a_service_gives_the_suite() -> None:
+    assert SERVICES[ServiceKind.POSTGRES].environment() == {
+        "DATABASE_URL": "postgresql://grader:grader@postgres:5432/grader",
+        "PGHOST": "postgres",
+        "PGPORT": "5432",
+        "PGUSER": "grader",
+        "PGPASSWORD": "grader",
+        "PGDATABASE": "grader",
+    }
+    assert SERVICES[ServiceKind.REDIS].environment() == {"REDIS_URL": "redis://redis:6379/0"}
