@@ -59,6 +59,39 @@ def pipeline_env(grader_env: GraderEnv) -> GraderEnv:
     return replace(grader_env, prepared=prepared)
 
 
+@pytest.fixture(scope="session")
+def catalogue_env(grader_env: GraderEnv) -> Callable[[str], GraderEnv]:
+    """catalogue_env(challenge_id): that catalogue challenge prepared (once a session)."""
+    from grader.prepare import locate_challenge, prepare
+
+    prepared: dict[str, GraderEnv] = {}
+
+    def get(challenge_id: str) -> GraderEnv:
+        if challenge_id not in prepared:
+            challenge = locate_challenge(
+                str(PROJECT_ROOT / "challenges" / challenge_id), grader_env.settings
+            )
+            builder = ImageBuilder(grader_env.settings, grader_env.engine)
+            ready = prepare(challenge, builder, grader_env.sandbox, grader_env.settings)
+            prepared[challenge_id] = replace(grader_env, prepared=ready)
+        return prepared[challenge_id]
+
+    return get
+
+
+@pytest.fixture
+def grade_in(
+    catalogue_env: Callable[[str], GraderEnv], tmp_path: Path
+) -> Callable[[str, str | None], Outcome]:
+    """grade_in(challenge_id, attack): an attack on another catalogue challenge's starter."""
+
+    def run(challenge_id: str, attack: str | None) -> Outcome:
+        env = catalogue_env(challenge_id)
+        return _grader(env, tmp_path, PROJECT_ROOT / "challenges" / challenge_id)(attack)
+
+    return run
+
+
 @pytest.fixture
 def grade_pipeline(pipeline_env: GraderEnv, tmp_path: Path) -> Callable[..., Outcome]:
     return _grader(pipeline_env, tmp_path, PIPELINE_DIR)

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import docker
 import pytest
 
 from grader.errors import RepositoryError
@@ -241,6 +242,42 @@ def test_a_climb_from_a_tests_generator_to_pytest_is_refused(
     for skill, result in outcome.report.skills.items():
         if skill != "version_control":  # the two repositories' histories differ
             assert result.score <= starter.report.skills[skill].score, describe(outcome)
+
+
+@pytest.mark.parametrize(
+    ("challenge", "attack"),
+    [
+        ("leaderboard-redis", "services-redis-abuse"),
+        ("ledger-postgres", "services-postgres-abuse"),
+    ],
+)
+def test_a_submission_can_neither_keep_nor_exhaust_its_services(
+    grader_env: GraderEnv,
+    catalogue_env: Callable[[str], GraderEnv],
+    grade_in: Callable[[str, str | None], Outcome],
+    challenge: str,
+    attack: str,
+) -> None:
+    """It marks its database for the next grading, fills it, holds 20-30 connections with
+    calls that never end, then fails every call saying what it found. Graded twice: both
+    times nothing passes, in time, the marker is gone (fresh services), and no service
+    container or network is left."""
+    env = catalogue_env(challenge)
+    for _ in range(2):
+        outcome = grade_in(challenge, attack)
+        assert outcome.report.status == "graded", describe(outcome)
+        assert outcome.passed() == [], describe(outcome)
+        assert_in_time(env, outcome)
+        messages = " ".join(t.message for t in outcome.report.tests)
+        assert "persisted: yes" not in messages and "never full" not in messages, messages[:3000]
+        if challenge == "leaderboard-redis":  # Redis refuses writes when full and lives on
+            assert "persisted: no; full after" in messages, messages[:3000]
+        # A full PostgreSQL may stop altogether (its data is on tmpfs): the tests that need
+        # it then error, which costs this grading only.
+        assert set(outcome.report.sandbox.services) == {challenge.split("-")[-1]}
+    client = docker.from_env()
+    assert client.containers.list(all=True, filters={"label": "grader.purpose=service"}) == []
+    assert client.networks.list(filters={"label": "grader.purpose=services"}) == []
 
 
 def test_trusted_process_cannot_be_reached(grader_env: GraderEnv, grade_attack: Grade) -> None:
