@@ -218,7 +218,11 @@ def finished_job(world: World) -> tuple[jobs._Job, Any, str]:
         submission_id = row.id
     job = jobs._Job(submission_id, "https://example.com/x.git", None, None, None, "", None, "v1")
     report = Report.model_validate(world.reports["ada"]["report"])
-    return job, SimpleNamespace(report=report, artifacts=None, tripwires=[]), submission_id
+    return (
+        job,
+        SimpleNamespace(report=report, artifacts=None, tripwires=[], timings={"sandbox": 1.0}),
+        submission_id,
+    )
 
 
 def test_the_worker_notifies_when_a_grading_completes(
