@@ -32,7 +32,7 @@ SKILLS = (
     "testing",
 )
 TEST_SKILLS = tuple(s for s in SKILLS if s != "version_control")
-LANGUAGES = ("python", "node")
+LANGUAGES = ("python", "node", "java")
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
 REQUIRED_ENTRIES = ("statement.md", "starter", "solution", "hidden")
 MANIFEST = "challenge.toml"

@@ -29,6 +29,10 @@ from grader.errors import InfrastructureError
 RUNNER_DIR = PROJECT_ROOT / "grader" / "runner"
 OFFLINE_BASE = "grader-base:bookworm"
 DEBOOTSTRAP_PACKAGES = ["python3", "python3-venv", "nodejs"]
+# Languages whose base is Debian's own packages (Java: the JDK and JUnit 5's jars).
+OWN_BASES = {
+    "java": ("grader-java-base:bookworm", ["python3", "openjdk-17-jdk-headless", "junit5"]),
+}
 # The sidecar services' own base: Debian's servers, nothing of the languages.
 SERVICES_BASE = "grader-services-base:bookworm"
 SERVICE_PACKAGES = ["postgresql-15", "redis-server", "redis-tools"]
@@ -70,6 +74,9 @@ class ImageBuilder:
     # -- base -----------------------------------------------------------
     def base(self, language: str = "python") -> str:
         """The id of a usable base image, pulling or building it if needed."""
+        if language in OWN_BASES:
+            name, packages = OWN_BASES[language]
+            return self.image_or_debootstrap(name, packages)
         if language in NEEDS_OFFLINE_BASE:
             return self.offline_base()
         wanted = self.settings.base_image
@@ -92,6 +99,14 @@ class ImageBuilder:
             return image
         self.log(f"base: building {OFFLINE_BASE} offline with debootstrap")
         return self._build_offline_base()
+
+    def image_or_debootstrap(self, name: str, packages: list[str]) -> str:
+        """A base of Debian packages, built offline with debootstrap the first time."""
+        image = self.engine.image_id(name)
+        if image:
+            return image
+        self.log(f"base: building {name} offline with debootstrap")
+        return self._build_offline_base(name, packages)
 
     def _build_offline_base(
         self, name: str = OFFLINE_BASE, packages: list[str] = DEBOOTSTRAP_PACKAGES
@@ -126,10 +141,7 @@ class ImageBuilder:
         source = self.settings.images_dir / "services" / kind
         if not (source / "Dockerfile").is_file():
             raise InfrastructureError(f"no image for service {kind!r} in {source}")
-        base_id = self.engine.image_id(SERVICES_BASE)
-        if not base_id:
-            self.log(f"base: building {SERVICES_BASE} offline with debootstrap")
-            base_id = self._build_offline_base(SERVICES_BASE, SERVICE_PACKAGES)
+        base_id = self.image_or_debootstrap(SERVICES_BASE, SERVICE_PACKAGES)
         tag = f"grader-{kind}:{_digest([base_id.encode(), *_tree_bytes(source)])}"
         image_id = self.engine.image_id(tag)
         if image_id:

@@ -28,7 +28,7 @@ from grader import __version__, fetch, integrity, timestamps, tripwires
 from grader.config import Settings
 from grader.gitops import TreeEntry
 from grader.history import HistoryResult, analyse_history
-from grader.prepare import PreparedChallenge, node_test_args
+from grader.prepare import PreparedChallenge, suite_args
 from grader.report import (
     SCHEMA,
     ChallengeRef,
@@ -129,6 +129,8 @@ def grade(
             )
         if artifacts.services:  # inside the sandbox stage, before the suite's clock starts
             timer.timings["services_start"] = artifacts.services_start_s
+        for name, seconds in suite.runner_timings.items():  # inside the suite's (Java: compile)
+            timer.timings[f"suite_{name}"] = seconds
         report.timings = timer.timings
         return Grading(report=report, artifacts=artifacts, tripwires=wires, timings=timer.timings)
     finally:
@@ -167,8 +169,11 @@ def run_suite(
 
 
 def _plant(prepared: PreparedChallenge, hidden_copy: Path) -> list[tripwires.Tripwire]:
-    if prepared.challenge.language == "python":
+    language = prepared.challenge.language
+    if language == "python":
         return tripwires.plant_python(hidden_copy, prepared.test_ids, durations=prepared.durations)
+    if language == "java":
+        return tripwires.plant_java(hidden_copy, prepared.test_ids)
     return tripwires.plant_node(hidden_copy, prepared.test_ids)
 
 
@@ -190,8 +195,9 @@ def _job(prepared: PreparedChallenge, tar: bytes, hidden_copy: Path) -> SandboxJ
         hidden_copy,
         challenge.limits,
         command=challenge.language,
-        args=node_test_args(hidden_copy),
+        args=suite_args(challenge.language, hidden_copy),
         labels={"grader.purpose": "grading", "grader.challenge": challenge.id},
+        isolation=challenge.isolation.value,
         services=challenge.services,
     )
 

@@ -131,7 +131,7 @@ def _run_solution(
             hidden_dir=challenge.hidden_dir,
             limits=challenge.limits,
             command=mode or challenge.language,
-            args=node_test_args(challenge.hidden_dir) if not mode else ("hidden",),
+            args=suite_args(challenge.language, challenge.hidden_dir) if not mode else ("hidden",),
             labels={"grader.purpose": "inventory"},
             isolation=challenge.isolation.value,
             services=challenge.services,
@@ -170,6 +170,12 @@ def _durations(artifacts: RunArtifacts, ids: list[str]) -> dict[str, float]:
         log.warning("no test times for this challenge: its solution's run did not complete")
         return {}
     return {test_id: results[test_id].duration_s for test_id in ids}
+
+
+def suite_args(language: str, hidden_dir: Path) -> tuple[str, ...]:
+    """What the sandbox's runner is given besides its command: Node's test files; Java's
+    runner (java_suite.py) finds its sources itself."""
+    return node_test_args(hidden_dir) if language == "node" else ()
 
 
 def node_test_args(hidden_dir: Path) -> tuple[str, ...]:

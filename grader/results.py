@@ -42,6 +42,7 @@ class SuiteResult:
     error: str | None = None  # the suite could not be run at all: an ungradable submission
     # What the audit hooks and the runner check saw (runner/grader_audit.py), for the report.
     integrity_notes: list[dict[str, Any]] = field(default_factory=list)
+    runner_timings: dict[str, float] = field(default_factory=dict)  # Java: compile
 
 
 @dataclass
@@ -54,6 +55,7 @@ class _Parsed:
     duplicates: int = 0
     malformed: int = 0
     integrity_notes: list[dict[str, Any]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # the runner's own (Java: compile)
 
 
 def _str(value: Any, limit: int) -> str | None:
@@ -84,6 +86,14 @@ def parse_records(records: Iterable[Any]) -> _Parsed:
             parsed.items.append(test_id)
         elif event == "collect_error" and test_id is not None:
             parsed.collect_errors[test_id] = _str(record.get("message"), MAX_MESSAGE) or ""
+        elif event == "timing":
+            parsed.timings.update(
+                {
+                    str(k).removesuffix("_s")[:40]: round(float(v), 4)
+                    for k, v in record.items()
+                    if k != "event" and isinstance(v, int | float) and not isinstance(v, bool)
+                }
+            )
         elif event == "integrity" and isinstance(record.get("notes"), list):
             parsed.integrity_notes += _integrity_notes(record["notes"])
         elif event == "finish" and isinstance(record.get("exitstatus"), int):
@@ -141,6 +151,7 @@ def evaluate(
         tests=tests,
         notes=_notes(artifacts, parsed, expected_ids, tripwires),
         integrity_notes=parsed.integrity_notes[:MAX_NOTES],
+        runner_timings=dict(list(parsed.timings.items())[:10]),
     )
     _check_tampering(result, artifacts, parsed, tripwires, runner_status_exact)
     return result

@@ -139,7 +139,8 @@ def _check_isolation(prepared: PreparedChallenge, result: Validation) -> None:
     if challenge.isolation != Isolation.PROCESS:
         result.warnings.append(
             f"isolation = {challenge.isolation.value}: the submission runs in the process that "
-            "decides the outcomes; tripwires and audit hooks guard them, not the isolation"
+            "decides the outcomes; the tripwires guard them (and, for Python, the audit "
+            "hooks), not the isolation"
         )
         return
     for signal in integrity.outside_guarantee(challenge.hidden_dir):

@@ -431,6 +431,9 @@ def build_command(
         if control is not None:
             command.append(f"--grader-control-fd={control.their_fd}")
         return [*command, *header.get("args", ["hidden"])]
+    if kind == "java":
+        # Compiles, then execs the JVM with the grader's JUnit listener on the results pipe.
+        return ["python3", "-I", "-B", "/opt/grader/java_suite.py", results.path]
     if kind == "node":
         # Without explicit paths Node would also run the candidate's own test files.
         return [
@@ -460,7 +463,10 @@ def main() -> int:
     header = json.loads(stdin.readline(MAX_HEADER))
     nonce = header["nonce"]
     try:
-        isolated = header.get("isolation") == "process" and header["command"] != "node"
+        isolated = header.get("isolation") == "process" and header["command"] in (
+            "pytest",
+            "collect",
+        )
         tree = read_exactly(stdin, int(header["tar_size"]))
         extract_as(CANDIDATE_UID if isolated else GRADER_UID, tree)
         results = ResultsPipe(socket_pair=header["command"] in ("pytest", "collect"))

@@ -1,0 +1,93 @@
+"""Compiles a Java submission with the hidden JUnit 5 tests, then runs them (in the sandbox).
+
+Run by PID 1 (supervise.py) as the tests' uid: ``java_suite.py RESULTS_PATH``. The
+submission's ``src/main/java/**`` is compiled first, then ``hidden/**`` against it,
+each into a folder of its own, so that no class of the submission is taken for a test
+and the hidden tests' classes come first on the class path. A compile error is a
+``collect_error`` record for every hidden test file, with the compiler's first errors:
+the host then reports each of their tests as an error, and the grading as graded. The
+tests run in JUnit's console launcher with the grader's listener (GraderListener.java)
+writing the results; compiling and the JVM's start are inside the suite's time limit,
+and a ``timing`` record gives the compile time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+JUNIT = "/usr/share/java/junit-platform-console-standalone.jar"
+LISTENER = "/opt/grader/java"
+OUT = Path("/tmp/grader-java")
+MAX_ERRORS = 4000
+JVM = ["-XX:+UseSerialGC", "-Xss1m", "-Djava.awt.headless=true"]
+
+
+def write(results: str, record: dict[str, object]) -> None:
+    with open(results, "a", encoding="utf-8") as channel:
+        channel.write(json.dumps(record) + "\n")
+
+
+def sources(root: Path) -> list[str]:
+    return sorted(str(p) for p in root.rglob("*.java")) if root.is_dir() else []
+
+
+def javac(files: list[str], dest: Path, classpath: str) -> str | None:
+    """None when it compiled; else the compiler's first errors."""
+    if not files:
+        return None
+    dest.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        ["javac", "-nowarn", "-encoding", "UTF-8", "-d", str(dest), "-cp", classpath, *files],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode == 0:
+        return None
+    return (done.stderr or done.stdout)[:MAX_ERRORS] or f"javac exited {done.returncode}"
+
+
+def main() -> int:
+    results = sys.argv[1]
+    work = Path.cwd()
+    started = time.monotonic()
+    main_classes, test_classes = OUT / "main", OUT / "tests"
+    hidden = sources(work / "hidden")
+    error = javac(sources(work / "src" / "main" / "java"), main_classes, JUNIT)
+    where = "src/main/java"
+    if error is None:
+        error = javac(hidden, test_classes, f"{main_classes}:{JUNIT}")
+        where = "hidden/ against src/main/java"
+    write(results, {"event": "timing", "compile_s": round(time.monotonic() - started, 3)})
+    if error is not None:
+        print(f"compilation failed ({where}):\n{error}", flush=True)
+        for path in hidden:
+            relative = str(Path(path).relative_to(work))
+            write(results, {"event": "collect_error", "id": relative, "message": error})
+        return 1
+    classpath = f"{test_classes}:{main_classes}:{LISTENER}"
+    os.execvp(
+        "java",
+        [
+            "java",
+            *JVM,
+            f"-Dgrader.results={results}",
+            "-jar",
+            JUNIT,
+            "--disable-banner",
+            "--details=tree",
+            "--disable-ansi-colors",
+            f"--class-path={classpath}",
+            f"--scan-class-path={test_classes}",
+            "--include-classname=.*",
+        ],
+    )
+    return 1  # not reached
+
+
+if __name__ == "__main__":
+    sys.exit(main())
