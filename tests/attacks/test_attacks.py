@@ -280,6 +280,36 @@ def test_a_submission_can_neither_keep_nor_exhaust_its_services(
     assert client.networks.list(filters={"label": "grader.purpose=services"}) == []
 
 
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "java-exit-in-static-init",  # System.exit(0) when a test first touches Pricing
+        "java-forge-results",  # "passed" records for five real IDs on the results channel
+    ],
+)
+def test_java_forgeries_forge_nothing(
+    catalogue_env: Callable[[str], GraderEnv],
+    grade_in: Callable[[str, str | None], Outcome],
+    attack: str,
+) -> None:
+    """Java is graded ``shared``: the candidate's classes load in the JVM that reports.
+    An early exit with status 0 and forged records both end tampered (a must-fail control
+    test passed or never ran while the JVM said success; the real results arrive as
+    duplicates), or forge nothing."""
+    env = catalogue_env("pricing-java")
+    outcome = grade_in("pricing-java", attack)
+    assert_in_time(env, outcome)
+    assert_host_clean(env)
+    report = outcome.report
+    assert report.integrity["mode"] == "shared", describe(outcome)
+    if report.status == "tampered":
+        assert all(
+            skill.score == 0 for name, skill in report.skills.items() if name != "version_control"
+        ), describe(outcome)
+    else:
+        assert outcome.passed() == [], "forged passes were accepted:\n" + describe(outcome)
+
+
 def test_trusted_process_cannot_be_reached(grader_env: GraderEnv, grade_attack: Grade) -> None:
     """/proc reads, ptrace, writes to its descriptors and SIGSTOP against every other
     process: all refused (another uid, undumpable), so the suite runs to its end."""

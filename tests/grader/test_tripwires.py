@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.tripwires import CONTROL, Tripwire, plant_node, plant_python, scrub
+from grader.tripwires import CONTROL, Tripwire, plant_java, plant_node, plant_python, scrub
 
 
 def test_tripwires_are_new_valid_tests_with_at_least_one_must_fail(tmp_path: Path) -> None:
@@ -132,3 +132,24 @@ def test_a_suite_whose_fixtures_use_the_candidates_code_grades_honest_work_fairl
     assert report.status == status, report.notes
     passed = {t.outcome for t in report.tests} == {"passed"}
     assert passed is (source == "solution")
+
+
+def test_java_tripwires_are_methods_of_the_first_top_level_class(tmp_path: Path) -> None:
+    hidden = tmp_path / "hidden" / "com" / "shop"
+    hidden.mkdir(parents=True)
+    source = (
+        "package com.shop;\n\nimport org.junit.jupiter.api.Test;\n\n"
+        "class CartTest {\n    @Test\n    void adds() {}\n\n"
+        "    class Inner {\n    }\n}\n"
+    )
+    (hidden / "CartTest.java").write_text(source)
+    wires = plant_java(tmp_path / "hidden", ["hidden/com/shop/CartTest.java::CartTest::adds"])
+    assert len(wires) == 2 and wires[0].expected == "failed"
+    planted = (hidden / "CartTest.java").read_text()
+    for wire in wires:
+        path, cls, method = wire.id.split("::")
+        assert (path, cls) == ("hidden/com/shop/CartTest.java", "CartTest")
+        assert f"    void {method}() {{" in planted
+    # inside CartTest, before its first member, so it compiles wherever the class ends
+    assert planted.index("@org.junit.jupiter.api.Test") < planted.index("void adds()")
+    assert plant_java(tmp_path / "nothing", []) == []
