@@ -32,10 +32,10 @@ with contextlib.suppress(OSError):
 
 control = [a for a in sys.argv[1:] if a.startswith(CONTROL)]
 if control:
-    import grader_isolation
+    import grader_imports
 
-    grader_isolation.install(int(control[-1][len(CONTROL) :]))
-    plugins = [grader_plugin, grader_isolation.IsolationPlugin()]
+    grader_imports.install(int(control[-1][len(CONTROL) :]))
+    plugins = [grader_plugin, grader_imports.IsolationPlugin()]
 else:
     grader_audit.WATCH.install()  # the submission's code will run in this process
     sys.path.insert(0, os.getcwd())

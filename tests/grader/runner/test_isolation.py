@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "grader" / "runner"))
 
+import grader_imports as imports
 import grader_isolation as isolation
 
 
@@ -18,8 +19,8 @@ import grader_isolation as isolation
 def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "work"
     (root / "hidden").mkdir(parents=True)
-    monkeypatch.setattr(isolation, "WORKDIR", str(root))
-    monkeypatch.setattr(isolation, "HIDDEN", str(root / "hidden"))
+    monkeypatch.setattr(imports, "WORKDIR", str(root))
+    monkeypatch.setattr(imports, "HIDDEN", str(root / "hidden"))
     monkeypatch.syspath_prepend(str(root))
     return root
 
@@ -27,21 +28,21 @@ def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_module_only_the_submission_has_is_refused(work: Path) -> None:
     (work / "only_in_submission_xyz.py").write_text("raise SystemExit('ran in the trusted side')")
     with pytest.raises(ImportError, match="never runs in the process that decides"):
-        isolation.SubmissionGuard().find_spec("only_in_submission_xyz")
+        imports.SubmissionGuard().find_spec("only_in_submission_xyz")
 
 
 def test_a_package_root_of_the_submission_is_refused(work: Path) -> None:
     (work / "pkg_xyz").mkdir()
     (work / "pkg_xyz" / "__init__.py").write_text("")
     with pytest.raises(ImportError):
-        isolation.SubmissionGuard().find_spec("pkg_xyz")
+        imports.SubmissionGuard().find_spec("pkg_xyz")
 
 
 def test_a_standard_module_the_submission_shadows_comes_from_the_standard_library(
     work: Path,
 ) -> None:
     (work / "textwrap.py").write_text("raise SystemExit('ran in the trusted side')")
-    spec = isolation.SubmissionGuard().find_spec("textwrap")
+    spec = imports.SubmissionGuard().find_spec("textwrap")
     assert isinstance(spec, importlib.machinery.ModuleSpec)
     assert spec.origin is not None and not spec.origin.startswith(str(work))
 
@@ -50,9 +51,9 @@ def test_the_hidden_tests_and_modules_elsewhere_are_left_to_the_usual_finders(
     work: Path,
 ) -> None:
     (work / "hidden" / "helpers_xyz.py").write_text("")
-    assert isolation.SubmissionGuard().find_spec("helpers_xyz", [str(work / "hidden")]) is None
-    assert isolation.SubmissionGuard().find_spec("json") is None
-    assert isolation.SubmissionGuard().find_spec("no_such_module_xyz") is None
+    assert imports.SubmissionGuard().find_spec("helpers_xyz", [str(work / "hidden")]) is None
+    assert imports.SubmissionGuard().find_spec("json") is None
+    assert imports.SubmissionGuard().find_spec("no_such_module_xyz") is None
 
 
 def _generator() -> Any:
