@@ -25,6 +25,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from rq import SimpleWorker
+from rq.exceptions import StopRequested
 
 from grader import jobs, metrics
 from grader.config import Settings
@@ -42,7 +43,10 @@ MAINTENANCE_EVERY_S = 30  # rq: when a worker takes over the scheduler of a dead
 def housekeeping(settings: Settings) -> None:
     engine = Engine(settings.docker_timeout_s)
     removed = engine.remove_stale(older_than_s=settings.max_job_timeout_s)
-    engine.remove_stale_networks()  # a dead worker's services' networks, once emptied
+    try:  # a dead worker's services' networks, once emptied; never a reason not to start
+        engine.remove_stale_networks()
+    except InfrastructureError as exc:
+        log.warning("stale networks not checked this round: %s", exc)
     folders = remove_orphan_folders(settings)
     recovered = jobs.recover(settings)
     if removed or folders or recovered:
@@ -196,28 +200,35 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
     if not burst:
         threading.Thread(target=_recovery_loop, args=(settings, stop), daemon=True).start()
     try:
-        for generation in range(1_000_000):  # a new rq worker (and name) after each Redis loss
-            if STOP.is_set():
-                return
-            try:
-                name = f"grader-{jobs.worker_name()}-{generation}"
-                worker = GradingWorker(
-                    [queue],
-                    connection=queue.connection,
-                    name=name,
-                    worker_ttl=WORKER_TTL_S,
-                    maintenance_interval=MAINTENANCE_EVERY_S,
-                )
-                worker.work(burst=burst, with_scheduler=True)
-                return  # the queue is empty (burst) or a shutdown was asked for
-            except RedisError as exc:
-                if STOP.is_set():
-                    log.warning("lost Redis (%s) while stopping: stopped", exc)
-                    return
-                log.warning("lost Redis (%s); waiting for it", exc)
-                if not wait_for_redis(queue.connection):
-                    return
-                jobs.recover(settings)
+        _work(settings, queue, burst)
+    except StopRequested:  # rq's answer to a stop while idle, raised wherever we were
+        log.info("stopped")
     finally:
         stop.set()
         jobs.service().close()
+
+
+def _work(settings: Settings, queue: Any, burst: bool) -> None:
+    """rq workers, one after another: a new one (and name) after each loss of Redis."""
+    for generation in range(1_000_000):
+        if STOP.is_set():
+            return
+        try:
+            name = f"grader-{jobs.worker_name()}-{generation}"
+            worker = GradingWorker(
+                [queue],
+                connection=queue.connection,
+                name=name,
+                worker_ttl=WORKER_TTL_S,
+                maintenance_interval=MAINTENANCE_EVERY_S,
+            )
+            worker.work(burst=burst, with_scheduler=True)
+            return  # the queue is empty (burst) or a shutdown was asked for
+        except RedisError as exc:
+            if STOP.is_set():
+                log.warning("lost Redis (%s) while stopping: stopped", exc)
+                return
+            log.warning("lost Redis (%s); waiting for it", exc)
+            if not wait_for_redis(queue.connection):
+                return
+            jobs.recover(settings)
