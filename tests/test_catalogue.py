@@ -42,4 +42,4 @@ def test_the_catalogue_covers_every_test_skill() -> None:
 
     covered = {skill.name for path in CATALOGUE for skill in load_challenge(path).skills}
     assert covered == set(TEST_SKILLS)
-    assert {load_challenge(path).language for path in CATALOGUE} == {"python", "node"}
+    assert {load_challenge(path).language for path in CATALOGUE} == {"python", "node", "java"}
