@@ -1,7 +1,8 @@
 """Golden cases: submissions with their expected reports.
 
 Each folder under ``tests/golden/<challenge>/<case>/`` holds ``files/`` (laid
-over the challenge's starter; a file named ``.delete-NAME`` deletes NAME) and
+over the challenge's starter, or over its solution when ``files/.from-solution``
+exists; a file named ``.delete-NAME`` deletes NAME) and
 ``expected.json`` (status, scores and every test's outcome), plus
 ``artifacts.json``: the sandbox's saved output from the run that made it.
 Two tests per case: a real grading in Docker must give the expected report,
@@ -31,6 +32,7 @@ from tests.conftest import make_repo
 HERE = Path(__file__).parent
 CASES = sorted(p for p in HERE.glob("*/*") if (p / "files").is_dir())
 REGENERATE = os.environ.get("GRADER_REGENERATE_GOLDEN") == "1"
+FROM_SOLUTION = ".from-solution"
 
 
 def case_id(case: Path) -> str:
@@ -40,8 +42,12 @@ def case_id(case: Path) -> str:
 def submission(case: Path, dest: Path) -> Path:
     challenge_root = PROJECT_ROOT / "challenges" / case.parent.name
     changes: dict[str, str | bytes | None] = {}
+    if (case / "files" / FROM_SOLUTION).is_file():  # the reference solution, then the files
+        solution = challenge_root / "solution"
+        for path in sorted(p for p in solution.rglob("*") if p.is_file()):
+            changes[path.relative_to(solution).as_posix()] = path.read_bytes()
     for path in sorted((case / "files").rglob("*")):
-        if path.is_dir() or path.name == ".keep":
+        if path.is_dir() or path.name in (".keep", FROM_SOLUTION):
             continue
         relative = path.relative_to(case / "files").as_posix()
         if path.name.startswith(".delete-"):
