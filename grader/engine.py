@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import struct
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -291,14 +292,23 @@ class Engine:
 
     # -- the private networks of gradings with services ---------------------------------
     def create_network(self, name: str, labels: dict[str, str]) -> None:
-        """A bridge with no route out (``internal``): its containers reach each other only."""
+        """A bridge with no route out (``internal``): its containers reach each other only.
+
+        ``internal`` drops forwarded traffic, not traffic to the host's own addresses (the
+        bridge's gateway, docker0 ...), which the INPUT chain would accept: so the bridge
+        gets a name under BRIDGE_PREFIX, and one firewall rule drops everything that comes
+        in from such a bridge to the host."""
+        block_host_from_bridges()
         with docker_errors("creating a grading's network"):
             self._client.networks.create(
                 name,
                 driver="bridge",
                 internal=True,
                 labels={LABEL: "1", OWNER_LABEL: owner(), **labels},
-                options={"com.docker.network.bridge.enable_icc": "true"},
+                options={
+                    "com.docker.network.bridge.enable_icc": "true",
+                    "com.docker.network.bridge.name": BRIDGE_PREFIX + name[-11:],  # 15 chars
+                },
             )
 
     def remove_network(self, name: str) -> None:
@@ -339,6 +349,33 @@ class Engine:
 
 
 OWNER_LABEL = "grader.owner"
+BRIDGE_PREFIX = "grb-"  # the host interfaces of gradings' networks (iptables: grb-+)
+_host_blocked = False
+
+
+def block_host_from_bridges() -> None:
+    """Drop, on the host, every packet that arrives from a grading's bridge (idempotent).
+
+    Without it a sandbox or a service on such a network reaches any host service that
+    listens on 0.0.0.0. No rule, no network: a grading with services is refused rather
+    than let the host be reached."""
+    global _host_blocked
+    if _host_blocked:
+        return
+    rule = ["INPUT", "-i", BRIDGE_PREFIX + "+", "-j", "DROP"]
+    try:
+        present = subprocess.run(["iptables", "-C", *rule], capture_output=True, timeout=30)
+        if present.returncode != 0:
+            added = subprocess.run(
+                ["iptables", "-I", *rule], capture_output=True, text=True, timeout=30
+            )
+            if added.returncode != 0:
+                raise InfrastructureError(
+                    f"cannot keep gradings' networks off the host: {added.stderr.strip()}"
+                )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise InfrastructureError(f"cannot keep gradings' networks off the host: {exc}") from exc
+    _host_blocked = True
 
 
 def owner() -> str:

@@ -7,6 +7,10 @@ the services and their network are gone.
 
 from __future__ import annotations
 
+import contextlib
+import socketserver
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,7 @@ PROBE = """
 import os, socket
 
 OTHER = {other!r}  # a service of another grading, running now
+HOST_PORT = {host_port!r}  # a listener on the host, on every address (0.0.0.0)
 
 
 def connect(host, port, timeout=2.0):
@@ -77,13 +82,14 @@ def test_the_host_is_out_of_reach():
     own = socket.gethostbyname(socket.gethostname()).split(".")
     gateway = ".".join(own[:3] + ["1"])
     reached = []
-    for port in (22, 80, 2375, 2376, 5432, 6379, 8000):
-        try:
-            connect(gateway, port, timeout=1.0)
-            reached.append(port)
-        except OSError:
-            pass
-    assert reached == [], f"reached the host at {{gateway}} on {{reached}}"
+    for host in (gateway, "172.17.0.1"):
+        for port in (HOST_PORT, 22, 80, 2375, 2376, 5432, 6379, 8000):
+            try:
+                connect(host, port, timeout=1.0)
+                reached.append((host, port))
+            except OSError:
+                pass
+    assert reached == [], f"reached the host: {{reached}}"
 
 
 def test_another_gradings_services_are_out_of_reach():
@@ -99,10 +105,12 @@ def test_no_docker_socket():
 """
 
 
-def probe_outcomes(sandbox: DockerSandbox, image: str, tmp_path: Path, other: str) -> Any:
+def probe_outcomes(
+    sandbox: DockerSandbox, image: str, tmp_path: Path, other: str, host_port: int
+) -> Any:
     hidden = tmp_path / "hidden"
     hidden.mkdir(exist_ok=True)
-    (hidden / "test_probe.py").write_text(PROBE.format(other=other))
+    (hidden / "test_probe.py").write_text(PROBE.format(other=other, host_port=host_port))
     artifacts = sandbox.run(SandboxJob(image, tree({}), hidden, LIMITS, services=BOTH))
     ids = [f"hidden/test_probe.py::{n}" for n in PROBE_NAMES]
     return artifacts, {
@@ -129,6 +137,25 @@ def env(docker_services: Any) -> tuple[DockerSandbox, str]:
     return sandbox, str(builder.for_language("python").reference)
 
 
+class _Listener:
+    def __init__(self) -> None:
+        self.server = socketserver.TCPServer(("0.0.0.0", 0), socketserver.BaseRequestHandler)
+        self.port = int(self.server.server_address[1])
+
+
+@contextlib.contextmanager
+def host_listener() -> Iterator[_Listener]:
+    """A TCP service on the host, listening on 0.0.0.0 (as sshd or a dev server would)."""
+    listener = _Listener()
+    thread = threading.Thread(target=listener.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield listener
+    finally:
+        listener.server.shutdown()
+        listener.server.server_close()
+
+
 def images(sandbox: DockerSandbox) -> dict[ServiceKind, tuple[str, str]]:
     return {kind: sandbox._service_image(kind) for kind in ServiceKind}
 
@@ -138,14 +165,18 @@ def test_a_grading_reaches_its_own_services_and_nothing_else(
 ) -> None:
     sandbox, image = env
     client = docker.from_env()
-    # Another grading's services, running meanwhile: the probe must not reach them.
-    with services.running(sandbox.engine, BOTH, images(sandbox), {"grader.test": "other"}) as other:
+    # Another grading's services, running meanwhile, and a host service on every address:
+    # the probe must reach neither.
+    with (
+        host_listener() as listener,
+        services.running(sandbox.engine, BOTH, images(sandbox), {"grader.test": "other"}) as other,
+    ):
         [redis] = client.containers.list(
             filters={"label": "grader.service=redis", "network": other.network}
         )
         address = redis.attrs["NetworkSettings"]["Networks"][other.network]["IPAddress"]
         for _ in range(2):  # twice: the second grading's services start empty again
-            artifacts, seen = probe_outcomes(sandbox, image, tmp_path, address)
+            artifacts, seen = probe_outcomes(sandbox, image, tmp_path, address, listener.port)
             failed = {n: m for n, (o, m) in seen.items() if o != "passed"}
             assert failed == {}, failed
     assert set(artifacts.services) == {"postgres", "redis"}
