@@ -114,6 +114,7 @@ def grade(
                     prepared.test_ids,
                     wires,
                     runner_status_exact=challenge.language == "python",
+                    every_test_reported=challenge.language in ("python", "java"),
                 )
             progress("reading the git history")
             vc, timer.timings["history"] = history.result()

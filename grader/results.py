@@ -132,11 +132,14 @@ def evaluate(
     expected_ids: list[str],
     tripwires: Iterable[Tripwire] = (),
     runner_status_exact: bool = True,
+    every_test_reported: bool = False,
 ) -> SuiteResult:
     """One outcome per expected test, with the tampering checks.
 
     ``runner_status_exact``: the runner's own reported exit status must equal
     the process's. True of pytest; Node's runner may legitimately differ.
+    ``every_test_reported``: a run that ended normally (exit 0 or 1) reported every
+    test of every module that loaded, control tests included (pytest, JUnit).
     """
     tripwires = list(tripwires)
     if artifacts.supervisor_error:
@@ -154,7 +157,32 @@ def evaluate(
         runner_timings=dict(list(parsed.timings.items())[:10]),
     )
     _check_tampering(result, artifacts, parsed, tripwires, runner_status_exact)
+    if every_test_reported:
+        _check_silenced(result, artifacts, parsed, tripwires)
     return result
+
+
+def _check_silenced(
+    result: SuiteResult, artifacts: RunArtifacts, parsed: _Parsed, tripwires: list[Tripwire]
+) -> None:
+    """A control test with no result, in a run that ended normally and a module that loaded:
+    somebody silenced the reporter and wrote results of their own (a red team's Java
+    forger closed the listener's descriptor)."""
+    ended_normally = (
+        artifacts.frame_found
+        and not artifacts.timed_out
+        and not artifacts.killed_by_host
+        and artifacts.exit_code in (0, 1)
+    )
+    if not ended_normally:
+        return
+    for wire in tripwires:
+        if wire.id not in parsed.results and wire.id.split("::", 1)[0] not in parsed.collect_errors:
+            result.tamper_reasons.append(
+                "a control test has no result although the run ended normally"
+            )
+            result.tampered = True
+            return
 
 
 def _missing(test_id: str, outcome: str, message: str) -> TestOutcome:

@@ -71,8 +71,14 @@ def _run(
     tar = folder_entries_tar(prepared.challenge.root / folder, prepared.challenge.language).tar
     with tempfile.TemporaryDirectory(dir=settings.subdir("tmp")) as tmp:
         artifacts, wires = run_suite(prepared, tar, sandbox, Path(tmp))
-    python = prepared.challenge.language == "python"
-    return evaluate(artifacts, prepared.test_ids, wires, runner_status_exact=python)
+    language = prepared.challenge.language
+    return evaluate(
+        artifacts,
+        prepared.test_ids,
+        wires,
+        runner_status_exact=language == "python",
+        every_test_reported=language in ("python", "java"),
+    )
 
 
 def _check_solution(

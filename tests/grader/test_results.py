@@ -291,3 +291,32 @@ def test_integrity_notes_are_bounded_and_sanitised() -> None:
     notes = evaluate(artifacts, []).integrity_notes
     assert len(notes) == 50
     assert notes[0] == {"signal": "", "file": "", "line": 0, "text": "y" * 200, "evidence": False}
+
+
+def test_a_control_test_silenced_in_a_run_that_ended_normally_is_tampering() -> None:
+    wires = [MUST_FAIL, MUST_PASS]
+    artifacts = RunArtifacts(
+        frame_found=True,
+        exit_code=1,
+        records=[result(A, "passed"), result(MUST_FAIL.id, "failed")],  # MUST_PASS silenced
+    )
+    assert not evaluate(artifacts, [A], wires).tampered  # the runner may not promise it
+    suite = evaluate(artifacts, [A], wires, every_test_reported=True)
+    assert suite.tampered
+    assert suite.tamper_reasons == ["a control test has no result although the run ended normally"]
+
+
+def test_a_control_test_of_a_module_that_did_not_load_or_a_killed_run_may_miss() -> None:
+    wires = [MUST_FAIL, MUST_PASS]
+    module = MUST_PASS.id.split("::")[0]
+    failed_load = RunArtifacts(
+        frame_found=True,
+        exit_code=1,
+        records=[
+            result(MUST_FAIL.id, "failed"),
+            {"event": "collect_error", "id": module, "message": "ImportError"},
+        ],
+    )
+    assert not evaluate(failed_load, [A], wires, every_test_reported=True).tampered
+    killed = RunArtifacts(frame_found=True, exit_code=-9, records=[result(MUST_FAIL.id, "failed")])
+    assert not evaluate(killed, [A], wires, every_test_reported=True).tampered
