@@ -285,6 +285,7 @@ def test_a_submission_can_neither_keep_nor_exhaust_its_services(
     [
         "java-exit-in-static-init",  # System.exit(0) when a test first touches Pricing
         "java-forge-results",  # "passed" records for five real IDs on the results channel
+        "java-silence-listener",  # closes the listener's descriptor, forges all but controls
     ],
 )
 def test_java_forgeries_forge_nothing(
