@@ -20,6 +20,7 @@ from pathlib import Path
 import docker
 import pytest
 
+from grader.engine import OWNER_LABEL, owner
 from grader.errors import RepositoryError
 from grader.fetch import MAX_FILES
 from tests.attacks.helpers import (
@@ -275,9 +276,12 @@ def test_a_submission_can_neither_keep_nor_exhaust_its_services(
         # A full PostgreSQL may stop altogether (its data is on tmpfs): the tests that need
         # it then error, which costs this grading only.
         assert set(outcome.report.sandbox.services) == {challenge.split("-")[-1]}
+    # This process's own (a grading elsewhere on the same engine may be running).
     client = docker.from_env()
-    assert client.containers.list(all=True, filters={"label": "grader.purpose=service"}) == []
-    assert client.networks.list(filters={"label": "grader.purpose=services"}) == []
+    ours = {"label": ["grader.purpose=service", f"{OWNER_LABEL}={owner()}"]}
+    assert client.containers.list(all=True, filters=ours) == []
+    ours = {"label": ["grader.purpose=services", f"{OWNER_LABEL}={owner()}"]}
+    assert client.networks.list(filters=ours) == []
 
 
 @pytest.mark.parametrize(

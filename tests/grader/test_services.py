@@ -19,7 +19,7 @@ import pytest
 
 from grader import services
 from grader.challenge import Limits
-from grader.engine import LABEL
+from grader.engine import LABEL, OWNER_LABEL, owner
 from grader.results import evaluate
 from grader.sandbox import DockerSandbox, SandboxJob
 from grader.services import ServiceKind, ServiceRequest
@@ -188,6 +188,9 @@ def test_a_grading_reaches_its_own_services_and_nothing_else(
 def test_nothing_is_left_after_gradings_with_services(env: tuple[DockerSandbox, str]) -> None:
     """Run after the probe above: its services, the other grading's and their networks."""
     client = docker.from_env()
-    leftovers = client.containers.list(all=True, filters={"label": "grader.purpose=service"})
-    networks = client.networks.list(filters={"label": LABEL})
+    mine = f"{OWNER_LABEL}={owner()}"  # a grading elsewhere on the same engine may run
+    leftovers = client.containers.list(
+        all=True, filters={"label": ["grader.purpose=service", mine]}
+    )
+    networks = client.networks.list(filters={"label": [LABEL, mine]})
     assert leftovers == [] and networks == []
