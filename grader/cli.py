@@ -172,11 +172,11 @@ def images(
     languages: Annotated[list[str] | None, typer.Argument(help="Languages (default: all)")] = None,
 ) -> None:
     """Build the base and sandbox images that are missing or out of date."""
+    from grader.images import language_dirs
+
     settings = get_settings()
     builder, _sandbox = _services(settings, lambda m: print(f"[images] {m}", flush=True))
-    wanted = languages or sorted(
-        p.name for p in settings.images_dir.iterdir() if (p / "Dockerfile").is_file()
-    )
+    wanted = languages or language_dirs(settings)
     for language in wanted:
         image = builder.language_image(language)
         print(f"[images] {language}: {image.reference} ({image.image_id[:19]})")

@@ -24,9 +24,10 @@ from grader import jobs
 from grader.config import Settings
 from grader.engine import Engine
 from grader.errors import GraderError
-from grader.images import ImageBuilder
+from grader.images import ImageBuilder, language_dirs
 from grader.store import repo
 from grader.store.db import session_scope
+from grader.timestamps import utc
 
 WORKER_ALIVE_S = 120  # rq heartbeats every ~45 s with the worker's TTL of 60 s
 MIN_FREE_BYTES = 2 << 30
@@ -103,7 +104,7 @@ def live_workers(client: Redis) -> list[str]:
     names = []
     for worker in Worker.all(connection=client):
         beat = worker.last_heartbeat
-        if beat is not None and (beat if beat.tzinfo else beat.replace(tzinfo=UTC)) >= cutoff:
+        if beat is not None and utc(beat) >= cutoff:
             names.append(worker.name)
     return sorted(names)
 
@@ -124,9 +125,7 @@ def runtime(settings: Settings, engine: Engine) -> Check:
 
 def images(settings: Settings, engine: Engine) -> Check:
     builder = ImageBuilder(settings, engine, log=lambda _m: None)
-    languages = sorted(
-        p.name for p in settings.images_dir.iterdir() if (p / "Dockerfile").is_file()
-    )
+    languages = language_dirs(settings)
     stale = [language for language in languages if builder.recorded(language) is None]
     if stale:
         return Check(

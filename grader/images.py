@@ -64,6 +64,11 @@ def _tree_bytes(folder: Path) -> list[bytes]:
     return [str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes() for p in files]
 
 
+def language_dirs(settings: Settings) -> list[str]:
+    """The languages that have a sandbox image: folders of images_dir with a Dockerfile."""
+    return sorted(p.name for p in settings.images_dir.iterdir() if (p / "Dockerfile").is_file())
+
+
 class ImageBuilder:
     def __init__(self, settings: Settings, engine: Engine, log: Log = _print) -> None:
         self.settings = settings

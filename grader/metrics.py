@@ -31,6 +31,8 @@ from redis.exceptions import RedisError
 from rq import Queue, Worker
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
+from grader.timestamps import utc
+
 log = logging.getLogger("grader.metrics")
 KEY = "grader:metrics:"
 BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0, math.inf)
@@ -168,7 +170,7 @@ class RedisCollector(Collector):
         for worker in Worker.all(connection=self.client):
             beat = worker.last_heartbeat
             if beat is not None:
-                age = (now - (beat if beat.tzinfo else beat.replace(tzinfo=UTC))).total_seconds()
+                age = (now - utc(beat)).total_seconds()
                 beats.add_metric([worker.name], max(age, 0.0))
         yield beats
         warm = GaugeMetricFamily(
