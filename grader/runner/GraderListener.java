@@ -1,6 +1,6 @@
 // The grader's JUnit Platform listener: one JSON line per event, on the results channel.
 //
-// Registered through META-INF/services (java_suite.py puts its classes on the launcher's
+// Registered through META-INF/services (suite_java.py puts its classes on the launcher's
 // class path), it writes to the path in the system property grader.results: a pipe only
 // the sandbox's PID 1 reads (runner/supervise.py). The records are the ones the pytest
 // plugin writes (grader_plugin.py): start, result, collect_error. Test IDs follow the

@@ -39,6 +39,15 @@ import tarfile
 import time
 from typing import Any
 
+# The runners of each language are files beside this one (-I keeps this folder off
+# sys.path). /opt/grader is the image's, root-owned: nothing of the submission's is here.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import suite_java
+import suite_node
+import suite_python
+
+SUITES = (suite_python, suite_node, suite_java)
 WORKDIR = "/work"
 GRADER_UID = 10001
 CANDIDATE_UID = 10002
@@ -403,49 +412,17 @@ class ResultsPipe:
         return records, bad
 
 
-def build_command(
-    header: dict[str, Any], results: ResultsPipe, control: CandidateSpawner | None
-) -> list[str]:
-    kind = header["command"]
-    if kind in ("pytest", "collect"):
-        command = [
-            "/opt/venv/bin/python",
-            "-I",
-            "-B",
-            "/opt/grader/launch_pytest.py",
-            "-c",
-            "/opt/grader/pytest.ini",
-            "--rootdir",
-            WORKDIR,
-            "-p",
-            "no:cacheprovider",
-            "--continue-on-collection-errors",
-            "-q",
-            "-rN",
-            "--tb=short",
-            "--color=no",
-            f"--grader-results-fd={results.write_fd}",
-        ]
-        if kind == "collect":
-            command.append("--collect-only")
-        if control is not None:
-            command.append(f"--grader-control-fd={control.their_fd}")
-        return [*command, *header.get("args", ["hidden"])]
-    if kind == "java":
-        # Compiles, then execs the JVM with the grader's JUnit listener on the results pipe.
-        return ["python3", "-I", "-B", "/opt/grader/java_suite.py", results.path]
-    if kind == "node":
-        # Without explicit paths Node would also run the candidate's own test files.
-        return [
-            "/usr/bin/node",
-            "--test",
-            "--test-reporter=/opt/grader/node_reporter.mjs",
-            f"--test-reporter-destination={results.path}",
-            "--test-reporter=spec",
-            "--test-reporter-destination=stdout",
-            *header.get("args", ["hidden"]),
-        ]
-    raise ValueError(f"unknown command {kind!r}")
+def suite_for(header: dict[str, Any]) -> Any:
+    """The language's runner module (suite_<language>.py) for the header's command."""
+    for suite in SUITES:
+        if header["command"] in suite.COMMANDS:
+            return suite
+    raise ValueError(f"unknown command {header['command']!r}")
+
+
+def build_command(header: dict[str, Any], results: ResultsPipe, control: Any) -> list[str]:
+    """The test process's command line (scripts/bench.py runs it the same way)."""
+    return suite_for(header).command(header, results, control)
 
 
 def emit(nonce: str, payload: dict[str, Any]) -> None:
@@ -463,13 +440,11 @@ def main() -> int:
     header = json.loads(stdin.readline(MAX_HEADER))
     nonce = header["nonce"]
     try:
-        isolated = header.get("isolation") == "process" and header["command"] in (
-            "pytest",
-            "collect",
-        )
+        suite = suite_for(header)
+        isolated = header.get("isolation") == "process" and suite.ISOLATES
         tree = read_exactly(stdin, int(header["tar_size"]))
         extract_as(CANDIDATE_UID if isolated else GRADER_UID, tree)
-        results = ResultsPipe(socket_pair=header["command"] in ("pytest", "collect"))
+        results = ResultsPipe(socket_pair=suite.SOCKET_RESULTS)
         # The services' connection details (DATABASE_URL, REDIS_URL ...), for both sides.
         env = {str(k): str(v) for k, v in (header.get("env") or {}).items()}
         control = CandidateSpawner(env) if isolated else None

@@ -1,6 +1,7 @@
 """Compiles a Java submission with the hidden JUnit 5 tests, then runs them (in the sandbox).
 
-Run by PID 1 (supervise.py) as the tests' uid: ``java_suite.py RESULTS_PATH``. The
+Run by PID 1 (supervise.py) as the tests' uid: ``suite_java.py RESULTS_PATH``, the
+command that ``command()`` below gives supervise.py. The
 submission's ``src/main/java/**`` is compiled first, then ``hidden/**`` against it,
 each into a folder of its own, so that no class of the submission is taken for a test
 and the hidden tests' classes come first on the class path. A compile error is a
@@ -19,12 +20,22 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+COMMANDS = ("java",)
+SOCKET_RESULTS = False
+ISOLATES = False
 JUNIT = "/usr/share/java/junit-platform-console-standalone.jar"
 LISTENER = "/opt/grader/java"
 OUT = Path("/tmp/grader-java")
 MAX_ERRORS = 4000
 JVM = ["-XX:+UseSerialGC", "-Xss1m", "-Djava.awt.headless=true"]
+
+
+def command(_header: dict[str, Any], results: Any, _control: Any) -> list[str]:
+    """Compiles, then execs the JVM with the grader's JUnit listener on the results pipe
+    (``results``: supervise.ResultsPipe)."""
+    return ["python3", "-I", "-B", "/opt/grader/suite_java.py", results.path]
 
 
 def write(results: str, record: dict[str, object]) -> None:
