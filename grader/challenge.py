@@ -14,11 +14,11 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from grader.config import MAX_CPUS, MAX_MEMORY_MB, MAX_TIMEOUT_S
+from grader.languages import LANGUAGES, Isolation, Language, support
 from grader.services import ServiceRequest, parse_services
 
 SKILLS = (
@@ -32,22 +32,9 @@ SKILLS = (
     "testing",
 )
 TEST_SKILLS = tuple(s for s in SKILLS if s != "version_control")
-LANGUAGES = ("python", "node", "java")
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
 REQUIRED_ENTRIES = ("statement.md", "starter", "solution", "hidden")
 MANIFEST = "challenge.toml"
-
-
-class Isolation(StrEnum):
-    """Where the submission's code runs relative to the code that decides outcomes.
-
-    ``process``: in a process of its own under another uid; the hidden tests
-    reach it through proxies (Python only; the guarantee of docs/sandbox.md).
-    ``shared``: in the test process, as pytest and node:test normally run it;
-    only the tripwires and the exit-status checks guard the outcomes."""
-
-    PROCESS = "process"
-    SHARED = "shared"
 
 
 @dataclass(frozen=True)
@@ -69,7 +56,7 @@ class Challenge:
     root: Path
     id: str
     title: str
-    language: str
+    language: Language
     limits: Limits
     skills: tuple[SkillSpec, ...]
     version_control_weight: float = 1.0
@@ -196,6 +183,7 @@ def _parse(
             f"{MANIFEST}: language: {language!r} has no sandbox image "
             f"(known: {', '.join(LANGUAGES)})"
         )
+        language = ""
     limits = _parse_limits(_table(data, "limits", problems), problems)
     vc_weight = _number(
         _table(data, "version_control", problems),
@@ -216,7 +204,7 @@ def _parse(
         root=root.resolve(),
         id=challenge_id,
         title=title,
-        language=language,
+        language=Language(language),
         limits=limits,
         skills=skills,
         version_control_weight=vc_weight,
@@ -235,8 +223,10 @@ def _parse_services(table: Any, problems: list[str]) -> tuple[ServiceRequest, ..
 
 
 def _parse_isolation(table: dict[str, Any], language: str, problems: list[str]) -> Isolation:
-    """Python defaults to ``process``; Node has only ``shared`` (docs/sandbox.md says why)."""
-    default = Isolation.PROCESS if language == "python" else Isolation.SHARED
+    """Each language's default (Python: ``process``); docs/sandbox.md says why Node and
+    Java have only ``shared``. Without a known language only the value's form is checked."""
+    allowed = support(language).isolations if language else tuple(Isolation)
+    default = allowed[0]
     value = table.get("isolation", default.value)
     if value not in {i.value for i in Isolation}:
         problems.append(
@@ -244,10 +234,10 @@ def _parse_isolation(table: dict[str, Any], language: str, problems: list[str]) 
             f"{', '.join(i.value for i in Isolation)}"
         )
         return default
-    if value == Isolation.PROCESS and language not in ("python", ""):
+    if value not in allowed:
         problems.append(
-            f"{MANIFEST}: grading.isolation: 'process' is only available for Python; "
-            f"{language} challenges are graded 'shared'"
+            f"{MANIFEST}: grading.isolation: {value!r} is not available for {language}; "
+            f"{language} challenges are graded {' or '.join(repr(i.value) for i in allowed)}"
         )
         return default
     return Isolation(value)

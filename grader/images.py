@@ -25,19 +25,14 @@ from pathlib import Path
 from grader.config import PROJECT_ROOT, Settings
 from grader.engine import Engine
 from grader.errors import InfrastructureError
+from grader.languages import Language, support
 
 RUNNER_DIR = PROJECT_ROOT / "grader" / "runner"
 OFFLINE_BASE = "grader-base:bookworm"
 DEBOOTSTRAP_PACKAGES = ["python3", "python3-venv", "nodejs"]
-# Languages whose base is Debian's own packages (Java: the JDK and JUnit 5's jars).
-OWN_BASES = {
-    "java": ("grader-java-base:bookworm", ["python3", "openjdk-17-jdk-headless", "junit5"]),
-}
 # The sidecar services' own base: Debian's servers, nothing of the languages.
 SERVICES_BASE = "grader-services-base:bookworm"
 SERVICE_PACKAGES = ["postgresql-15", "redis-server", "redis-tools"]
-# Languages whose image needs more than a registry's Python base has (Node.js).
-NEEDS_OFFLINE_BASE = {"node"}
 Log = Callable[[str], None]
 
 
@@ -77,12 +72,12 @@ class ImageBuilder:
         self.state_path = settings.data_dir / "images.json"
 
     # -- base -----------------------------------------------------------
-    def base(self, language: str = "python") -> str:
+    def base(self, language: str = Language.PYTHON) -> str:
         """The id of a usable base image, pulling or building it if needed."""
-        if language in OWN_BASES:
-            name, packages = OWN_BASES[language]
-            return self.image_or_debootstrap(name, packages)
-        if language in NEEDS_OFFLINE_BASE:
+        wanted_base = support(language).base
+        if wanted_base.packages:  # Debian's own packages (Java: the JDK and JUnit 5's jars)
+            return self.image_or_debootstrap(wanted_base.name, list(wanted_base.packages))
+        if wanted_base.offline:  # more than a registry's Python base has (Node.js)
             return self.offline_base()
         wanted = self.settings.base_image
         image = self.engine.image_id(wanted)

@@ -28,7 +28,8 @@ from grader import __version__, fetch, integrity, timestamps, tripwires
 from grader.config import Settings
 from grader.gitops import TreeEntry
 from grader.history import HistoryResult, analyse_history
-from grader.prepare import PreparedChallenge, suite_args
+from grader.languages import support
+from grader.prepare import PreparedChallenge, suite_job
 from grader.report import (
     SCHEMA,
     ChallengeRef,
@@ -40,7 +41,7 @@ from grader.report import (
     TestReport,
 )
 from grader.results import SuiteResult, evaluate
-from grader.sandbox import RunArtifacts, Sandbox, SandboxJob
+from grader.sandbox import RunArtifacts, Sandbox
 from grader.scoring import overall, skill_scores
 from grader.workspace import build_workspace
 
@@ -109,13 +110,7 @@ def grade(
             ):
                 artifacts, wires = run_suite(prepared, workspace.tar, sandbox, workdir)
             with timer.stage("results", "reading the results"):
-                suite = evaluate(
-                    artifacts,
-                    prepared.test_ids,
-                    wires,
-                    runner_status_exact=challenge.language == "python",
-                    every_test_reported=challenge.language in ("python", "java"),
-                )
+                suite = evaluate_run(prepared, artifacts, wires)
             progress("reading the git history")
             vc, timer.timings["history"] = history.result()
         with timer.stage("score", "scoring"):
@@ -163,43 +158,25 @@ def run_suite(
         prepared.challenge.hidden_dir, hidden_copy, ignore=shutil.ignore_patterns("__pycache__")
     )
     try:
-        wires = _plant(prepared, hidden_copy)
-        return sandbox.run(_job(prepared, tar, hidden_copy)), wires
+        plant = support(prepared.challenge.language).plant
+        wires = plant(hidden_copy, prepared.test_ids, prepared.durations)
+        job = suite_job(prepared.challenge, prepared.image, tar, hidden_copy, "grading")
+        return sandbox.run(job), wires
     finally:
         shutil.rmtree(hidden_copy.parent, ignore_errors=True)
 
 
-def _plant(prepared: PreparedChallenge, hidden_copy: Path) -> list[tripwires.Tripwire]:
-    language = prepared.challenge.language
-    if language == "python":
-        return tripwires.plant_python(hidden_copy, prepared.test_ids, durations=prepared.durations)
-    if language == "java":
-        return tripwires.plant_java(hidden_copy, prepared.test_ids)
-    return tripwires.plant_node(hidden_copy, prepared.test_ids)
-
-
-def _job(prepared: PreparedChallenge, tar: bytes, hidden_copy: Path) -> SandboxJob:
-    challenge = prepared.challenge
-    if challenge.language == "python":
-        return SandboxJob(
-            prepared.image.reference,
-            tar,
-            hidden_copy,
-            challenge.limits,
-            labels={"grader.purpose": "grading", "grader.challenge": challenge.id},
-            isolation=challenge.isolation.value,
-            services=challenge.services,
-        )
-    return SandboxJob(
-        prepared.image.reference,
-        tar,
-        hidden_copy,
-        challenge.limits,
-        command=challenge.language,
-        args=suite_args(challenge.language, hidden_copy),
-        labels={"grader.purpose": "grading", "grader.challenge": challenge.id},
-        isolation=challenge.isolation.value,
-        services=challenge.services,
+def evaluate_run(
+    prepared: PreparedChallenge, artifacts: RunArtifacts, wires: Iterable[tripwires.Tripwire]
+) -> SuiteResult:
+    """One outcome per expected test, checked as strictly as the language's runner allows."""
+    language = support(prepared.challenge.language)
+    return evaluate(
+        artifacts,
+        prepared.test_ids,
+        wires,
+        runner_status_exact=language.runner_status_exact,
+        every_test_reported=language.every_test_reported,
     )
 
 

@@ -29,6 +29,7 @@ from grader.config import Settings
 from grader.errors import BadInput, ChallengeInvalid, RepositoryError
 from grader.fetch import FetchPolicy, locate
 from grader.images import ImageBuilder, PackageNotFound, SandboxImage, environment_image
+from grader.languages import support
 from grader.results import collected_ids, parse_records
 from grader.sandbox import RunArtifacts, Sandbox, SandboxJob
 from grader.workspace import Workspace, folder_entries_tar
@@ -98,7 +99,10 @@ def image_for(challenge: Challenge, builder: ImageBuilder) -> SandboxImage:
 def inventory(
     challenge: Challenge, image: SandboxImage, sandbox: Sandbox, settings: Settings
 ) -> Inventory:
-    """The hidden suite's test IDs and times against the reference solution (cached)."""
+    """The hidden suite's test IDs and times against the reference solution (cached).
+
+    Where the runner can collect without running (pytest), the IDs come from a
+    collect-only run and the times from a full one; otherwise one full run gives both."""
     cache = settings.subdir("inventory") / (
         f"{challenge.id}-{challenge.content_hash()}-{image.image_id.split(':')[-1][:12]}.v2.json"
     )
@@ -106,36 +110,58 @@ def inventory(
         saved = json.loads(cache.read_text())
         return Inventory(list(saved["test_ids"]), dict(saved["durations"]))
     workspace = folder_entries_tar(challenge.root / "solution", challenge.language)
-    python = challenge.language == "python"
-    artifacts = _run_solution(challenge, image, sandbox, workspace, "collect" if python else "")
-    if python:
+    collects = support(challenge.language).collect_command is not None
+    artifacts = _run_solution(challenge, image, sandbox, workspace, collect=collects)
+    if collects:
         ids, errors = collected_ids(artifacts)
     else:
         ids, errors = list(parse_records(artifacts.records).results), {}
     _check_inventory(challenge, ids, errors, artifacts.supervisor_error)
-    timed = _run_solution(challenge, image, sandbox, workspace, "pytest") if python else artifacts
+    timed = _run_solution(challenge, image, sandbox, workspace) if collects else artifacts
     found = Inventory(ids, _durations(timed, ids))
     cache.write_text(json.dumps({"test_ids": found.test_ids, "durations": found.durations}))
     return found
 
 
+def suite_job(
+    challenge: Challenge,
+    image: SandboxImage,
+    workspace_tar: bytes,
+    hidden_dir: Path,
+    purpose: str,
+    *,
+    collect: bool = False,
+) -> SandboxJob:
+    """The sandbox job that runs ``hidden_dir`` against a working tree, with the
+    challenge's runner, limits, isolation and services (``collect``: list the tests only)."""
+    language = support(challenge.language)
+    command = language.collect_command if collect else language.run_command
+    if command is None:
+        raise ValueError(f"{challenge.language} has no collect-only run")
+    return SandboxJob(
+        image=image.reference,
+        workspace_tar=workspace_tar,
+        hidden_dir=hidden_dir,
+        limits=challenge.limits,
+        command=command,
+        args=language.suite_args(hidden_dir),
+        labels={"grader.purpose": purpose, "grader.challenge": challenge.id},
+        isolation=challenge.isolation.value,
+        services=challenge.services,
+    )
+
+
 def _run_solution(
-    challenge: Challenge, image: SandboxImage, sandbox: Sandbox, workspace: Workspace, mode: str
+    challenge: Challenge,
+    image: SandboxImage,
+    sandbox: Sandbox,
+    workspace: Workspace,
+    collect: bool = False,
 ) -> RunArtifacts:
-    """The hidden suite against the reference solution: ``collect`` or ``pytest`` (Python),
-    or a full run with the challenge's own runner (``""``)."""
+    """The hidden suite against the reference solution."""
+    hidden = challenge.hidden_dir
     return sandbox.run(
-        SandboxJob(
-            image=image.reference,
-            workspace_tar=workspace.tar,
-            hidden_dir=challenge.hidden_dir,
-            limits=challenge.limits,
-            command=mode or challenge.language,
-            args=suite_args(challenge.language, challenge.hidden_dir) if not mode else ("hidden",),
-            labels={"grader.purpose": "inventory"},
-            isolation=challenge.isolation.value,
-            services=challenge.services,
-        )
+        suite_job(challenge, image, workspace.tar, hidden, "inventory", collect=collect)
     )
 
 
@@ -170,22 +196,6 @@ def _durations(artifacts: RunArtifacts, ids: list[str]) -> dict[str, float]:
         log.warning("no test times for this challenge: its solution's run did not complete")
         return {}
     return {test_id: results[test_id].duration_s for test_id in ids}
-
-
-def suite_args(language: str, hidden_dir: Path) -> tuple[str, ...]:
-    """What the sandbox's runner is given besides its command: Node's test files; Java's
-    runner (java_suite.py) finds its sources itself."""
-    return node_test_args(hidden_dir) if language == "node" else ()
-
-
-def node_test_args(hidden_dir: Path) -> tuple[str, ...]:
-    """Node's runner is given each hidden test file (Node 18 does not search folders)."""
-    files = sorted(
-        p.relative_to(hidden_dir.parent).as_posix()
-        for p in hidden_dir.rglob("*")
-        if p.is_file() and p.name.endswith((".test.js", ".test.mjs", ".test.cjs"))
-    )
-    return tuple(files)
 
 
 def prepare(

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import integrity
-from grader.challenge import Isolation
 from grader.config import Settings
 from grader.errors import ChallengeInvalid
-from grader.pipeline import run_suite
+from grader.languages import Isolation
+from grader.pipeline import evaluate_run, run_suite
 from grader.prepare import PreparedChallenge
-from grader.results import SuiteResult, evaluate
+from grader.results import SuiteResult
 from grader.sandbox import Sandbox
 from grader.scoring import skill_scores
 from grader.workspace import folder_entries_tar
@@ -71,14 +71,7 @@ def _run(
     tar = folder_entries_tar(prepared.challenge.root / folder, prepared.challenge.language).tar
     with tempfile.TemporaryDirectory(dir=settings.subdir("tmp")) as tmp:
         artifacts, wires = run_suite(prepared, tar, sandbox, Path(tmp))
-    language = prepared.challenge.language
-    return evaluate(
-        artifacts,
-        prepared.test_ids,
-        wires,
-        runner_status_exact=language == "python",
-        every_test_reported=language in ("python", "java"),
-    )
+    return evaluate_run(prepared, artifacts, wires)
 
 
 def _check_solution(

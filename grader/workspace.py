@@ -19,12 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from grader import gitops
 from grader.gitops import MODE_EXEC, MODE_LINK, TreeEntry
-
-NEUTRALISED_NAMES = {
-    "python": {"conftest.py", "sitecustomize.py", "usercustomize.py"},
-    "node": set(),
-}
-NEUTRALISED_SUFFIXES = {"python": (".pth",), "node": ()}
+from grader.languages import support
 
 
 @dataclass
@@ -39,9 +34,10 @@ def _removal_reason(path: str, language: str) -> str | None:
     if parts and parts[0] == "hidden":
         return "replaced by the challenge's hidden suite"
     name = parts[-1] if parts else ""
-    if name in NEUTRALISED_NAMES.get(language, set()):
+    language_support = support(language)
+    if name in language_support.neutralised_names:
         return "runner configuration is not taken from submissions"
-    if name.endswith(NEUTRALISED_SUFFIXES.get(language, ())):
+    if name.endswith(language_support.neutralised_suffixes):
         return "start-up hooks are not taken from submissions"
     if name == "node_modules" or "node_modules" in parts:
         return "dependencies come from the challenge, not the submission"

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.challenge import Isolation
 from grader.config import PROJECT_ROOT, get_settings
 from grader.fetch import FetchPolicy
 from grader.images import ImageBuilder
+from grader.languages import Isolation
 from grader.pipeline import grade
 from tests.attacks.helpers import CHALLENGE_DIR, GraderEnv, Outcome, build_repo
 

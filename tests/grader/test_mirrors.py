@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader import mirrors
-from grader.tripwires import plant_python
+from grader.languages.python import plant_python
 from tests.conftest import WORD_FREQUENCY
 
 SOURCE = """import pytest

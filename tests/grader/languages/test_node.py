@@ -1,0 +1,44 @@
+"""Node's record: control tests that keep the module valid, and the test files the runner
+is given."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from grader.languages.node import plant_node, suite_files
+
+
+@pytest.mark.parametrize(
+    ("filename", "source"),
+    [
+        ("cart.test.js", "const { test } = require('node:test');\ntest('a', () => {});\n"),
+        ("cart.test.mjs", "import { test } from 'node:test';\ntest('a', () => {});\n"),
+        ("esm.test.js", "import { test } from 'node:test';\ntest('a', () => {});\n"),
+    ],
+)
+def test_node_tripwires_keep_the_module_valid(tmp_path: Path, filename: str, source: str) -> None:
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / filename).write_text(source)
+    if filename == "esm.test.js":
+        (hidden / "package.json").write_text('{"type": "module"}')
+    wires = plant_node(hidden, [f"hidden/{filename}::a"], count=2)
+    assert wires[0].expected == "failed"
+    planted = (hidden / filename).read_text()
+    assert planted.startswith(source.rstrip("\n"))
+    assert all(w.id.split("::")[1] in planted for w in wires)
+    if shutil.which("node"):
+        check = subprocess.run(
+            ["node", "--check", str(hidden / filename)], capture_output=True, text=True
+        )
+        assert check.returncode == 0, check.stderr
+
+
+def test_the_runner_is_given_each_hidden_test_file_and_nothing_else(tmp_path: Path) -> None:
+    hidden = tmp_path / "hidden"
+    (hidden / "sub").mkdir(parents=True)
+    for name in ("a.test.js", "sub/b.test.mjs", "c.test.cjs", "helpers.js", "d.spec.js"):
+        (hidden / name).write_text("")
+    assert suite_files(hidden) == ("hidden/a.test.js", "hidden/c.test.cjs", "hidden/sub/b.test.mjs")
