@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import io
 import json
 import os
 import selectors
 import signal
-import socket
 import subprocess
 import sys
 import tarfile
@@ -46,24 +46,20 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import suite_java
 import suite_node
 import suite_python
+from supervise_channels import (
+    CANDIDATE_UID,
+    GRADER_UID,
+    SAFE_ENV,
+    WORKDIR,
+    CandidateSpawner,
+    HeadOnly,
+    ResultsPipe,
+    as_user,
+)
 
 SUITES = (suite_python, suite_node, suite_java)
-WORKDIR = "/work"
-GRADER_UID = 10001
-CANDIDATE_UID = 10002
-MAX_CANDIDATE_PROCESSES = 500
 MAX_HEADER = 1 << 16
-MAX_RESULTS_BYTES = 16 << 20
 PR_SET_DUMPABLE = 4
-
-SAFE_ENV = {
-    "PATH": "/opt/venv/bin:/usr/local/bin:/usr/bin:/bin",
-    "HOME": "/tmp",
-    "TMPDIR": "/tmp",
-    "LANG": "C.UTF-8",
-    "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-    "NODE_OPTIONS": "",
-}
 
 
 def make_undumpable() -> None:
@@ -107,16 +103,7 @@ def drop_to(uid: int, umask: int) -> None:
     os.umask(umask)
 
 
-def as_user(uid: int) -> dict[str, Any]:
-    """Popen arguments that start a child under ``uid`` when we are root."""
-    if os.getuid() != 0:
-        return {}
-    return {"user": uid, "group": uid, "extra_groups": [], "umask": 0o022}
-
-
 def extract(tar_bytes: bytes) -> None:
-    import io
-
     with tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:") as archive:
         if hasattr(tarfile, "data_filter"):
             archive.extractall(WORKDIR, filter="data")
@@ -245,73 +232,6 @@ def run(
     }
 
 
-class CandidateSpawner:
-    """PID 1's side of the control socket: on each ``spawn`` line from the test process,
-    start a candidate process under the candidate's uid and pass the test process one end
-    of a fresh socket pair (SCM_RIGHTS), with the new process's pid."""
-
-    def __init__(self, env: dict[str, str] | None = None) -> None:
-        self.env = {**SAFE_ENV, **(env or {}), "USER": "candidate", "LOGNAME": "candidate"}
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.ours, self.theirs = ours, theirs
-        self.our_fd, self.their_fd = ours.fileno(), theirs.fileno()
-        self.out_fd: int | None = None
-        self.spawned = 0
-        self.children: list[subprocess.Popen[bytes]] = []
-
-    def started(self, out_fd: int) -> None:
-        self.theirs.close()
-        self.out_fd = out_fd
-
-    def serve(self) -> bool:
-        try:
-            request = self.ours.recv(64)
-        except OSError:
-            return False
-        if not request:
-            return False
-        for _line in request.split(b"\n")[:-1] or [request]:
-            self._spawn_one()
-        return True
-
-    def _spawn_one(self) -> None:
-        if self.spawned >= MAX_CANDIDATE_PROCESSES:
-            self.ours.sendall(b"refused")
-            return
-        mine, yours = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        child = subprocess.Popen(
-            [
-                "/opt/venv/bin/python",
-                "-I",
-                "-B",
-                "/opt/grader/candidate_host.py",
-                str(mine.fileno()),
-            ],
-            cwd=WORKDIR,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=self.out_fd,
-            stderr=self.out_fd,
-            close_fds=True,
-            pass_fds=(mine.fileno(),),
-            start_new_session=True,
-            **as_user(CANDIDATE_UID),
-        )
-        self.children.append(child)
-        self.spawned += 1
-        socket.send_fds(self.ours, [f"pid:{child.pid}".encode()], [yours.fileno()])
-        mine.close()
-        yours.close()
-
-    def close(self) -> None:
-        if self.out_fd is not None:
-            os.close(self.out_fd)
-            self.out_fd = None
-        self.ours.close()
-        for child in self.children:
-            child.returncode = 0  # reaped by PID 1's own loop; keep Popen from waiting again
-
-
 def _drain(pipe: int, output: BoundedOutput | HeadOnly) -> bool:
     """Read what is available; False once the pipe is closed."""
     while True:
@@ -338,78 +258,6 @@ def _reap_all(main_pid: int, status: dict[str, int | None]) -> None:
             return
         if pid == main_pid:
             status["code"] = os.waitstatus_to_exitcode(raw)
-
-
-class HeadOnly:
-    """Keeps the first ``limit`` bytes of a stream and counts the rest."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.data = bytearray()
-        self.dropped = 0
-
-    def add(self, data: bytes) -> None:
-        room = self.limit - len(self.data)
-        self.data += data[: max(room, 0)]
-        self.dropped += max(len(data) - max(room, 0), 0)
-
-
-def pipe_owned_by(uid: int) -> tuple[int, int]:
-    """A pipe the runner under ``uid`` may reopen as /dev/fd/N.
-
-    Reopening a pipe through /proc checks the pipe's owner, which is the creator's
-    effective uid, and PID 1 has no CAP_CHOWN to change it later. So we take ``uid`` as
-    the effective uid for the one call; the saved uid stays 0, which restores our
-    capabilities when we return to it.
-    """
-    if os.geteuid() != 0:
-        return os.pipe()
-    os.seteuid(uid)
-    try:
-        return os.pipe()
-    finally:
-        os.seteuid(0)
-
-
-class ResultsPipe:
-    """The results channel, whose reading end only PID 1 holds.
-
-    The runner writes each record as it happens. What was written cannot be
-    taken back: code that rewrites results later only adds records, which the
-    host sees as duplicates. There is no file to replace, truncate or turn into
-    a FIFO. For pytest it is a Unix socket pair: a socket cannot be reopened
-    through /proc, so the test process cannot read its own records back before
-    we do (it could with a pipe). Node's runner can only write to a path, so it
-    gets a pipe (/dev/fd/N); its tests run in other processes than the reporter.
-    """
-
-    def __init__(self, socket_pair: bool) -> None:
-        if socket_pair:
-            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-            ours.shutdown(socket.SHUT_WR)  # nothing ever flows towards the test process
-            self.read_fd, self.write_fd = ours.detach(), theirs.detach()
-        else:
-            self.read_fd, self.write_fd = pipe_owned_by(GRADER_UID)
-        os.set_blocking(self.read_fd, False)
-        self.buffer = HeadOnly(MAX_RESULTS_BYTES)
-
-    @property
-    def path(self) -> str:
-        return f"/dev/fd/{self.write_fd}"
-
-    def close_write_end(self) -> None:
-        os.close(self.write_fd)
-
-    def records(self) -> tuple[list[Any], int]:
-        """The JSON lines received; lines that do not parse are counted, not kept."""
-        records: list[Any] = []
-        bad = 1 if self.buffer.dropped else 0
-        for line in bytes(self.buffer.data).splitlines():
-            try:
-                records.append(json.loads(line))
-            except ValueError:
-                bad += 1
-        return records, bad
 
 
 def suite_for(header: dict[str, Any]) -> Any:
