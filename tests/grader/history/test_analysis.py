@@ -1,4 +1,4 @@
-"""The version-control skill, on real git histories built by history_fixtures."""
+"""The version-control skill, on real git histories built by fixtures.py."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.history import HistoryResult, analyse_history, blob_sha
-from grader.history_paths import content_category, is_test_path, path_category
-from grader.history_rules import BASELINE, MAX_LISTED, RUBRIC, Finding
-from grader.history_secrets import find_secrets
-from tests.grader.history_fixtures import (
+from grader.history.analysis import HistoryResult, analyse_history, blob_sha
+from grader.history.paths import content_category, is_test_path, path_category
+from grader.history.rules import BASELINE, MAX_LISTED, RUBRIC, Finding
+from grader.history.secrets import find_secrets
+from tests.grader.history.fixtures import (
     AWS_KEY,
     GITHUB_TOKEN,
     STARTER,
@@ -462,7 +462,7 @@ def test_blob_sha_matches_git(tmp_path: Path) -> None:
 
 
 def test_the_documented_rubric_is_the_one_in_force() -> None:
-    doc = (Path(__file__).parents[2] / "docs" / "version-control.md").read_text()
+    doc = (Path(__file__).parents[3] / "docs" / "version-control.md").read_text()
     assert f"starts at **{BASELINE:g}**" in doc
     for rule, weight in RUBRIC.items():
         effect = "0" if weight.effect == 0 else f"{weight.effect:+g}"
