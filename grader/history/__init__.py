@@ -7,6 +7,6 @@ is and secrets.py finds and masks secrets. docs/version-control.md explains the
 rubric. The rest of the grader uses only what this module exports.
 """
 
-from grader.history.analysis import HistoryResult, analyse_history
+from grader.history.analysis import Finding, HistoryResult, analyse_history
 
-__all__ = ["HistoryResult", "analyse_history"]
+__all__ = ["Finding", "HistoryResult", "analyse_history"]
