@@ -10,7 +10,10 @@ planted.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,6 +188,38 @@ def test_a_submission_without_a_report_is_bad_input(stored: Stored) -> None:
         queued = repo.create_submission(session, challenge=challenge, repo="x", ref=None).id
     with pytest.raises(BadInput, match="has no report"):
         rescore.rescore_submission(stored.url, queued)
+
+
+def test_the_command_prints_the_report_and_whether_it_changed(stored: Stored) -> None:
+    env = {**os.environ, "GRADER_DATA_DIR": str(stored.settings.data_dir)}
+    command = [sys.executable, "-m", "grader.cli", "rescore", stored.submission_id]
+
+    same = subprocess.run([*command, "--json"], capture_output=True, text=True, env=env)
+    assert same.returncode == 0, same.stderr
+    assert json.loads(same.stdout) == stored_report(stored)
+    assert "the same as the stored report" in same.stderr
+
+    manifest = stored.root / "challenge.toml"
+    manifest.write_text(manifest.read_text().replace("weight = 2", "weight = 5"))
+    changed = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert changed.returncode == 0, changed.stderr
+    assert "status: graded" in changed.stdout
+    assert "differs from the stored report" in changed.stderr
+    assert "  overall: " in changed.stderr
+
+    written = subprocess.run([*command, "--write"], capture_output=True, text=True, env=env)
+    assert written.returncode == 0, written.stderr
+    assert "stored the recomputed report" in written.stderr
+    assert (
+        stored_report(stored)["overall"]
+        == json.loads(
+            subprocess.run([*command, "--json"], capture_output=True, text=True, env=env).stdout
+        )["overall"]
+    )
+
+    missing = subprocess.run([*command[:-1], "nope"], capture_output=True, text=True, env=env)
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == "grader: no submission nope"
 
 
 def test_the_history_is_told_apart_from_the_suite_in_a_report() -> None:
