@@ -397,6 +397,36 @@ def worker(
     run_worker(settings, burst=burst)
 
 
+@app.command()
+@handles_errors
+def rescore(
+    submission: Annotated[str, typer.Argument(help="Submission id")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report JSON alone")] = False,
+    write: Annotated[bool, typer.Option("--write", help="Store the recomputed report")] = False,
+) -> None:
+    """Recompute a stored submission's report from its stored artifacts, without Docker.
+
+    Prints the report; on stderr, how it differs from the stored one (or, with --write,
+    that it was stored in its place)."""
+    from grader import rescore as rescoring
+    from grader.report import render_text
+
+    url = _database(get_settings())
+    result = rescoring.rescore_submission(url, submission)
+    print(result.report.to_json() if as_json else render_text(result.report))
+    changed = result.differences()
+    if write:
+        rescoring.write(url, result)
+        print(f"stored the recomputed report ({len(changed)} field(s) changed)", file=sys.stderr)
+        return
+    if not changed:
+        print("the same as the stored report", file=sys.stderr)
+        return
+    print(f"differs from the stored report in {len(changed)} field(s):", file=sys.stderr)
+    for line in changed[: rescoring.MAX_DIFFERENCES]:
+        print(f"  {line}", file=sys.stderr)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -261,6 +261,25 @@ def fail(session: Session, submission_id: str, detail: str) -> None:
         _event(session, row, "error", detail)
 
 
+def replace_report(
+    session: Session,
+    submission_id: str,
+    *,
+    status: str,
+    overall: float,
+    report: dict[str, Any],
+    detail: str,
+) -> None:
+    """A graded submission's report recomputed (re-scoring): the artifacts stay as they were."""
+    row = session.get(SubmissionRow, submission_id)
+    stored = session.get(ReportRow, submission_id)
+    if row is None or stored is None:
+        raise ValueError(f"submission {submission_id} has no report to replace")
+    stored.status, stored.overall, stored.report = status, overall, report
+    row.overall = overall
+    _event(session, row, status, detail)
+
+
 def report_of(session: Session, submission_id: str) -> ReportRow | None:
     return session.get(ReportRow, submission_id)
 

@@ -23,19 +23,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from grader import hosting, integrity
+from grader import hosting, integrity, rescore
 from grader.challenge import load_challenge
 from grader.config import PROJECT_ROOT, Settings, get_settings
-from grader.fetch import Fetched
 from grader.history import analyse_history
-from grader.images import SandboxImage
-from grader.pipeline import build_report
-from grader.prepare import PreparedChallenge
-from grader.results import evaluate
-from grader.sandbox import RunArtifacts
 from grader.store import repo
 from grader.store.db import migrate, session_scope
-from grader.tripwires import Tripwire
 from tests.conftest import WORD_FREQUENCY, git, make_repo
 
 GOLDEN = PROJECT_ROOT / "tests" / "golden" / "word-frequency"
@@ -95,32 +88,28 @@ SEEN_AT_RUN_TIME = {
 
 def golden_report(case: str, history: Any, commit: str, repo_url: str) -> dict[str, Any]:
     """A report as a grading of the golden case ``case`` with this history would make it."""
-    saved = json.loads((GOLDEN / case / "artifacts.json").read_text())
-    challenge = load_challenge(WORD_FREQUENCY)
-    suite = evaluate(
-        RunArtifacts(**saved["artifacts"]),
-        saved["test_ids"],
-        [Tripwire(**w) for w in saved["tripwires"]],
-    )
-    prepared = PreparedChallenge(
-        challenge,
-        SandboxImage("grader-python:test", "sha256:" + "1" * 64, "3.11"),
-        saved["test_ids"],
-    )
-    fetched = Fetched(repo=repo_url, repo_dir=Path("."), commit=commit, ref="main")
-    wires = [Tripwire(**w) for w in saved["tripwires"]]
-    report = build_report(
-        prepared, fetched, suite, history, RunArtifacts(**saved["artifacts"]), wires
+    report = rescore.score(
+        load_challenge(WORD_FREQUENCY),
+        rescore.SavedRun.from_dict(json.loads((GOLDEN / case / "artifacts.json").read_text())),
+        history,
+        rescore.Observed(
+            repo=repo_url,
+            commit=commit,
+            ref="main",
+            image="grader-python:test",
+            digest="sha256:" + "1" * 64,
+            timings={"fetch": 0.21, "sandbox": 1.84, "history": 0.12},
+            graded_at="2024-05-02T10:15:00+00:00",
+        ),
     )
     report.challenge.commit = "0" * 40
-    report.timings = {"fetch": 0.21, "sandbox": 1.84, "history": 0.12}
+    # What the golden runs did not see, for the pages to show: a signal, two processes, a note.
     report.integrity = integrity.section(
         "process",
         [integrity.Signal("wordfreq.py", 3, "walks the call stack", "sys._getframe(1)")],
         2,
         [SEEN_AT_RUN_TIME],
     )
-    report.graded_at = "2024-05-02T10:15:00+00:00"
     return report.to_dict()
 
 

@@ -6,7 +6,8 @@ exists; a file named ``.delete-NAME`` deletes NAME) and
 ``expected.json`` (status, scores and every test's outcome), plus
 ``artifacts.json``: the sandbox's saved output from the run that made it.
 Two tests per case: a real grading in Docker must give the expected report,
-and re-scoring the saved artifacts without Docker must give it too.
+and re-scoring the saved artifacts without Docker (grader.rescore, as
+``grader rescore`` does) must give it too.
 ``make golden`` regenerates the files; review the diff before committing.
 """
 
@@ -19,14 +20,12 @@ from typing import Any
 
 import pytest
 
+from grader import rescore
 from grader.challenge import load_challenge
 from grader.config import PROJECT_ROOT, get_settings
 from grader.fetch import FetchPolicy
+from grader.history import HistoryResult
 from grader.pipeline import grade
-from grader.results import evaluate
-from grader.sandbox import RunArtifacts
-from grader.scoring import overall, skill_scores
-from grader.tripwires import Tripwire
 from tests.conftest import make_repo
 
 HERE = Path(__file__).parent
@@ -118,24 +117,19 @@ def test_grading_matches_the_golden_report(case: Path, tmp_path: Path, docker_se
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_saved_artifacts_rescore_to_the_golden_report(case: Path) -> None:
-    saved = json.loads((case / "artifacts.json").read_text())
+    saved = rescore.SavedRun.from_dict(json.loads((case / "artifacts.json").read_text()))
     challenge = load_challenge(PROJECT_ROOT / "challenges" / case.parent.name)
-    suite = evaluate(
-        RunArtifacts(**saved["artifacts"]),
-        saved["test_ids"],
-        [Tripwire(**w) for w in saved["tripwires"]],
-    )
-    scores = skill_scores(challenge, suite.tests, tampered=suite.tampered)
-    status = "error" if suite.error else ("tampered" if suite.tampered else "graded")
     expected = json.loads((case / "expected.json").read_text())
-    weights = [(s.score, s.weight) for s in scores.values()]
+    history = None
     if expected["version_control"] is not None:  # history is re-read from git, not saved
-        weights.append((expected["version_control"], challenge.version_control_weight))
+        history = HistoryResult(expected["version_control"], [], 0, None, [])
+    report = rescore.score(challenge, saved, history)
+    vc = report.skills.get("version_control")
     got = summary(
-        status,
-        overall(weights),
-        {name: s.score for name, s in scores.items()},
-        expected["version_control"],
-        {t.id: t.outcome for t in suite.tests},
+        report.status,
+        report.overall,
+        {name: s.score for name, s in report.skills.items() if s.total is not None},
+        vc.score if vc else None,
+        {t.id: t.outcome for t in report.tests},
     )
     assert got == expected

@@ -371,6 +371,36 @@ def test_finishing_twice_keeps_the_first_report(db_url: str) -> None:
         assert report is not None and report.overall == 75.0
 
 
+def test_replacing_a_report_keeps_its_artifacts_and_records_the_change(db_url: str) -> None:
+    submission_id = submit(db_url)
+    with session_scope(db_url) as session:
+        finish(session, submission_id)
+    with session_scope(db_url) as session:
+        repo.replace_report(
+            session,
+            submission_id,
+            status="tampered",
+            overall=0.0,
+            report={"overall": 0.0, "status": "tampered"},
+            detail="re-scored",
+        )
+    with session_scope(db_url) as session:
+        report = repo.report_of(session, submission_id)
+        submission = repo.get_submission(session, submission_id)
+        assert report is not None and submission is not None
+        assert (report.status, report.overall, report.report["status"]) == (
+            "tampered",
+            0.0,
+            "tampered",
+        )
+        assert report.artifacts == {"artifacts": {"exit_code": 0}}
+        assert (submission.status, submission.overall) == ("tampered", 0.0)
+    assert statuses(db_url, submission_id)[-1] == ("tampered", "re-scored")
+    queued = submit(db_url)
+    with session_scope(db_url) as session, pytest.raises(ValueError, match="no report"):
+        repo.replace_report(session, queued, status="graded", overall=1.0, report={}, detail="")
+
+
 # -- pushes ------------------------------------------------------------------------
 def test_push_times_keep_when_each_commit_first_arrived(db_url: str) -> None:
     with session_scope(db_url) as session:

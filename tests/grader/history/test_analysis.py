@@ -1,4 +1,4 @@
-"""The version-control skill, on real git histories built by history_fixtures."""
+"""The version-control skill, on real git histories built by fixtures.py."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.history import HistoryResult, analyse_history, blob_sha
-from grader.history_paths import content_category, is_test_path, path_category
-from grader.history_rules import BASELINE, MAX_LISTED, RUBRIC, Finding
-from grader.history_secrets import find_secrets
-from tests.grader.history_fixtures import (
+from grader.history.analysis import HistoryResult, analyse_history, blob_sha
+from grader.history.rules import BASELINE, MAX_LISTED, RUBRIC, Finding
+from tests.grader.history.fixtures import (
     AWS_KEY,
     GITHUB_TOKEN,
     STARTER,
@@ -391,81 +389,7 @@ def test_burst_of_large_commits_is_flagged(tmp_path: Path) -> None:
     assert "6 commits" in burst.message
 
 
-def test_find_secrets_masks_and_skips_placeholders() -> None:
-    text = (
-        f'KEY = "{AWS_KEY}"\nexample = "AKIAIOSFODNN7EXAMPLE"\n'
-        'password = "changeme-please-now"\napi_key = "Zq8xW3nR7tK2mP9vL4sJ"\n'
-        "token = settings.GITHUB_TOKEN_VALUE\n"
-    )
-    hits = find_secrets(text, code_file=True, test_file=False)
-    assert [(h.kind, h.line) for h in hits] == [
-        ("AWS access key ID", 1),
-        ("password or API key", 4),
-    ]
-    assert hits[0].masked == "AKIA… (20 characters)"
-    assert hits[1].name == "api_key"
-    assert hits[1].masked == "… (20 characters)"
-    assert not find_secrets('password = "Zq8xW3nR7tK2mP9vL4sJ"\n', code_file=True, test_file=True)
-
-
-def test_unquoted_secrets_count_in_config_files_only() -> None:
-    line = "API_KEY=Zq8xW3nR7tK2mP9vL4sJ\n"
-    assert find_secrets(line, code_file=False, test_file=False)
-    assert not find_secrets(line, code_file=True, test_file=False)
-
-
-@pytest.mark.parametrize(
-    ("path", "rule"),
-    [
-        ("venv/lib/python3.11/site-packages/x.py", "hygiene.committed-virtualenv"),
-        ("myenv/pyvenv.cfg", "hygiene.committed-virtualenv"),
-        ("web/node_modules/a/index.js", "hygiene.committed-node-modules"),
-        ("pkg/__pycache__/m.cpython-311.pyc", "hygiene.committed-bytecode"),
-        ("dist/wordfreq-0.1.tar.gz", "hygiene.committed-build-output"),
-        ("wordfreq.egg-info/PKG-INFO", "hygiene.committed-build-output"),
-        (".env", "hygiene.committed-env-file"),
-        ("config/.env.local", "hygiene.committed-env-file"),
-        (".env.example", None),
-        ("src/build.py", None),
-        ("tests/test_env.py", None),
-    ],
-)
-def test_path_categories(path: str, rule: str | None) -> None:
-    assert path_category(path) == rule
-
-
-def test_content_categories() -> None:
-    assert content_category("data.csv", binary=False, size=2 << 20) == "hygiene.large-file"
-    assert content_category("tool.exe", binary=True, size=10) == "hygiene.committed-binary"
-    assert content_category("docs/diagram.png", binary=True, size=10) is None
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        "tests/test_a.py",
-        "test_a.py",
-        "a_test.go",
-        "src/a.test.ts",
-        "conftest.py",
-        "src/FooTest.java",
-    ],
-)
-def test_test_paths(path: str) -> None:
-    assert is_test_path(path)
-
-
 def test_blob_sha_matches_git(tmp_path: Path) -> None:
     (tmp_path / "f").write_bytes(b"hello\n")
 
     assert blob_sha(b"hello\n") == run_git(["hash-object", "f"], tmp_path)
-
-
-def test_the_documented_rubric_is_the_one_in_force() -> None:
-    doc = (Path(__file__).parents[2] / "docs" / "version-control.md").read_text()
-    assert f"starts at **{BASELINE:g}**" in doc
-    for rule, weight in RUBRIC.items():
-        effect = "0" if weight.effect == 0 else f"{weight.effect:+g}"
-        cap = "" if weight.cap is None else f"{weight.cap:g}"
-        row = f"| `{rule}` | {effect} | {cap} |".replace("|  |", "| |")
-        assert row in doc, rule

@@ -14,7 +14,7 @@ from typing import Final
 from gitlint import rules as gitlint_rules  # type: ignore[import-untyped,unused-ignore]
 
 from grader.gitops import LogCommit
-from grader.history_rules import Finding, History, finding, short
+from grader.history.rules import Finding, History, finding, short
 
 MAX_SUBJECT: Final = 72
 MIN_SUBJECT: Final = 6

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from grader.gitops import LogCommit
-from grader.history_rules import Finding, History, finding, short
+from grader.history.rules import Finding, History, finding, short
 
 CLOCK_SKEW: Final = timedelta(minutes=10)
 FUTURE_SKEW: Final = timedelta(hours=1)

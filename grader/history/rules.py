@@ -1,10 +1,10 @@
 """The version-control rubric: its weights, in one table, the parsed history, and scoring.
 
 Every rule is a pure function of the parsed history: granularity here, messages,
-timeline and file contents in history_messages, history_timeline and
-history_files; grader/history.py does the reading. A score is BASELINE plus the
-effect of every finding, clamped to 0..100, and the clamp is itself a finding,
-so the findings always add up to the score. docs/version-control.md explains
+timeline and file contents in messages.py, timeline.py and files.py; analysis.py
+does the reading. A score is BASELINE plus the effect of every finding, clamped
+to 0..100, and the clamp is itself a finding, so the findings always add up to
+the score. docs/version-control.md explains
 the rubric to candidates and reviewers.
 """
 
@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Final
 
 from grader.gitops import LogChange, LogCommit
-from grader.history_paths import content_category, is_lock_file, path_category
+from grader.history.paths import content_category, is_lock_file, path_category
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ repository, or else after the first commit whose files are exactly the
 starter's. The history is read in a handful of git calls (the log of the
 range, blob sizes, the blobs to scan for secrets, the final tree and
 .gitignore), whatever its length; every rule then works on the parsed history.
-The rubric's weights live in grader/history_rules.py, the rules in the other
-grader/history_*.py modules; docs/version-control.md explains them.
+The rubric's weights live in grader/history/rules.py, the rules in the other
+modules of grader/history/; docs/version-control.md explains them.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any, Final
 from grader import gitops
 from grader.errors import RepositoryError
 from grader.gitops import MODE_EXEC, MODE_FILE, MODE_LINK, NULL_SHA, LogChange, LogCommit, TreeEntry
-from grader.history_files import (
+from grader.history.files import (
     CommittedSecret,
     hygiene_findings,
     hygiene_offences,
@@ -30,9 +30,9 @@ from grader.history_files import (
     secret_findings,
     tests_findings,
 )
-from grader.history_messages import message_findings
-from grader.history_paths import is_code_path, is_test_path, path_category
-from grader.history_rules import (
+from grader.history.messages import message_findings
+from grader.history.paths import is_code_path, is_test_path, path_category
+from grader.history.rules import (
     Finding,
     History,
     build_history,
@@ -41,8 +41,8 @@ from grader.history_rules import (
     no_commit_findings,
     settle,
 )
-from grader.history_secrets import SecretHit, find_secrets
-from grader.history_timeline import timeline_findings
+from grader.history.secrets import SecretHit, find_secrets
+from grader.history.timeline import timeline_findings
 from grader.timestamps import rfc3339
 
 __all__ = ["Finding", "HistoryResult", "analyse_history", "blob_sha", "starter_blobs"]
