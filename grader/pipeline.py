@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from grader import __version__, fetch, integrity, timestamps, tripwires
+from grader.challenge import Challenge
 from grader.config import Settings
 from grader.gitops import TreeEntry
 from grader.history import HistoryResult, analyse_history
@@ -110,7 +111,7 @@ def grade(
             ):
                 artifacts, wires = run_suite(prepared, workspace.tar, sandbox, workdir)
             with timer.stage("results", "reading the results"):
-                suite = evaluate_run(prepared, artifacts, wires)
+                suite = evaluate_run(challenge, prepared.test_ids, artifacts, wires)
             progress("reading the git history")
             vc, timer.timings["history"] = history.result()
         with timer.stage("score", "scoring"):
@@ -167,13 +168,17 @@ def run_suite(
 
 
 def evaluate_run(
-    prepared: PreparedChallenge, artifacts: RunArtifacts, wires: Iterable[tripwires.Tripwire]
+    challenge: Challenge,
+    test_ids: list[str],
+    artifacts: RunArtifacts,
+    wires: Iterable[tripwires.Tripwire],
 ) -> SuiteResult:
-    """One outcome per expected test, checked as strictly as the language's runner allows."""
-    language = support(prepared.challenge.language)
+    """One outcome per expected test, checked as strictly as the language's runner allows
+    (the results stage of a grading, of validate and of a re-scoring)."""
+    language = support(challenge.language)
     return evaluate(
         artifacts,
-        prepared.test_ids,
+        test_ids,
         wires,
         runner_status_exact=language.runner_status_exact,
         every_test_reported=language.every_test_reported,

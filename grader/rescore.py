@@ -27,10 +27,10 @@ from grader.errors import BadInput
 from grader.fetch import Fetched
 from grader.history import Finding, HistoryResult
 from grader.images import SandboxImage
-from grader.pipeline import build_report
+from grader.pipeline import build_report, evaluate_run
 from grader.prepare import PreparedChallenge
 from grader.report import Report
-from grader.results import SuiteResult, evaluate
+from grader.results import SuiteResult
 from grader.sandbox import RunArtifacts
 from grader.store import repo
 from grader.store.db import session_scope
@@ -91,14 +91,7 @@ class Observed:
 
 def evaluate_saved(challenge: Challenge, saved: SavedRun) -> SuiteResult:
     """The results stage as the pipeline runs it for this challenge's language."""
-    # The same flags as pipeline.grade's results stage; they move with the languages.
-    return evaluate(
-        saved.artifacts,
-        saved.test_ids,
-        saved.tripwires,
-        runner_status_exact=challenge.language == "python",
-        every_test_reported=challenge.language in ("python", "java"),
-    )
+    return evaluate_run(challenge, saved.test_ids, saved.artifacts, saved.tripwires)
 
 
 def score(

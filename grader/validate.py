@@ -71,7 +71,7 @@ def _run(
     tar = folder_entries_tar(prepared.challenge.root / folder, prepared.challenge.language).tar
     with tempfile.TemporaryDirectory(dir=settings.subdir("tmp")) as tmp:
         artifacts, wires = run_suite(prepared, tar, sandbox, Path(tmp))
-    return evaluate_run(prepared, artifacts, wires)
+    return evaluate_run(prepared.challenge, prepared.test_ids, artifacts, wires)
 
 
 def _check_solution(

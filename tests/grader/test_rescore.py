@@ -27,6 +27,7 @@ from grader.fetch import FetchPolicy
 from grader.history import Finding, HistoryResult
 from grader.images import SandboxImage
 from grader.jobs import GradingService, _Job
+from grader.languages import python
 from grader.pipeline import grade
 from grader.prepare import PreparedChallenge
 from grader.sandbox import RunArtifacts, SandboxJob
@@ -74,7 +75,7 @@ def stored(tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) 
     challenge = load_challenge(root)
     golden_wires = [tripwires.Tripwire(**w) for w in GOLDEN["tripwires"]]
     # The planted tripwires are the golden run's, so that its results answer them.
-    monkeypatch.setattr(tripwires, "plant_python", lambda *_a, **_k: golden_wires)
+    monkeypatch.setattr(python, "plant_python", lambda *_a, **_k: golden_wires)
     candidate = make_repo(tmp_path / "candidate", HISTORY, base=root / "starter")
     image = SandboxImage("grader-python:test", "sha256:" + "1" * 64, "3.11")
     grading = grade(
