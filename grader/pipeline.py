@@ -233,7 +233,7 @@ def build_report(
             findings=[_finding(f) for f in vc.findings],
         )
         notes += list(vc.notes)
-    status: Status = "error" if suite.error else ("tampered" if suite.tampered else "graded")
+    status = Status.ERROR if suite.error else (Status.TAMPERED if suite.tampered else Status.GRADED)
     if suite.error:
         notes.append(suite.error)
     return Report(
@@ -246,7 +246,7 @@ def build_report(
             TestReport(
                 id=t.id,
                 skill=challenge.skill_of(t.id) or "",
-                outcome=t.outcome,  # type: ignore[arg-type]
+                outcome=t.outcome,
                 duration_s=t.duration_s,
                 message=t.message,
             )

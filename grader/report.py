@@ -8,12 +8,30 @@ readers of schema 1 may ignore.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 SCHEMA = 1
-Status = Literal["graded", "tampered", "error"]
+
+
+class Status(StrEnum):
+    """A grading's verdict (contract §3): scored, caught forging, or not gradable."""
+
+    GRADED = "graded"
+    TAMPERED = "tampered"
+    ERROR = "error"
+
+
+class Outcome(StrEnum):
+    """One hidden test's outcome (contract §3)."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+    TIMEOUT = "timeout"
 
 
 class SkillReport(BaseModel):
@@ -29,7 +47,7 @@ class TestReport(BaseModel):
 
     id: str
     skill: str
-    outcome: Literal["passed", "failed", "error", "skipped", "timeout"]
+    outcome: Outcome
     duration_s: float
     message: str = ""
 

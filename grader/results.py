@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.report import Outcome
 from grader.sandbox import RunArtifacts
 from grader.tripwires import Tripwire
 
-OUTCOMES = ("passed", "failed", "error", "skipped", "timeout")
+OUTCOMES = frozenset(outcome.value for outcome in Outcome)
 MAX_ID = 1000
 MAX_MESSAGE = 4000
 MAX_NOTES = 50
@@ -28,7 +29,7 @@ class TestOutcome:
     __test__ = False  # not a pytest test class
 
     id: str
-    outcome: str
+    outcome: Outcome
     duration_s: float = 0.0
     message: str = ""
 
@@ -76,7 +77,7 @@ def parse_records(records: Iterable[Any]) -> _Parsed:
             duration = record.get("duration_s")
             parsed.results[test_id] = TestOutcome(
                 test_id,
-                str(record["outcome"]),
+                Outcome(record["outcome"]),
                 round(float(duration), 4) if isinstance(duration, int | float) else 0.0,
                 _str(record.get("message"), MAX_MESSAGE) or "",
             )
@@ -144,7 +145,7 @@ def evaluate(
     tripwires = list(tripwires)
     if artifacts.supervisor_error:
         return SuiteResult(
-            tests=[_missing(i, "error", "the suite could not be run") for i in expected_ids],
+            tests=[_missing(i, Outcome.ERROR, "the suite could not be run") for i in expected_ids],
             error=f"the sandbox could not run the suite: {artifacts.supervisor_error}",
         )
     parsed = parse_records(artifacts.records)
@@ -185,7 +186,7 @@ def _check_silenced(
             return
 
 
-def _missing(test_id: str, outcome: str, message: str) -> TestOutcome:
+def _missing(test_id: str, outcome: Outcome, message: str) -> TestOutcome:
     return TestOutcome(test_id, outcome, 0.0, message)
 
 
@@ -195,29 +196,35 @@ def _why_missing(artifacts: RunArtifacts, parsed: _Parsed) -> Any:
     def explain(test_id: str) -> TestOutcome:
         if not artifacts.frame_found:
             if artifacts.oom_killed:
-                return _missing(test_id, "error", "the sandbox ran out of memory")
+                return _missing(test_id, Outcome.ERROR, "the sandbox ran out of memory")
             if artifacts.killed_by_host:
-                return _missing(test_id, "timeout", "the sandbox was stopped at the time limit")
+                return _missing(
+                    test_id, Outcome.TIMEOUT, "the sandbox was stopped at the time limit"
+                )
             return _missing(
                 test_id,
-                "error",
+                Outcome.ERROR,
                 "the sandbox ended without reporting (its supervisor "
                 "was killed or the container died)",
             )
         if artifacts.timed_out:
             if test_id == running:
                 return _missing(
-                    test_id, "timeout", "running when the suite's time limit was reached"
+                    test_id, Outcome.TIMEOUT, "running when the suite's time limit was reached"
                 )
-            return _missing(test_id, "timeout", "not reached before the suite's time limit")
+            return _missing(test_id, Outcome.TIMEOUT, "not reached before the suite's time limit")
         path = test_id.split("::", 1)[0]
         if path in parsed.collect_errors:
             return _missing(
-                test_id, "error", "the test module failed to load:\n" + parsed.collect_errors[path]
+                test_id,
+                Outcome.ERROR,
+                "the test module failed to load:\n" + parsed.collect_errors[path],
             )
         if artifacts.oom_killed or (artifacts.exit_code or 0) < 0:
-            return _missing(test_id, "error", _killed_message(artifacts))
-        return _missing(test_id, "error", "the test did not run (the test process ended early)")
+            return _missing(test_id, Outcome.ERROR, _killed_message(artifacts))
+        return _missing(
+            test_id, Outcome.ERROR, "the test did not run (the test process ended early)"
+        )
 
     return explain
 
