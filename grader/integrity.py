@@ -27,7 +27,8 @@ SIGNALS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("imports the test framework's internals", r"^\s*(from|import)\s+(_pytest|pluggy)\b"),
         (
             "imports the grader's runner",
-            r"\b(grader_plugin|grader_wire|grader_isolation|supervise)\b",
+            r"\b(grader_(?:plugin|wire\w*|isolation|trusted_\w+|imports|audit)|supervise\w*"
+            r"|suite_(?:python|node|java))\b",
         ),
         (
             "walks the call stack",
