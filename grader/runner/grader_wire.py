@@ -20,81 +20,49 @@ side (pytest, the hidden tests, the results writer) and the candidate side
 The ``Connection`` is a symmetric request/reply channel over one socket: a
 thread waiting for its reply reads the socket and serves whatever requests
 arrive meanwhile (callbacks), so calls can nest in both directions.
+
+The parts: framing and errors (grader_wire_frames.py), plain values
+(grader_wire_values.py), proxies (grader_wire_proxies.py) and the codec
+(grader_wire_codec.py); this module holds the connection, its object table
+and the policy, and is the one both sides import as ``grader_wire``.
 """
 
 from __future__ import annotations
 
-import base64
-import dataclasses
-import datetime
-import decimal
-import enum
-import fractions
 import itertools
-import json
-import pathlib
 import socket
-import struct
-import sys
 import threading
-import traceback
-import uuid
 from collections.abc import Callable
 from typing import Any
 
-MAX_MESSAGE = 256 << 20
-_LENGTH = struct.Struct(">I")
-CAPS = ("call", "iter", "next", "len", "getitem", "contains", "enter")
-_DUNDER_FOR_CAP = {
-    "call": "__call__",
-    "iter": "__iter__",
-    "next": "__next__",
-    "len": "__len__",
-    "getitem": "__getitem__",
-    "contains": "__contains__",
-    "enter": "__enter__",
-}
+from grader_wire_codec import Codec
+from grader_wire_frames import (
+    MAX_MESSAGE,
+    PeerGone,
+    RemoteError,
+    WireError,
+    recv_message,
+    send_message,
+)
+from grader_wire_proxies import CAPS, Proxy, capabilities, proxy_class
 
-
-class WireError(Exception):
-    """The other side broke the protocol, or went away."""
-
-
-class PeerGone(WireError):
-    """The other process ended (crashed, exited, was killed)."""
-
-
-class RemoteError(Exception):
-    """An exception raised on the other side that could not be rebuilt locally."""
-
-
-# --------------------------------------------------------------------------- framing
-
-
-def _recv_exactly(sock: socket.socket, size: int) -> bytes:
-    chunks, left = [], size
-    while left:
-        chunk = sock.recv(min(left, 1 << 20))
-        if not chunk:
-            raise PeerGone("the other process closed the connection")
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
-def send_message(sock: socket.socket, message: Any) -> None:
-    data = json.dumps(message, separators=(",", ":")).encode()
-    sock.sendall(_LENGTH.pack(len(data)) + data)
-
-
-def recv_message(sock: socket.socket) -> Any:
-    (size,) = _LENGTH.unpack(_recv_exactly(sock, _LENGTH.size))
-    if size > MAX_MESSAGE:
-        raise WireError(f"a message of {size} bytes is over the limit")
-    try:
-        return json.loads(_recv_exactly(sock, size))
-    except (ValueError, RecursionError) as exc:
-        raise WireError(f"a message that is not valid JSON: {exc}") from exc
+__all__ = [
+    "CAPS",
+    "MAX_MESSAGE",
+    "Codec",
+    "Connection",
+    "Encoder",
+    "PeerGone",
+    "Policy",
+    "Proxy",
+    "RemoteError",
+    "Table",
+    "WireError",
+    "capabilities",
+    "proxy_class",
+    "recv_message",
+    "send_message",
+]
 
 
 # --------------------------------------------------------------------------- the object table
@@ -229,165 +197,7 @@ class Connection:
         self._send(reply)
 
 
-# --------------------------------------------------------------------------- proxies
-
-
-class Proxy:
-    """A handle to an object of the other side; every use is a request."""
-
-    __slots__ = ("__weakref__", "_g_conn", "_g_generation", "_g_id", "_g_info")
-
-    def __init__(self, conn: Connection, number: int, info: dict[str, Any]) -> None:
-        object.__setattr__(self, "_g_conn", conn)
-        object.__setattr__(self, "_g_id", number)
-        object.__setattr__(self, "_g_generation", conn.generation)
-        object.__setattr__(self, "_g_info", info)
-
-    def _g_request(self, op: str, **fields: Any) -> Any:
-        __tracebackhide__ = True
-        conn = self._g_conn
-        if self._g_generation != conn.generation:
-            raise PeerGone(
-                f"this {self._g_info.get('type', 'object')} belonged to a candidate process "
-                "that has ended"
-            )
-        return conn.request(op, h=self._g_id, **fields)
-
-    def __getattr__(self, name: str) -> Any:
-        __tracebackhide__ = True
-        if name.startswith("_g_"):
-            raise AttributeError(name)
-        return self._g_request("getattr", name=name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        __tracebackhide__ = True
-        self._g_request("setattr", name=name, value=self._g_conn.codec.encode(value, self._g_conn))
-
-    def __delattr__(self, name: str) -> None:
-        __tracebackhide__ = True
-        self._g_request("delattr", name=name)
-
-    def __repr__(self) -> str:
-        info = self._g_info
-        return f"<{info.get('type', 'object')} of the candidate's code, #{self._g_id}>"
-
-    def __eq__(self, other: object) -> bool:
-        # Equality of two handles to the same object needs no code of theirs; anything
-        # else would have to ask their __eq__, whose answer cannot be trusted.
-        same = isinstance(other, Proxy) and other._g_conn is self._g_conn
-        if same and other._g_id == self._g_id:  # type: ignore[union-attr]
-            return True
-        raise TypeError(
-            f"cannot compare {self!r} with {type(other).__name__}: comparing an object of the "
-            "candidate's code would run their __eq__; compare its attributes or plain values"
-        )
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    def __hash__(self) -> int:
-        return hash((id(self._g_conn), self._g_id))
-
-    def __bool__(self) -> bool:
-        __tracebackhide__ = True
-        return bool(self._g_request("bool"))
-
-    def __str__(self) -> str:
-        __tracebackhide__ = True
-        return str(self._g_request("str"))
-
-
-class _CallMixin:
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        __tracebackhide__ = True
-        conn = self._g_conn  # type: ignore[attr-defined]
-        codec = conn.codec
-        return self._g_request(  # type: ignore[attr-defined]
-            "call",
-            args=[codec.encode(a, conn) for a in args],
-            kwargs={k: codec.encode(v, conn) for k, v in kwargs.items()},
-        )
-
-
-class _IterMixin:
-    def __iter__(self) -> Any:
-        __tracebackhide__ = True
-        return self._g_request("iter")  # type: ignore[attr-defined]
-
-
-class _NextMixin:
-    def __next__(self) -> Any:
-        __tracebackhide__ = True
-        return self._g_request("next")  # type: ignore[attr-defined]
-
-
-class _LenMixin:
-    def __len__(self) -> int:
-        __tracebackhide__ = True
-        return int(self._g_request("len"))  # type: ignore[attr-defined]
-
-
-class _GetItemMixin:
-    def __getitem__(self, key: Any) -> Any:
-        __tracebackhide__ = True
-        conn = self._g_conn  # type: ignore[attr-defined]
-        return self._g_request("getitem", key=conn.codec.encode(key, conn))  # type: ignore[attr-defined]
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        __tracebackhide__ = True
-        conn = self._g_conn  # type: ignore[attr-defined]
-        self._g_request(  # type: ignore[attr-defined]
-            "setitem", key=conn.codec.encode(key, conn), value=conn.codec.encode(value, conn)
-        )
-
-
-class _ContainsMixin:
-    def __contains__(self, item: Any) -> bool:
-        __tracebackhide__ = True
-        conn = self._g_conn  # type: ignore[attr-defined]
-        return bool(self._g_request("contains", item=conn.codec.encode(item, conn)))  # type: ignore[attr-defined]
-
-
-class _EnterMixin:
-    def __enter__(self) -> Any:
-        __tracebackhide__ = True
-        return self._g_request("enter")  # type: ignore[attr-defined]
-
-    def __exit__(self, *exc_info: Any) -> bool:
-        __tracebackhide__ = True
-        conn = self._g_conn  # type: ignore[attr-defined]
-        error = None if exc_info[1] is None else conn.codec.encode_error(exc_info[1], conn)
-        return bool(self._g_request("exit", error=error))  # type: ignore[attr-defined]
-
-
-_MIXINS = {
-    "call": _CallMixin,
-    "iter": _IterMixin,
-    "next": _NextMixin,
-    "len": _LenMixin,
-    "getitem": _GetItemMixin,
-    "contains": _ContainsMixin,
-    "enter": _EnterMixin,
-}
-_PROXY_CLASSES: dict[tuple[type, frozenset[str]], type] = {}
-
-
-def proxy_class(base: type, caps: frozenset[str]) -> type:
-    """A Proxy subclass with exactly the protocol methods the remote object has, so that
-    ``callable()``, ``iter()`` and ``len()`` answer as they would for the real object."""
-    key = (base, caps)
-    if key not in _PROXY_CLASSES:
-        bases = (*tuple(_MIXINS[c] for c in CAPS if c in caps), base)
-        _PROXY_CLASSES[key] = type(base.__name__, bases, {"__slots__": ()})
-    return _PROXY_CLASSES[key]
-
-
-def capabilities(obj: Any) -> list[str]:
-    kind = type(obj)
-    return [cap for cap in CAPS if hasattr(kind, _DUNDER_FOR_CAP[cap])]
-
-
-# --------------------------------------------------------------------------- the codec
+# --------------------------------------------------------------------------- the policy
 
 
 class Policy:
@@ -471,285 +281,3 @@ class Policy:
 
 
 Encoder = Callable[[Any, Connection], Any]
-
-
-class Codec:
-    """Plain data by value, the rest by handle. Subclassed by each side for what it adds."""
-
-    proxy_base: type = Proxy
-    is_local_module: Callable[[str], bool] = staticmethod(lambda name: False)
-
-    # hooks for the context each request carries (environment, working directory, output)
-    def context(self) -> dict[str, Any]:
-        return {}
-
-    def before_request(self, message: dict[str, Any]) -> None:
-        pass
-
-    def reply_extras(self, conn: Connection) -> dict[str, Any]:
-        return {}
-
-    def after_reply(self, reply: dict[str, Any], conn: Connection) -> None:
-        pass
-
-    # ----------------------------------------------------------------- encoding
-
-    def encode(self, obj: Any, conn: Connection) -> Any:
-        kind = type(obj)
-        if obj is None or kind in (bool, int, str):
-            return obj
-        if kind is float:
-            return (
-                obj
-                if obj == obj and obj not in (float("inf"), float("-inf"))
-                else {"$": "float", "v": repr(obj)}
-            )
-        if isinstance(obj, Proxy) and obj._g_conn is conn:
-            return {"$": "back", "id": obj._g_id}
-        if kind is list:
-            return [self.encode(x, conn) for x in obj]
-        if isinstance(obj, tuple) and hasattr(kind, "_fields"):
-            return self.encode_namedtuple(obj, conn)
-        if isinstance(obj, enum.Enum):
-            return (
-                self.encode(obj.value, conn)
-                if isinstance(obj, (int, str))
-                else self.export(obj, conn)
-            )
-        plain = _encode_plain(obj, lambda x: self.encode(x, conn))
-        if plain is not None:
-            return plain
-        if isinstance(obj, BaseException):
-            return {"$": "exc", "v": self.encode_error(obj, conn)}
-        reference = self.reference(obj)
-        if reference is not None:
-            return reference
-        return self.export(obj, conn)
-
-    def encode_namedtuple(self, obj: tuple[Any, ...], conn: Connection) -> Any:
-        kind = type(obj)
-        return {
-            "$": "nt",
-            "name": kind.__name__,
-            "cls": conn.table.add(kind),
-            "fields": [str(f) for f in kind._fields],  # type: ignore[attr-defined]
-            "v": [self.encode(x, conn) for x in obj],
-        }
-
-    def reference(self, obj: Any) -> dict[str, Any] | None:
-        """A function, class or module of a module outside the submission, by name."""
-        if isinstance(obj, type(sys)):
-            name = getattr(obj, "__name__", None)
-            if isinstance(name, str) and not self.is_local_module(name):
-                return {"$": "ref", "m": name, "q": ""}
-            return None
-        if not (isinstance(obj, type) or callable(obj)):
-            return None
-        module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
-        if not isinstance(module, str) or not isinstance(qualname, str) or "<" in qualname:
-            return None
-        if self.is_local_module(module) or sys.modules.get(module) is None:
-            return None
-        try:
-            found: Any = sys.modules[module]
-            for part in qualname.split("."):
-                found = getattr(found, part)
-        except AttributeError:
-            return None
-        return {"$": "ref", "m": module, "q": qualname} if found is obj else None
-
-    def export(self, obj: Any, conn: Connection) -> dict[str, Any]:
-        info: dict[str, Any] = {
-            "$": "h",
-            "id": conn.table.add(obj),
-            "type": type(obj).__name__,
-            "caps": capabilities(obj),
-        }
-        if isinstance(obj, type):
-            info["class"] = obj.__name__
-            info["qualname"] = getattr(obj, "__qualname__", obj.__name__)
-            info["module"] = getattr(obj, "__module__", "")
-            if issubclass(obj, BaseException):
-                info["exception"] = self.exception_lineage(obj, conn)
-        elif dataclasses.is_dataclass(obj):
-            params = getattr(type(obj), "__dataclass_params__", None)
-            info["record"] = {
-                "cls": conn.table.add(type(obj)),
-                "fields": [f.name for f in dataclasses.fields(obj)],
-                "eq": bool(getattr(params, "eq", True)),
-            }
-        elif isinstance(obj, type(sys)):
-            info["module"] = obj.__name__
-        return info
-
-    def exception_lineage(self, kind: type, conn: Connection) -> list[Any]:
-        """The class and its bases up to the first one the receiver has by name."""
-        lineage: list[Any] = []
-        for klass in kind.__mro__:
-            reference = self.reference(klass)
-            if reference is not None:
-                lineage.append(reference)
-                break
-            lineage.append(
-                {
-                    "name": klass.__name__,
-                    "qualname": getattr(klass, "__qualname__", klass.__name__),
-                    "module": getattr(klass, "__module__", ""),
-                    "id": conn.table.add(klass),
-                }
-            )
-        return lineage
-
-    def encode_error(self, exc: BaseException, conn: Connection) -> dict[str, Any]:
-        try:
-            args = [self.encode(a, conn) for a in exc.args]
-        except Exception:
-            args = [str(exc)]
-        attributes = {}
-        for name, value in list(getattr(exc, "__dict__", {}).items())[:32]:
-            if isinstance(name, str) and not name.startswith("__"):
-                try:
-                    attributes[name] = self.encode(value, conn)
-                except Exception:
-                    continue
-        try:
-            text = str(exc)
-        except Exception:
-            text = "<an exception whose str() failed>"
-        return {
-            "lineage": self.exception_lineage(type(exc), conn),
-            "args": args,
-            "attrs": attributes,
-            "str": text[:20000],
-            "tb": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-8000:],
-        }
-
-    # ----------------------------------------------------------------- decoding
-
-    def decode(self, data: Any, conn: Connection) -> Any:
-        if data is None or type(data) in (bool, int, str, float):
-            return data
-        if type(data) is list:
-            return [self.decode(x, conn) for x in data]
-        if type(data) is not dict or not isinstance(data.get("$"), str):
-            raise WireError(f"a value of unknown shape: {type(data).__name__}")
-        tag = data["$"]
-        if tag == "back":
-            return conn.table.get(data.get("id"))
-        if tag == "h":
-            return self.make_proxy(data, conn)
-        if tag == "ref":
-            return self.resolve_reference(data, conn)
-        if tag == "nt":
-            return self.decode_namedtuple(data, conn)
-        if tag == "exc":
-            return self.decode_error(data.get("v"), conn)
-        return _decode_plain(tag, data.get("v"), lambda x: self.decode(x, conn))
-
-    def make_proxy(self, data: dict[str, Any], conn: Connection) -> Any:
-        caps = frozenset(c for c in data.get("caps") or [] if c in _MIXINS)
-        return proxy_class(self.proxy_base, caps)(conn, int(data["id"]), data)
-
-    def resolve_reference(self, data: dict[str, Any], conn: Connection) -> Any:
-        module, qualname = str(data.get("m")), str(data.get("q"))
-        found: Any = self.import_reference_module(module)
-        for part in filter(None, qualname.split(".")):
-            found = getattr(found, part)
-        return found
-
-    def import_reference_module(self, name: str) -> Any:
-        __import__(name)
-        return sys.modules[name]
-
-    def decode_namedtuple(self, data: dict[str, Any], conn: Connection) -> Any:
-        values = [self.decode(x, conn) for x in data.get("v") or []]
-        return tuple(values)
-
-    def decode_error(self, data: Any, conn: Connection) -> BaseException:
-        if not isinstance(data, dict):
-            return WireError("an error of unknown shape")
-        return RemoteError(str(data.get("str", ""))[:20000])
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
-
-
-def _encode_plain(obj: Any, encode: Callable[[Any], Any]) -> Any:
-    """The value types that cross by value, or None for anything else."""
-    if isinstance(obj, tuple):
-        return {"$": "tuple", "v": [encode(x) for x in obj]}
-    if isinstance(obj, list):
-        return [encode(x) for x in obj]
-    if isinstance(obj, dict):
-        return {"$": "dict", "v": [[encode(k), encode(v)] for k, v in obj.items()]}
-    if isinstance(obj, (set, frozenset)):
-        return {
-            "$": "frozenset" if isinstance(obj, frozenset) else "set",
-            "v": [encode(x) for x in obj],
-        }
-    if isinstance(obj, (bytes, bytearray, memoryview)):
-        return {"$": "bytearray" if isinstance(obj, bytearray) else "bytes", "v": _b64(bytes(obj))}
-    if isinstance(obj, bool):
-        return bool(obj)
-    if isinstance(obj, int):
-        return int(obj)
-    if isinstance(obj, float):
-        return {"$": "float", "v": repr(float(obj))}
-    if isinstance(obj, str):
-        return str.__str__(obj)
-    if isinstance(obj, decimal.Decimal):
-        return {"$": "decimal", "v": str(obj)}
-    if isinstance(obj, fractions.Fraction):
-        return {"$": "fraction", "v": [obj.numerator, obj.denominator]}
-    if isinstance(obj, complex):
-        return {"$": "complex", "v": [repr(obj.real), repr(obj.imag)]}
-    if isinstance(obj, datetime.datetime):
-        return {"$": "datetime", "v": obj.isoformat()}
-    if isinstance(obj, datetime.date):
-        return {"$": "date", "v": obj.isoformat()}
-    if isinstance(obj, datetime.time):
-        return {"$": "time", "v": obj.isoformat()}
-    if isinstance(obj, datetime.timedelta):
-        return {"$": "timedelta", "v": [obj.days, obj.seconds, obj.microseconds]}
-    if isinstance(obj, uuid.UUID):
-        return {"$": "uuid", "v": str(obj)}
-    if isinstance(obj, pathlib.PurePath):
-        return {"$": "path", "v": str(obj)}
-    if isinstance(obj, range):
-        return {"$": "range", "v": [obj.start, obj.stop, obj.step]}
-    return None
-
-
-def _decode_plain(tag: str, value: Any, decode: Callable[[Any], Any]) -> Any:
-    try:
-        return _DECODERS[tag](value, decode)
-    except KeyError:
-        raise WireError(f"a value of unknown kind {tag!r}") from None
-    except (TypeError, ValueError, ArithmeticError) as exc:
-        raise WireError(f"a malformed {tag}: {exc}") from exc
-
-
-def _pairs(value: Any, decode: Callable[[Any], Any]) -> dict[Any, Any]:
-    return {decode(k): decode(v) for k, v in value}
-
-
-_DECODERS: dict[str, Callable[[Any, Callable[[Any], Any]], Any]] = {
-    "tuple": lambda v, d: tuple(d(x) for x in v),
-    "dict": _pairs,
-    "set": lambda v, d: {d(x) for x in v},
-    "frozenset": lambda v, d: frozenset(d(x) for x in v),
-    "bytes": lambda v, d: base64.b64decode(str(v), validate=True),
-    "bytearray": lambda v, d: bytearray(base64.b64decode(str(v), validate=True)),
-    "float": lambda v, d: float(str(v)),
-    "decimal": lambda v, d: decimal.Decimal(str(v)),
-    "fraction": lambda v, d: fractions.Fraction(int(v[0]), int(v[1])),
-    "complex": lambda v, d: complex(float(str(v[0])), float(str(v[1]))),
-    "datetime": lambda v, d: datetime.datetime.fromisoformat(str(v)),
-    "date": lambda v, d: datetime.date.fromisoformat(str(v)),
-    "time": lambda v, d: datetime.time.fromisoformat(str(v)),
-    "timedelta": lambda v, d: datetime.timedelta(int(v[0]), int(v[1]), int(v[2])),
-    "uuid": lambda v, d: uuid.UUID(str(v)),
-    "path": lambda v, d: pathlib.Path(str(v)),
-    "range": lambda v, d: range(int(v[0]), int(v[1]), int(v[2])),
-}
