@@ -9,10 +9,16 @@ container still serves exactly one grading and is removed after it.
 The hidden suite of a warm sandbox is a host folder bind-mounted read-only at
 /work/hidden when the container starts, and filled just before the working
 tree is sent: a bind mount shows what is written to its source folder later.
+
+A job with sidecar services (grader.services) is kept warm the same way, as a
+set: a private network, its services started and answering, and the sandbox
+on that network. The set serves one grading and is torn down after it, in the
+background (``release_later``), so no grading ever sees another's data.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -20,12 +26,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from grader.engine import ContainerSpec, Engine
 from grader.errors import InfrastructureError
+from grader.services import RunningServices, ServiceRequest
 
 log = logging.getLogger("grader.pool")
 
@@ -36,18 +44,31 @@ class PoolKey:
     memory_mb: int
     cpus: float
     runtime: str
+    services: tuple[ServiceRequest, ...] = ()
 
 
 @dataclass
 class Warm:
     container: Any
     hidden: Path  # host folder behind /work/hidden
+    services: RunningServices | None = None  # the sandbox is on their network
+    # Leaving it removes the services and their network.
+    teardown: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     def discard_folder(self) -> None:
         shutil.rmtree(self.hidden.parent, ignore_errors=True)
 
+    def release_services(self) -> None:
+        try:
+            self.teardown.close()
+        except InfrastructureError as exc:  # `grader reap` and a worker's start clean up
+            log.error("%s", exc)
 
-SpecFor = Callable[[Path], ContainerSpec]
+
+# The sandbox's spec from its hidden folder and the network it joins ("none" without services).
+SpecFor = Callable[[Path, str], ContainerSpec]
+# Starts a job's services; leaving the context removes them.
+ServicesFor = Callable[[], AbstractContextManager[RunningServices]]
 
 
 class WarmPool:
@@ -57,6 +78,7 @@ class WarmPool:
         self.size = size
         self._warm: dict[PoolKey, list[Warm]] = {}
         self._starting: set[PoolKey] = set()
+        self._releasing: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._closed = False
 
@@ -68,7 +90,9 @@ class WarmPool:
                 if not queue:
                     return None
                 warm = queue.pop(0)
-            if self.engine.is_running(warm.container):
+            if self.engine.is_running(warm.container) and (
+                warm.services is None or warm.services.alive(self.engine)
+            ):
                 return warm
             self._discard(warm)  # reaped or died while waiting: start afresh
 
@@ -77,39 +101,61 @@ class WarmPool:
         with self._lock:
             return sum(len(queue) for queue in self._warm.values())
 
-    def refill(self, key: PoolKey, spec_for: SpecFor) -> None:
-        """Start, in the background, what the pool lacks for this key."""
+    def refill(
+        self, key: PoolKey, spec_for: SpecFor, services_for: ServicesFor | None = None
+    ) -> None:
+        """Start, in the background, what the pool lacks for this key (with ``services_for``,
+        the job's services first, then the sandbox on their network)."""
         with self._lock:
             if self._closed or key in self._starting or len(self._warm.get(key, [])) >= self.size:
                 return
             self._starting.add(key)
-        threading.Thread(target=self._start, args=(key, spec_for), daemon=True).start()
+        threading.Thread(
+            target=self._start, args=(key, spec_for, services_for), daemon=True
+        ).start()
 
-    def _start(self, key: PoolKey, spec_for: SpecFor) -> None:
+    def _start(self, key: PoolKey, spec_for: SpecFor, services_for: ServicesFor | None) -> None:
         try:
             hidden = self.root / f"{os.getpid()}-{uuid.uuid4().hex}" / "hidden"
             hidden.mkdir(parents=True)
+            warm = Warm(None, hidden)
             try:
-                container = self.engine.start_sandbox(spec_for(hidden))
+                network = "none"
+                if services_for is not None:
+                    warm.services = warm.teardown.enter_context(services_for())
+                    network = warm.services.network
+                warm.container = self.engine.start_sandbox(spec_for(hidden, network))
             except InfrastructureError as exc:
                 log.warning("could not start a warm sandbox: %s", exc)
-                shutil.rmtree(hidden.parent, ignore_errors=True)
+                warm.release_services()
+                warm.discard_folder()
                 return
             with self._lock:
                 closed = self._closed
                 if not closed:
-                    self._warm.setdefault(key, []).append(Warm(container, hidden))
+                    self._warm.setdefault(key, []).append(warm)
             if closed:
-                self._discard(Warm(container, hidden))
+                self._discard(warm)
         finally:
             with self._lock:
                 self._starting.discard(key)
+
+    def release_later(self, warm: Warm) -> None:
+        """Tear down a used set's services in the background: its grading has its result.
+        ``close`` waits for these, so none outlives the pool."""
+        if warm.services is None:
+            return
+        thread = threading.Thread(target=warm.release_services, daemon=True)
+        with self._lock:
+            self._releasing = [t for t in self._releasing if t.is_alive()] + [thread]
+        thread.start()
 
     def _discard(self, warm: Warm) -> None:
         try:
             self.engine.remove(warm.container)
         except InfrastructureError as exc:
             log.error("%s", exc)
+        warm.release_services()
         warm.discard_folder()
 
     def close(self, wait_s: float = 30.0) -> None:
@@ -130,3 +176,7 @@ class WarmPool:
             time.sleep(0.05)
         for warm in waiting:
             self._discard(warm)
+        with self._lock:
+            releasing = list(self._releasing)
+        for thread in releasing:
+            thread.join(max(deadline - time.monotonic(), 1.0))

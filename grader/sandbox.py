@@ -7,6 +7,7 @@ everything grading needs, so a grade can be recomputed without Docker.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -23,7 +24,7 @@ from grader.config import SANDBOX_START_MARGIN_S, Settings
 from grader.engine import ContainerSpec, Engine
 from grader.images import ImageBuilder
 from grader.pool import PoolKey, Warm, WarmPool
-from grader.services import ServiceRequest
+from grader.services import RunningServices, ServiceRequest
 
 MAX_FRAME_BYTES = 32 << 20
 log = logging.getLogger("grader.sandbox")
@@ -131,24 +132,42 @@ class DockerSandbox:
     def _refill(self, job: SandboxJob) -> None:
         if self.pool is not None:
             self.pool.refill(
-                _key(job, self.settings.runtime), lambda hidden: self.spec(job, hidden)
+                _key(job, self.settings.runtime),
+                lambda hidden, network: self.spec(job, hidden, network),
+                (lambda: self._services(job)) if job.services else None,
             )
 
-    def run(self, job: SandboxJob) -> RunArtifacts:
-        if not job.services:
-            return self._run(job, None)
+    def _services(self, job: SandboxJob) -> contextlib.AbstractContextManager[RunningServices]:
         images = {request.kind: self._service_image(request.kind) for request in job.services}
-        with services.running(
+        return services.running(
             self.engine, job.services, images, job.labels, self.settings.runtime
-        ) as running:
-            return self._run(job, running)
+        )
+
+    def run(self, job: SandboxJob) -> RunArtifacts:
+        warm = self._take_warm(job)
+        # Start the next sandbox (and services) now, while this one runs, so that a job
+        # arriving right after this one finds it ready; again at the end if this start failed.
+        self._refill(job)
+        try:
+            if warm is not None or not job.services:
+                return self._run(job, warm, warm.services if warm else None)
+            with self._services(job) as running:  # cold: no set was ready
+                return self._run(job, None, running)
+        finally:
+            if warm is not None:
+                warm.discard_folder()
+                if self.pool is not None:
+                    self.pool.release_later(warm)
+            self._refill(job)
 
     def _service_image(self, kind: services.ServiceKind) -> tuple[str, str]:
         builder = ImageBuilder(self.settings, self.engine, log=log.info)
         image = builder.recorded_service(kind.value) or builder.service_image(kind.value)
         return image.reference, image.image_id
 
-    def _run(self, job: SandboxJob, running: services.RunningServices | None) -> RunArtifacts:
+    def _run(
+        self, job: SandboxJob, warm: Warm | None, running: RunningServices | None
+    ) -> RunArtifacts:
         nonce = secrets.token_hex(16)
         header = {
             "nonce": nonce,
@@ -161,14 +180,7 @@ class DockerSandbox:
             "env": running.environment if running else {},
         }
         stdin = json.dumps(header).encode() + b"\n" + job.workspace_tar
-        # A warm sandbox has no network; one with services joins theirs from its start.
-        pooled = running is None
-        warm = self._take_warm(job) if pooled else None
         sealed = None if warm is not None else self._sealed_copy(job)
-        # Start the next sandbox now, while this one runs, so that a job arriving right
-        # after this one finds it ready; refilled again at the end if this start failed.
-        if pooled:
-            self._refill(job)
         try:
             run = self.engine.run_sandbox(
                 self.spec(job, sealed, running.network if running else "none"),
@@ -179,12 +191,8 @@ class DockerSandbox:
                 remove_in_background=self.pool is not None,
             )
         finally:
-            if warm is not None:
-                warm.discard_folder()
             if sealed is not None:
                 shutil.rmtree(sealed.parent, ignore_errors=True)
-            if pooled:
-                self._refill(job)
         artifacts = parse_frame(run.stdout, nonce)
         if run.exit_code != 0:
             # The supervisor exits 0 right after its frame. Any other ending (killed from
@@ -196,7 +204,9 @@ class DockerSandbox:
         artifacts.container_exit = run.exit_code
         artifacts.runtime = self.settings.runtime
         if running is not None:
-            artifacts.services, artifacts.services_start_s = running.described, running.start_s
+            artifacts.services = running.described
+            # Services started ahead (a warm set) kept no grading waiting.
+            artifacts.services_start_s = 0.0 if warm is not None else running.start_s
         return artifacts
 
 
@@ -212,7 +222,7 @@ def seal_hidden(folder: Path) -> None:
 
 
 def _key(job: SandboxJob, runtime: str) -> PoolKey:
-    return PoolKey(job.image, job.limits.memory_mb, job.limits.cpus, runtime)
+    return PoolKey(job.image, job.limits.memory_mb, job.limits.cpus, runtime, job.services)
 
 
 def parse_frame(stdout: bytes, nonce: str) -> RunArtifacts:

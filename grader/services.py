@@ -142,6 +142,11 @@ class RunningServices:
     environment: dict[str, str]
     described: dict[str, dict[str, str]] = field(default_factory=dict)  # for the report
     start_s: float = 0.0
+    containers: list[Any] = field(default_factory=list)
+
+    def alive(self, engine: Engine) -> bool:
+        """Whether every service still runs (one started ahead may have died waiting)."""
+        return all(engine.is_running(container) for container in self.containers)
 
 
 @contextlib.contextmanager
@@ -179,6 +184,7 @@ def running(
                 for r in requests
             },
             round(time.monotonic() - started, 3),
+            list(containers),
         )
     finally:
         for container in containers:

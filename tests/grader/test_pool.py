@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from grader.challenge import Limits
+from grader.images import ImageBuilder
 from grader.results import evaluate
 from grader.sandbox import DockerSandbox, SandboxJob, _key
+from grader.services import ServiceKind, ServiceRequest
 from tests.grader.test_sandbox import ISOLATION_TESTS, tree
 
 pytestmark = pytest.mark.docker
@@ -118,3 +120,104 @@ def test_the_next_sandbox_is_started_while_a_job_runs(warm, tmp_path: Path) -> N
     with sandbox.pool._lock:
         ready = list(sandbox.pool._warm.get(_key(slow, sandbox.settings.runtime), []))
     assert len(ready) == 1, "the next job's sandbox was not ready when this one ended"
+
+
+# -- warm sets with services ----------------------------------------------------------------
+REDIS_ONLY = (ServiceRequest(ServiceKind.REDIS, "7"),)
+# Writes a key and checks that the grading's Redis started empty (no earlier grading's key).
+REDIS_PROBE = """
+import os, socket
+
+
+def redis(command):
+    with socket.create_connection(("redis", 6379), timeout=5) as s:
+        s.sendall(command)
+        return s.recv(100)
+
+
+def test_starts_empty_and_keeps_what_it_is_given():
+    assert os.environ["REDIS_URL"] == "redis://redis:6379/0"
+    assert redis(b"DBSIZE\\r\\n") == b":0\\r\\n"
+    assert redis(b"SET left behind\\r\\n") == b"+OK\\r\\n"
+"""
+REDIS_TEST = "hidden/test_probe.py::test_starts_empty_and_keeps_what_it_is_given"
+
+
+def service_job(image: str, folder: Path, marker: str) -> SandboxJob:
+    base = job(image, folder, REDIS_PROBE, marker)
+    return SandboxJob(
+        base.image,
+        base.workspace_tar,
+        base.hidden_dir,
+        LIMITS,
+        labels=base.labels,
+        services=REDIS_ONLY,
+    )
+
+
+def services_of(marker: str) -> list[str]:
+    return subprocess.run(
+        [
+            "docker",
+            "ps",
+            "-aq",
+            "--filter",
+            f"label=grader.test={marker}",
+            "--filter",
+            "label=grader.purpose=service",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+
+
+def networks_of(marker: str) -> list[str]:
+    return subprocess.run(
+        ["docker", "network", "ls", "-q", "--filter", f"label=grader.test={marker}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+
+
+@pytest.fixture
+def warm_services(warm):  # type: ignore[no-untyped-def]
+    sandbox, image = warm
+    ImageBuilder(sandbox.settings, sandbox.engine).service_image("redis")
+    return sandbox, image
+
+
+def test_a_job_with_services_finds_a_warm_set_whose_services_start_empty(
+    warm_services,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    sandbox, image = warm_services
+    marker = uuid.uuid4().hex
+    first = service_job(image, tmp_path / "a", marker)
+    cold = sandbox.run(first)
+    assert evaluate(cold, [REDIS_TEST]).tests[0].outcome == "passed"
+    assert cold.services_start_s > 0  # nothing was warm: this grading waited for Redis
+    wait_warm(sandbox, first)
+    for attempt in ("b", "c"):  # each in a set of its own, started while the last one ran
+        warmed = sandbox.run(service_job(image, tmp_path / attempt, marker))
+        assert evaluate(warmed, [REDIS_TEST]).tests[0].outcome == "passed", warmed.output
+        assert warmed.services_start_s == 0.0 and set(warmed.services) == {"redis"}
+        wait_warm(sandbox, first)
+    sandbox.close()
+    assert services_of(marker) == [] and networks_of(marker) == []
+
+
+def test_a_warm_set_whose_service_died_is_replaced(
+    warm_services,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    sandbox, image = warm_services
+    marker = uuid.uuid4().hex
+    first = service_job(image, tmp_path / "a", marker)
+    sandbox.run(first)
+    wait_warm(sandbox, first)
+    for container in services_of(marker):  # the waiting set's Redis, killed from outside
+        subprocess.run(["docker", "rm", "-f", container], capture_output=True, check=True)
+    again = sandbox.run(service_job(image, tmp_path / "b", marker))
+    assert evaluate(again, [REDIS_TEST]).tests[0].outcome == "passed", again.output
