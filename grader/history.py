@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from grader import gitops
+from grader import git as gitops
 from grader.errors import RepositoryError
-from grader.gitops import MODE_EXEC, MODE_FILE, MODE_LINK, NULL_SHA, LogChange, LogCommit, TreeEntry
+from grader.git import MODE_EXEC, MODE_FILE, MODE_LINK, NULL_SHA, LogChange, LogCommit, TreeEntry
 from grader.history_files import (
     CommittedSecret,
     hygiene_findings,

@@ -26,9 +26,10 @@ from typing import IO, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from grader import fetch, gitops, submissions
+from grader import fetch, git, submissions
 from grader.config import Settings
 from grader.errors import BadInput, RepositoryError
+from grader.git.pktline import FLUSH, pkt, read_push_request, refusal
 from grader.store import repo
 from grader.store.db import session_scope
 from grader.store.models import AuditRow, InvitationRow, PushRow, TokenRow, utcnow
@@ -84,7 +85,7 @@ def invite(
         root = Path(version.root)
         bare = repository_path(settings, invitation.id)
         statement = (root / "statement.md").read_bytes()
-        invitation.seed_commit = gitops.seed_bare_repository(
+        invitation.seed_commit = git.seed_bare_repository(
             bare, root / "starter", {"STATEMENT.md": statement}, SEED_MESSAGE
         )
         invitation.repo_path = str(bare)
@@ -156,69 +157,6 @@ def may_use(token: TokenRow, invitation: InvitationRow) -> bool:
     return token.role == "admin" or token.id == invitation.token_id
 
 
-# -- git's pkt-line framing -----------------------------------------------------------------
-FLUSH = b"0000"
-SIDEBAND_MAX = {"side-band-64k": 65515, "side-band": 995}  # data bytes per packet
-
-
-def pkt(data: bytes) -> bytes:
-    return f"{len(data) + 4:04x}".encode() + data
-
-
-@dataclass(frozen=True)
-class PushCommand:
-    old: str
-    new: str
-    ref: str
-
-
-@dataclass(frozen=True)
-class PushRequest:
-    commands: tuple[PushCommand, ...]
-    capabilities: frozenset[str]
-
-    def sideband_limit(self) -> int | None:
-        for name, limit in SIDEBAND_MAX.items():
-            if name in self.capabilities:
-                return limit
-        return None
-
-    def band(self, channel: int, data: bytes) -> bytes:
-        """``data`` on a sideband channel when the client asked for one, else as it is."""
-        limit = self.sideband_limit()
-        if limit is None:
-            return data if channel == 1 else b""
-        chunks = [data[i : i + limit] for i in range(0, len(data), limit)]
-        return b"".join(pkt(bytes([channel]) + chunk) for chunk in chunks)
-
-
-def read_push_request(body: IO[bytes]) -> PushRequest:
-    """The command list at the head of a receive-pack request; ``body`` is rewound."""
-    commands: list[PushCommand] = []
-    capabilities: frozenset[str] = frozenset()
-    while (line := _read_pkt(body)) is not None:
-        line, _, caps = line.partition(b"\0")
-        if caps:
-            capabilities = frozenset(caps.decode(errors="replace").split())
-        fields = line.decode(errors="replace").split()
-        if len(fields) == 3:  # "old new ref"; "shallow <sha>" lines carry no update
-            commands.append(PushCommand(*fields))
-    body.seek(0)
-    return PushRequest(tuple(commands), capabilities)
-
-
-def _read_pkt(body: IO[bytes]) -> bytes | None:
-    """One pkt-line's payload; None at a flush packet or the end of the stream."""
-    header = body.read(4)
-    try:
-        size = int(header, 16) if len(header) == 4 else 0
-    except ValueError:
-        raise BadInput("malformed git request") from None
-    if size < 4:
-        return None
-    return body.read(size - 4)
-
-
 # -- serving a hosted repository --------------------------------------------------------------
 def advertisement(settings: Settings, invitation_id: str, service: str) -> bytes:
     """The answer to ``info/refs?service=git-<service>``.
@@ -232,14 +170,14 @@ def advertisement(settings: Settings, invitation_id: str, service: str) -> bytes
             return pkt(f"ERR {reason}\n".encode())
     bare = repository_path(settings, invitation_id)
     header = pkt(f"# service=git-{service}\n".encode()) + FLUSH
-    return header + gitops.advertise_refs(bare, service)
+    return header + git.advertise_refs(bare, service)
 
 
 def upload_pack(settings: Settings, invitation_id: str, body: IO[bytes]) -> Iterator[bytes]:
     """A fetch or a clone: the pack, streamed; ``body`` is closed at the end."""
     try:
         bare = repository_path(settings, invitation_id)
-        yield from gitops.stream_service(bare, "upload-pack", body, settings.git_timeout_s)
+        yield from git.stream_service(bare, "upload-pack", body, settings.git_timeout_s)
     finally:
         body.close()
 
@@ -260,33 +198,20 @@ def receive_pack(
     bare = repository_path(settings, invitation_id)
     if not request.commands:
         # git's probe before a large push (a bare flush): nothing to update or count.
-        return gitops.run_service(bare, "receive-pack", body, settings.git_timeout_s)
+        return git.run_service(bare, "receive-pack", body, settings.git_timeout_s)
     with _push_lock(settings, invitation_id):
-        budget = (settings.max_hosted_repo_mb << 20) - gitops.repository_bytes(bare)
+        budget = (settings.max_hosted_repo_mb << 20) - git.repository_bytes(bare)
         reason = push_limit_reason(settings, invitation_id) or _size_refusal(
             settings, budget, body_bytes
         )
         if reason is not None:
             _audit(settings, pusher.actor, "git.push.refused", invitation_id, {"reason": reason})
             return refusal(request, reason)
-        before = gitops.list_refs(bare)
+        before = git.list_refs(bare)
         config = (f"receive.maxInputSize={max(budget, 1)}", "receive.autogc=false")
-        report = gitops.run_service(bare, "receive-pack", body, settings.git_timeout_s, config)
-        queued = _record_push(settings, invitation_id, before, gitops.list_refs(bare), pusher)
+        report = git.run_service(bare, "receive-pack", body, settings.git_timeout_s, config)
+        queued = _record_push(settings, invitation_id, before, git.list_refs(bare), pusher)
     return request.band(2, queued.encode()) + report
-
-
-def refusal(request: PushRequest, reason: str) -> bytes:
-    """A report-status that refuses every ref with ``reason``; git prints each line."""
-    status = pkt(b"unpack refused by the grader\n")
-    for command in request.commands:
-        status += pkt(f"ng {command.ref} {reason}\n".encode())
-    status += FLUSH
-    if request.sideband_limit() is not None:
-        return request.band(2, f"error: {reason}\n".encode()) + request.band(1, status) + FLUSH
-    if "report-status" in request.capabilities:
-        return status
-    return pkt(f"ERR {reason}\n".encode())  # a client that asked for no report still prints this
 
 
 @contextmanager
@@ -341,7 +266,7 @@ def _record_push(
 ) -> str:
     """Record what moved, and queue a grading of a new main; returns a line for the pusher."""
     refs = sorted(before.keys() | after.keys())
-    moved = {r: after.get(r, gitops.NULL_SHA) for r in refs if before.get(r) != after.get(r)}
+    moved = {r: after.get(r, git.NULL_SHA) for r in refs if before.get(r) != after.get(r)}
     if not moved:
         return ""
     bare = repository_path(settings, invitation_id)
@@ -358,28 +283,28 @@ def _record_push(
                 forced=_forced(bare, old, new),
             )
         repo.audit(session, pusher.actor, "git.push", invitation_id, {"refs": moved})
-        main = moved.get(f"refs/heads/{DEFAULT_BRANCH}", gitops.NULL_SHA)
-        if main == gitops.NULL_SHA:  # main did not move, or was deleted
+        main = moved.get(f"refs/heads/{DEFAULT_BRANCH}", git.NULL_SHA)
+        if main == git.NULL_SHA:  # main did not move, or was deleted
             return ""
         row = _queue_grading(session, settings, invitation_id, main, pusher.token_id)
     return f"grader: {main[:12]} on {DEFAULT_BRANCH} queued for grading ({row})\n"
 
 
 def _introduced(bare: Path, new: str, before: list[str]) -> list[str]:
-    if new == gitops.NULL_SHA:
+    if new == git.NULL_SHA:
         return []
     try:
-        return gitops.introduced_commits(bare, new, before)
+        return git.introduced_commits(bare, new, before)
     except RepositoryError:  # a ref to a tree or a blob: it introduces no commits
         return []
 
 
 def _forced(bare: Path, old: str | None, new: str) -> bool:
     """A ref that moved to a commit whose history does not contain the old one."""
-    if old is None or new == gitops.NULL_SHA:
+    if old is None or new == git.NULL_SHA:
         return False
     try:
-        return not gitops.is_ancestor(bare, old, new)
+        return not git.is_ancestor(bare, old, new)
     except RepositoryError:
         return False
 

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import gitops
+from grader import git as gitops
 from grader.challenge import Challenge, load_challenge
 from grader.config import Settings
 from grader.errors import BadInput, ChallengeInvalid, RepositoryError

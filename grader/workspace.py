@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from grader import gitops
-from grader.gitops import MODE_EXEC, MODE_LINK, TreeEntry
+from grader import git as gitops
+from grader.git import MODE_EXEC, MODE_LINK, TreeEntry
 
 NEUTRALISED_NAMES = {
     "python": {"conftest.py", "sitecustomize.py", "usercustomize.py"},

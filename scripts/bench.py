@@ -1455,7 +1455,8 @@ class Bench:
         return out
 
     def _git(self, subject: Subject, reps: int) -> dict[str, Any]:
-        from grader import fetch, gitops
+        from grader import fetch
+        from grader import git as gitops
         from grader.history import analyse_history
 
         out: dict[str, list[float]] = {

@@ -7,7 +7,6 @@ anything is queued.
 from __future__ import annotations
 
 import gzip
-import io
 import os
 import shutil
 import socket
@@ -278,21 +277,6 @@ def test_a_push_past_the_size_limit_is_refused_with_the_reason(
     with session_scope(hosted.server.settings.effective_database_url) as session:
         actions = session.scalars(select(AuditRow.action)).all()
     assert "git.push.refused" in actions
-
-
-def test_a_refusal_speaks_whatever_the_client_asked_for() -> None:
-    command = b"0" * 40 + b" " + b"1" * 40 + b" refs/heads/main"
-    for caps, expected in [
-        (b"report-status side-band-64k", b"\x02error: too big\n"),
-        (b"report-status", b"ng refs/heads/main too big\n"),
-        (b"", b"ERR too big\n"),
-    ]:
-        line = command + b"\0" + caps
-        body = io.BytesIO(f"{len(line) + 4:04x}".encode() + line + b"0000PACK...")
-        request = hosting.read_push_request(body)
-        assert request.commands == (hosting.PushCommand("0" * 40, "1" * 40, "refs/heads/main"),)
-        assert body.tell() == 0
-        assert expected in hosting.refusal(request, "too big")
 
 
 # -- the protocol at the HTTP level ---------------------------------------------------------

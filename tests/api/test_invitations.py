@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from grader import gitops, hosting
+from grader import git, hosting
 from grader.config import Settings
 from grader.store import repo
 from grader.store.db import session_scope
@@ -33,9 +33,9 @@ def test_an_admin_invites_a_candidate_to_a_seeded_repository(
     assert created["token"].startswith("grd_")
     assert created["candidate"] == CANDIDATE and created["challenge"] == word_frequency
     bare = hosting.repository_path(api_settings, created["id"])
-    refs = gitops.list_refs(bare)
+    refs = git.list_refs(bare)
     assert list(refs) == ["refs/heads/main"]
-    paths = {e.path for e in gitops.tree_entries(bare, refs["refs/heads/main"])}
+    paths = {e.path for e in git.tree_entries(bare, refs["refs/heads/main"])}
     assert {"STATEMENT.md", "wordfreq.py"} <= paths
     with session_scope(api_settings.effective_database_url) as session:
         token = repo.token_for_secret(session, created["token"])
