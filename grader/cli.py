@@ -319,7 +319,7 @@ def invite(
     candidate: Annotated[str, typer.Option(help="Candidate's email")],
 ) -> None:
     """Create a hosted repository for a candidate; prints JSON with clone_url and token."""
-    from grader.hosting import invite as create_invitation
+    from grader.hosting.invitations import invite as create_invitation
 
     settings = get_settings()
     _database(settings)

@@ -238,8 +238,8 @@ class _Job:
         return self.handle_graded(svc, grading)
 
     def _grade(self, svc: GradingService, push_times: Any) -> Any:
-        from grader import hosting
         from grader.fetch import FetchPolicy
+        from grader.hosting.repositories import local_repository
         from grader.pipeline import grade
 
         prepared = svc.prepared(self.root, self.challenge_commit)
@@ -258,7 +258,7 @@ class _Job:
             seed_commit=self.seed_commit,
             push_times=push_times,
             # A hosted repository is read from disk: over HTTP it would need the candidate's token.
-            source=str(hosting.local_repository(svc.settings, self.repo) or self.repo),
+            source=str(local_repository(svc.settings, self.repo) or self.repo),
         )
 
     def _reuse_existing(self, svc: GradingService, commit: str) -> bool:

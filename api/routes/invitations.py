@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from api.deps import Admin, SessionDep, SettingsDep
 from api.schemas import InvitationIn, InvitationOut
-from grader import hosting
+from grader.hosting import invitations, pushes, repositories
 from grader.timestamps import Timestamp
 
 router = APIRouter(prefix="/api/invitations", tags=["invitations"])
@@ -31,7 +31,7 @@ def create_invitation(body: InvitationIn, token: Admin, settings: SettingsDep) -
 
     The token is shown here once; only its hash is kept.
     """
-    created = hosting.invite(
+    created = invitations.invite(
         settings, body.challenge, body.candidate, f"token:{token.id}", body.external_repo
     )
     return InvitationOut(**created)
@@ -42,16 +42,16 @@ def list_invitations(
     _token: Admin, session: SessionDep, settings: SettingsDep
 ) -> list[InvitationSummary]:
     """Every invitation, newest first."""
-    pushes = hosting.push_counts(session)
+    counts = pushes.push_counts(session)
     return [
         InvitationSummary(
             id=row.id,
             challenge=row.challenge_id,
             candidate=row.candidate_email,
-            clone_url=hosting.clone_url(settings, row.id),
+            clone_url=repositories.clone_url(settings, row.id),
             external_repo=row.external_repo,
-            pushes=pushes.get(row.id, 0),
+            pushes=counts.get(row.id, 0),
             created_at=row.created_at,
         )
-        for row in hosting.list_invitations(session)
+        for row in invitations.list_invitations(session)
     ]

@@ -15,8 +15,9 @@ from api.schemas import (
     SubmissionOut,
     SubmissionSummary,
 )
-from grader import announce, hosting, submissions
+from grader import announce, submissions
 from grader.config import Settings
+from grader.hosting import repositories
 from grader.store import repo
 from grader.store.models import SubmissionRow, TokenRow
 
@@ -51,7 +52,7 @@ def create_submission(
 ) -> SubmissionCreated:
     """Queue a grading of `repo` at `ref` against a challenge the server knows."""
     # A URL the worker would refuse is refused now (400), before any row exists.
-    hosting.check_submission_url(settings, body.repo)
+    repositories.check_submission_url(settings, body.repo)
     invitation_id, candidate = None, None
     if token.role == "candidate":
         invitation_id = _own_repository(session, settings, token, body.repo)

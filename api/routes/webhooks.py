@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
 
 from api.deps import SessionDep, SettingsDep
-from grader import hosting
+from grader.hosting import pushes, repositories
 from grader.store import repo
 from grader.store.models import InvitationRow
 
@@ -111,11 +111,11 @@ async def receive(
     if ignored is not None:
         response.status_code = 200
         return WebhookResult(status="ignored", note=ignored)
-    limited = hosting.push_limit_reason(settings, invitation.id)
+    limited = pushes.push_limit_reason(settings, invitation.id)
     if limited is not None:
         raise HTTPException(429, limited)
     push = _push(host, payload)
-    submission = hosting.queue_external_push(settings, invitation.id, push)
+    submission = pushes.queue_external_push(settings, invitation.id, push)
     return WebhookResult(status="queued", submission=submission, note=f"grading {push.after}")
 
 
@@ -176,14 +176,14 @@ def _ignored(spec: Host, event: str, payload: dict[str, Any]) -> str | None:
 def _default_branch(spec: Host, payload: dict[str, Any]) -> str:
     described = payload.get(spec.repository_key)
     branch = described.get("default_branch") if isinstance(described, dict) else None
-    return branch if isinstance(branch, str) and branch else hosting.DEFAULT_BRANCH
+    return branch if isinstance(branch, str) and branch else repositories.DEFAULT_BRANCH
 
 
-def _push(host: str, payload: dict[str, Any]) -> hosting.ExternalPush:
+def _push(host: str, payload: dict[str, Any]) -> pushes.ExternalPush:
     commits = payload.get("commits")
     ids = [c.get("id") for c in commits if isinstance(c, dict)] if isinstance(commits, list) else []
     before = payload.get("before")
-    return hosting.ExternalPush(
+    return pushes.ExternalPush(
         host=host,
         ref=payload["ref"],
         before=before if isinstance(before, str) and _is_commit(before) else None,

@@ -23,11 +23,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from grader import hosting, integrity
+from grader import integrity
 from grader.challenge import load_challenge
 from grader.config import PROJECT_ROOT, Settings, get_settings
 from grader.fetch import Fetched
 from grader.history import analyse_history
+from grader.hosting import invitations
 from grader.images import SandboxImage
 from grader.pipeline import build_report
 from grader.prepare import PreparedChallenge
@@ -184,7 +185,7 @@ def add_tokens(world: World) -> None:
         for role in ("admin", "reviewer"):
             world.tokens[role], _row = repo.create_token(session, role, f"{role} token")
     for role, email in (("candidate", "ada@example.com"), ("other", "bob@example.com")):
-        invited = hosting.invite(world.settings, CHALLENGE, email, actor="test")
+        invited = invitations.invite(world.settings, CHALLENGE, email, actor="test")
         world.tokens[role] = invited["token"]
         if role == "candidate":
             world.own_repo = invited["clone_url"]

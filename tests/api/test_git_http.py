@@ -23,8 +23,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from grader import hosting
 from grader.config import Settings
+from grader.hosting import invitations, repositories
 from grader.store.db import session_scope
 from grader.store.models import AuditRow, PushRow, SubmissionRow
 from tests.api.conftest import (
@@ -63,7 +63,7 @@ class Hosting:
             return list(session.scalars(select(PushRow).order_by(PushRow.id)))
 
     def main(self, invited: Invited) -> str:
-        bare = hosting.repository_path(self.server.settings, invited.id)
+        bare = repositories.repository_path(self.server.settings, invited.id)
         return subprocess.run(
             ["git", "--git-dir", str(bare), "rev-parse", "refs/heads/main"],
             capture_output=True,
@@ -418,7 +418,7 @@ def test_a_local_repository_with_a_file_submodule_is_refused_at_submission(
 def test_a_hosted_repository_url_is_accepted_at_submission(
     client: TestClient, tokens: dict[str, str], word_frequency: str, api_settings: Settings
 ) -> None:
-    created = hosting.invite(api_settings, word_frequency, "ada@example.com", actor="test")
+    created = invitations.invite(api_settings, word_frequency, "ada@example.com", actor="test")
     body = {"challenge": word_frequency, "repo": created["clone_url"]}
 
     response = client.post("/api/submissions", json=body, headers=bearer(created["token"]))

@@ -1,8 +1,4 @@
-"""Hosted repositories for candidates: one bare repository per invitation.
-
-An invitation creates the repository, seeded with one commit holding the
-challenge's starter and statement, and a candidate token whose secret is the
-password for ``git clone``/``git push`` over HTTP (api/routes/git.py serves it).
+"""Pushes: to a hosted repository over smart HTTP, or to an external one told by its webhook.
 
 Pushes are received here: the refs are compared before and after
 ``git receive-pack`` (hooks stay off for candidate repositories), every change
@@ -14,8 +10,6 @@ reason in git's own report so that ``git push`` prints it.
 from __future__ import annotations
 
 import fcntl
-import re
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,135 +20,14 @@ from typing import IO, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from grader import fetch, git, submissions
+from grader import git, submissions
 from grader.config import Settings
 from grader.errors import BadInput, RepositoryError
 from grader.git.pktline import FLUSH, pkt, read_push_request, refusal
+from grader.hosting.repositories import DEFAULT_BRANCH, clone_url, repository_path
 from grader.store import repo
 from grader.store.db import session_scope
-from grader.store.models import AuditRow, InvitationRow, PushRow, TokenRow, utcnow
-
-SEED_MESSAGE = "Start the challenge\n\nThe starter files and the task statement, from the grader."
-DEFAULT_BRANCH = "main"
-
-# Per-candidate limits (candidates for Settings: see the module's report to the lead).
-
-INVITATION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-def repository_path(settings: Settings, invitation_id: str) -> Path:
-    return settings.subdir("repos") / f"{invitation_id}.git"
-
-
-def clone_url(settings: Settings, invitation_id: str) -> str:
-    return f"{settings.public_url.rstrip('/')}/git/{invitation_id}.git"
-
-
-def invite(
-    settings: Settings,
-    challenge_id: str,
-    candidate_email: str,
-    actor: str,
-    external_repo: str | None = None,
-) -> dict[str, Any]:
-    """Create the invitation, its token and its seeded repository; returns what to send."""
-    with session_scope(settings.effective_database_url) as session:
-        challenge = repo.get_challenge(session, challenge_id)
-        if challenge is None:
-            raise BadInput(f"unknown challenge {challenge_id!r}")
-        version = repo.challenge_version(session, challenge.id, challenge.current_version)
-        if version is None:
-            raise BadInput(f"challenge {challenge_id!r} has no registered version")
-        if external_repo is not None:
-            _check_external_repo(session, external_repo)
-        secret, token = repo.create_token(
-            session,
-            "candidate",
-            f"invitation for {candidate_email}",
-            candidate_email=candidate_email,
-        )
-        webhook_secret = secrets.token_hex(24) if external_repo else None
-        invitation = repo.create_invitation(
-            session,
-            challenge=challenge,
-            candidate_email=candidate_email,
-            token_id=token.id,
-            webhook_secret=webhook_secret,
-        )
-        invitation.external_repo = external_repo
-        root = Path(version.root)
-        bare = repository_path(settings, invitation.id)
-        statement = (root / "statement.md").read_bytes()
-        invitation.seed_commit = git.seed_bare_repository(
-            bare, root / "starter", {"STATEMENT.md": statement}, SEED_MESSAGE
-        )
-        invitation.repo_path = str(bare)
-        repo.audit(
-            session,
-            actor,
-            "invitation.create",
-            invitation.id,
-            {"challenge": challenge_id, "candidate": candidate_email},
-        )
-        result: dict[str, Any] = {
-            "id": invitation.id,
-            "challenge": challenge_id,
-            "candidate": candidate_email,
-            "clone_url": clone_url(settings, invitation.id),
-            "token": secret,
-        }
-        if webhook_secret:
-            result["webhook_secret"] = webhook_secret
-        return result
-
-
-def _check_external_repo(session: Session, url: str) -> None:
-    """An external repository is graded over https, and names one invitation only."""
-    location = fetch.locate(url, fetch.FetchPolicy())
-    if location.protocols != ("https",):
-        raise BadInput(f"external repository {url!r} must be an https URL")
-    if repo.invitation_for_external_repo(session, url) is not None:
-        # Webhooks find their invitation by this URL: two would make it ambiguous.
-        raise BadInput(f"external repository {url!r} already belongs to another invitation")
-
-
-# -- which repository a URL names ---------------------------------------------------------
-def invitation_id_of(settings: Settings, url: str) -> str | None:
-    """The invitation whose hosted repository ``url`` is, if it is one of ours."""
-    for prefix in settings.hosted_prefixes:
-        if url.startswith(prefix):
-            name = url.removeprefix(prefix).removesuffix(".git")
-            return name if INVITATION_ID.match(name) else None
-    return None
-
-
-def local_repository(settings: Settings, url: str) -> Path | None:
-    """The bare repository on this host behind a hosted clone URL, or None.
-
-    The worker reads hosted repositories from disk: over HTTP it would need a
-    candidate's credentials, which it never has.
-    """
-    invitation_id = invitation_id_of(settings, url)
-    if invitation_id is None:
-        return None
-    path = repository_path(settings, invitation_id)
-    return path if path.is_dir() else None
-
-
-def check_submission_url(settings: Settings, url: str) -> None:
-    """Refuse, before anything is queued, a repository URL the worker would refuse."""
-    policy = fetch.FetchPolicy(
-        local_roots=(settings.data_dir / "repos",),
-        hosted_prefixes=tuple(settings.hosted_prefixes),
-    )
-    fetch.locate(url, policy)
-    if url.startswith(tuple(settings.hosted_prefixes)) and local_repository(settings, url) is None:
-        raise RepositoryError(f"repository not found: {url}")
-
-
-def may_use(token: TokenRow, invitation: InvitationRow) -> bool:
-    """A hosted repository is its candidate's (and an admin's), nobody else's."""
-    return token.role == "admin" or token.id == invitation.token_id
+from grader.store.models import AuditRow, PushRow, utcnow
 
 
 # -- serving a hosted repository --------------------------------------------------------------
@@ -380,11 +253,6 @@ def queue_external_push(settings: Settings, invitation_id: str, push: ExternalPu
 
 
 # -- queries (candidates for store/repo.py, which is not this module's to change) ---------------
-def list_invitations(session: Session, limit: int = 500) -> list[InvitationRow]:
-    query = select(InvitationRow).order_by(InvitationRow.created_at.desc()).limit(limit)
-    return list(session.scalars(query).all())
-
-
 def push_counts(session: Session) -> dict[str, int]:
     """How many ref updates each invitation's repository has received."""
     query = select(PushRow.invitation_id, func.count()).group_by(PushRow.invitation_id)
