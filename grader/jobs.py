@@ -37,7 +37,7 @@ from grader.errors import BadInput, GraderError, InfrastructureError
 from grader.fetch import FetchPolicy
 from grader.hosting.repositories import local_repository
 from grader.queue import LEASE_MARGIN_S, RETRY_INTERVALS_S, with_announced_public_url
-from grader.store import repo
+from grader.store import hosted, repo
 from grader.store.db import session_scope
 from grader.timestamps import utc
 
@@ -141,9 +141,9 @@ def _run_grading(submission_id: str) -> str:
         )
         times = None
         if job.invitation_id:
-            invitation = repo.get_invitation(session, job.invitation_id)
+            invitation = hosted.get_invitation(session, job.invitation_id)
             job.seed_commit = invitation.seed_commit if invitation else None
-            times = repo.push_times(session, job.invitation_id)
+            times = hosted.push_times(session, job.invitation_id)
     return job.run(svc, times)
 
 

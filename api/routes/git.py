@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import SessionDep, SettingsDep
 from grader.config import Settings
 from grader.hosting import pushes, repositories
-from grader.store import repo
+from grader.store import hosted, repo
 
 router = APIRouter(prefix="/git", tags=["git"])
 basic = HTTPBasic(
@@ -64,7 +64,7 @@ def hosted_repository(
     invitation_id = name.removesuffix(".git")
     # Only a well-formed id reaches the database (a NUL byte would upset PostgreSQL).
     invitation = (
-        repo.get_invitation(session, invitation_id)
+        hosted.get_invitation(session, invitation_id)
         if repositories.INVITATION_ID.match(invitation_id)
         else None
     )

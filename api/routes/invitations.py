@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from api.deps import Admin, SessionDep, SettingsDep
-from api.schemas import InvitationIn, InvitationOut
-from grader.hosting import invitations, pushes, repositories
-from grader.timestamps import Timestamp
+from api.schemas import InvitationIn, InvitationOut, InvitationSummary
+from grader.hosting import invitations, repositories
+from grader.store import hosted
 
 router = APIRouter(prefix="/api/invitations", tags=["invitations"])
-
-
-class InvitationSummary(BaseModel):
-    """An invitation as listed: never its token nor its webhook secret."""
-
-    id: str
-    challenge: str
-    candidate: str
-    clone_url: str
-    external_repo: str | None
-    pushes: int
-    created_at: Timestamp
 
 
 @router.post("", status_code=201, response_model=InvitationOut)
@@ -42,7 +29,7 @@ def list_invitations(
     _token: Admin, session: SessionDep, settings: SettingsDep
 ) -> list[InvitationSummary]:
     """Every invitation, newest first."""
-    counts = pushes.push_counts(session)
+    counts = hosted.push_counts(session)
     return [
         InvitationSummary(
             id=row.id,
@@ -53,5 +40,5 @@ def list_invitations(
             pushes=counts.get(row.id, 0),
             created_at=row.created_at,
         )
-        for row in invitations.list_invitations(session)
+        for row in hosted.list_invitations(session)
     ]

@@ -18,7 +18,7 @@ from api.schemas import (
 from grader import announce, submissions
 from grader.config import Settings
 from grader.hosting import repositories
-from grader.store import repo
+from grader.store import hosted, repo
 from grader.store.models import SubmissionRow, TokenRow
 
 router = APIRouter(prefix="/api/submissions", tags=["submissions"])
@@ -32,7 +32,7 @@ def _may_read(token: TokenRow, row: SubmissionRow) -> bool:
 
 def _own_repository(session: Session, settings: Settings, token: TokenRow, repo_url: str) -> str:
     """The invitation whose repository this candidate may submit, or 403."""
-    invitation = repo.invitation_of_token(session, token.id)
+    invitation = hosted.invitation_of_token(session, token.id)
     if invitation is None:
         raise HTTPException(403, "this candidate token has no invitation")
     base = settings.public_url.rstrip("/")

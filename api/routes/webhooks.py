@@ -23,13 +23,13 @@ from typing import Any, Literal
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
 
 from api.deps import SessionDep, SettingsDep
+from api.schemas import WebhookResult
 from grader.hosting import pushes, repositories
-from grader.store import repo
+from grader.store import hosted
 from grader.store.models import InvitationRow
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
@@ -37,12 +37,6 @@ MAX_BODY = 5 << 20  # GitHub caps payloads at 25 MB; a push of one branch is far
 MAX_COMMITS = 1000
 COMMIT_ID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 URL = re.compile(r"^https?://[^\s\x00-\x1f]{1,2000}$")  # looked up only when it could be one
-
-
-class WebhookResult(BaseModel):
-    status: Literal["queued", "ignored"]
-    submission: str | None = None
-    note: str = ""
 
 
 def _hmac_hex(secret: str, body: bytes) -> str:
@@ -150,7 +144,7 @@ def _invitation(session: Session, spec: Host, payload: dict[str, Any]) -> Invita
             continue
         base = url.rstrip("/").removesuffix(".git")
         for candidate in dict.fromkeys((url, base, f"{base}.git", f"{base}/")):
-            found = repo.invitation_for_external_repo(session, candidate)
+            found = hosted.invitation_for_external_repo(session, candidate)
             if found is not None:
                 return found
     raise HTTPException(404, "no invitation has this repository as its external repository")

@@ -13,16 +13,14 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grader import fetch, git
 from grader.config import Settings
 from grader.errors import BadInput
 from grader.hosting.repositories import clone_url, repository_path
-from grader.store import repo
+from grader.store import hosted, repo
 from grader.store.db import session_scope
-from grader.store.models import InvitationRow
 
 SEED_MESSAGE = "Start the challenge\n\nThe starter files and the task statement, from the grader."
 
@@ -51,7 +49,7 @@ def invite(
             candidate_email=candidate_email,
         )
         webhook_secret = secrets.token_hex(24) if external_repo else None
-        invitation = repo.create_invitation(
+        invitation = hosted.create_invitation(
             session,
             challenge=challenge,
             candidate_email=candidate_email,
@@ -90,12 +88,6 @@ def _check_external_repo(session: Session, url: str) -> None:
     location = fetch.locate(url, fetch.FetchPolicy())
     if location.protocols != ("https",):
         raise BadInput(f"external repository {url!r} must be an https URL")
-    if repo.invitation_for_external_repo(session, url) is not None:
+    if hosted.invitation_for_external_repo(session, url) is not None:
         # Webhooks find their invitation by this URL: two would make it ambiguous.
         raise BadInput(f"external repository {url!r} already belongs to another invitation")
-
-
-# -- queries (candidates for store/repo.py, which is not this module's to change) ---------------
-def list_invitations(session: Session, limit: int = 500) -> list[InvitationRow]:
-    query = select(InvitationRow).order_by(InvitationRow.created_at.desc()).limit(limit)
-    return list(session.scalars(query).all())

@@ -13,11 +13,10 @@ import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from grader import git, submissions
@@ -25,9 +24,9 @@ from grader.config import Settings
 from grader.errors import BadInput, RepositoryError
 from grader.git.pktline import FLUSH, pkt, read_push_request, refusal
 from grader.hosting.repositories import DEFAULT_BRANCH, clone_url, repository_path
-from grader.store import repo
+from grader.store import hosted, repo
 from grader.store.db import session_scope
-from grader.store.models import AuditRow, PushRow, utcnow
+from grader.store.models import utcnow
 
 
 # -- serving a hosted repository --------------------------------------------------------------
@@ -107,7 +106,7 @@ def push_limit_reason(settings: Settings, invitation_id: str) -> str | None:
     """Why one more push (to the hosted repository, or told by a webhook) is refused, if it is."""
     since = utcnow() - timedelta(hours=1)
     with session_scope(settings.effective_database_url) as session:
-        recent = pushes_since(session, invitation_id, since)
+        recent = hosted.pushes_since(session, invitation_id, since)
     if len(recent) < settings.max_pushes_per_hour:
         return None
     again = recent[-settings.max_pushes_per_hour] + timedelta(hours=1)
@@ -146,7 +145,7 @@ def _record_push(
     with session_scope(settings.effective_database_url) as session:
         for ref, new in moved.items():
             old = before.get(ref)
-            repo.record_push(
+            hosted.record_push(
                 session,
                 invitation_id=invitation_id,
                 ref=ref,
@@ -186,7 +185,7 @@ def _queue_grading(
     session: Session, settings: Settings, invitation_id: str, commit: str, token_id: int | None
 ) -> str:
     """Queue a grading of ``commit`` of an invitation's hosted repository; its id."""
-    invitation = repo.get_invitation(session, invitation_id)
+    invitation = hosted.get_invitation(session, invitation_id)
     if invitation is None:
         raise BadInput(f"no invitation {invitation_id}")
     row = submissions.create(
@@ -224,10 +223,10 @@ class ExternalPush:
 def queue_external_push(settings: Settings, invitation_id: str, push: ExternalPush) -> str:
     """Record a push a webhook told of and queue a grading of its commit; the submission id."""
     with session_scope(settings.effective_database_url) as session:
-        invitation = repo.get_invitation(session, invitation_id)
+        invitation = hosted.get_invitation(session, invitation_id)
         if invitation is None or invitation.external_repo is None:
             raise BadInput(f"no invitation {invitation_id} with an external repository")
-        repo.record_push(
+        hosted.record_push(
             session,
             invitation_id=invitation_id,
             ref=push.ref,
@@ -250,24 +249,3 @@ def queue_external_push(settings: Settings, invitation_id: str, push: ExternalPu
         )
         submissions.queue_after_commit(session, settings, row)
         return row.id
-
-
-# -- queries (candidates for store/repo.py, which is not this module's to change) ---------------
-def push_counts(session: Session) -> dict[str, int]:
-    """How many ref updates each invitation's repository has received."""
-    query = select(PushRow.invitation_id, func.count()).group_by(PushRow.invitation_id)
-    return {invitation_id: count for invitation_id, count in session.execute(query)}
-
-
-def pushes_since(session: Session, invitation_id: str, since: datetime) -> list[datetime]:
-    """When each accepted push (hosted, or told by a webhook) arrived, oldest first."""
-    query = (
-        select(AuditRow.at)
-        .where(
-            AuditRow.action.in_(("git.push", "webhook.push")),
-            AuditRow.subject == invitation_id,
-            AuditRow.at >= since,
-        )
-        .order_by(AuditRow.at)
-    )
-    return list(session.scalars(query).all())
