@@ -115,7 +115,7 @@ def _cookie_token(request: Request, session: Session, settings: Settings) -> Tok
         return None
     if not isinstance(data, dict) or not isinstance(data.get("token"), int):
         return None
-    token = session.get(TokenRow, data["token"])
+    token = repo.get_token(session, data["token"])
     if token is None or token.revoked or token.role not in PAGE_ROLES:
         return None
     return token if token.token_hash[:16] == data.get("hash") else None

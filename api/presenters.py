@@ -13,13 +13,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.routes.exports import (
-    Result,
-    challenge_results,
-    skill_names,
-)
-from grader.store import repo
+from grader.store import hosted, repo
 from grader.store.models import ChallengeRow, SubmissionRow
+from grader.store.results import Result, challenge_results, skill_names
 from grader.timestamps import utc
 
 STATUS_ORDER = {"running": 0, "queued": 1, "error": 2, "tampered": 3, "graded": 4}
@@ -150,7 +146,7 @@ def outcome_counts(tests: list[dict[str, Any]]) -> dict[str, int]:
 def report_context(session: Session, row: SubmissionRow) -> dict[str, Any]:
     found = repo.report_of(session, row.id)
     report: dict[str, Any] = found.report if found else {}
-    pushed = repo.push_times(session, row.invitation_id) if row.invitation_id else {}
+    pushed = hosted.push_times(session, row.invitation_id) if row.invitation_id else {}
     general, commits = timeline(report, pushed)
     tests = [t for t in report.get("tests") or [] if isinstance(t, dict)]
     return {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -80,3 +80,51 @@ class InvitationOut(BaseModel):
     clone_url: str
     token: str
     webhook_secret: str | None = None
+
+
+class InvitationSummary(BaseModel):
+    """An invitation as listed: never its token nor its webhook secret."""
+
+    id: str
+    challenge: str
+    candidate: str
+    clone_url: str
+    external_repo: str | None
+    pushes: int
+    created_at: Timestamp
+
+
+class WebhookResult(BaseModel):
+    status: Literal["queued", "ignored"]
+    submission: str | None = None
+    note: str = ""
+
+
+class ResultOut(BaseModel):
+    submission: str
+    candidate: str | None
+    repo: str
+    status: str
+    overall: float | None
+    skills: dict[str, float]
+    commit: str | None
+    submitted_at: Timestamp
+    graded_at: Timestamp | None
+
+
+class ResultsOut(BaseModel):
+    challenge: str
+    skills: list[str]
+    results: list[ResultOut]
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    submission: str
+    url: str
+    status: str
+    attempts: int
+    last_error: str | None
+    response_code: int | None
+    next_attempt_at: Timestamp | None
+    created_at: Timestamp

@@ -319,7 +319,7 @@ def invite(
     candidate: Annotated[str, typer.Option(help="Candidate's email")],
 ) -> None:
     """Create a hosted repository for a candidate; prints JSON with clone_url and token."""
-    from grader.hosting import invite as create_invitation
+    from grader.hosting.invitations import invite as create_invitation
 
     settings = get_settings()
     _database(settings)
@@ -336,8 +336,8 @@ def serve(
     import uvicorn
 
     from api.main import create_app
-    from grader import jobs
     from grader.catalogue import sync_catalogue
+    from grader.queue import announce_public_url
 
     settings = get_settings()
     if "public_url" not in settings.model_fields_set:
@@ -356,7 +356,7 @@ def serve(
             "candidates use",
             file=sys.stderr,
         )
-    jobs.announce_public_url(settings)
+    announce_public_url(settings)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 

@@ -8,7 +8,7 @@
 
 Foreign exceptions (docker.errors, git.exc, OSError from subprocesses) are
 translated into this tree at the one module that talks to each foreign system
-(engine.py, gitops.py), so callers only ever catch these.
+(engine.py, grader/git/), so callers only ever catch these.
 
 A candidate's code failing is *never* an exception: it is a result, recorded in
 the tests' outcomes.

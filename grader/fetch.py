@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from grader import gitops
+from grader import git
 from grader.errors import RepositoryError
-from grader.gitops import MODE_GITLINK, TreeEntry
+from grader.git import MODE_GITLINK, TreeEntry
 
 MAX_FILES = 20_000
 # <transport>::<address> runs a git remote helper (ext::, fd::, ...).
@@ -89,9 +89,9 @@ def fetch(
     """Clone (bare, bounded) and resolve the ref to its exact commit."""
     location = locate(repo, policy)
     repo_dir = workdir / "repo.git"
-    gitops.clone_bare(location.url, repo_dir, location.protocols, timeout_s, max_bytes)
+    git.clone_bare(location.url, repo_dir, location.protocols, timeout_s, max_bytes)
     try:
-        commit = gitops.resolve_commit(repo_dir, ref or "HEAD")
+        commit = git.resolve_commit(repo_dir, ref or "HEAD")
     except RepositoryError:
         if ref is None:
             raise RepositoryError(f"repository {repo} has no commits") from None
@@ -105,7 +105,7 @@ def submission_tree(fetched: Fetched, max_bytes: int) -> list[TreeEntry]:
     Submodules (gitlinks) are dropped: they are never fetched.
     """
     entries = [
-        e for e in gitops.tree_entries(fetched.repo_dir, fetched.commit) if e.mode != MODE_GITLINK
+        e for e in git.tree_entries(fetched.repo_dir, fetched.commit) if e.mode != MODE_GITLINK
     ]
     if len(entries) > MAX_FILES:
         raise RepositoryError(

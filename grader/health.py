@@ -20,11 +20,11 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Worker
 
-from grader import jobs
 from grader.config import Settings
 from grader.engine import Engine
 from grader.errors import GraderError
 from grader.images import ImageBuilder, language_dirs
+from grader.queue import with_announced_public_url
 from grader.store import repo
 from grader.store.db import session_scope
 from grader.timestamps import utc
@@ -50,7 +50,7 @@ def readiness(settings: Settings) -> list[Check]:
 
 
 def doctor(settings: Settings) -> list[Check]:
-    settings = jobs.with_announced_public_url(settings)  # what a running server announced
+    settings = with_announced_public_url(settings)  # what a running server announced
     checks = readiness(settings)
     engine: Engine | None = None
     try:

@@ -1,7 +1,8 @@
-"""The queue: a thin rq job per submission, and recovery of what a crash left behind.
+"""The grading job: what a worker runs for one submission, and what each outcome becomes.
 
-The job is a function of a submission id only; everything else is read from
-the database, so a job can be queued twice, retried or recovered safely:
+The job is a function of a submission id only (grader/queue.py queues it by
+name); everything else is read from the database, so a job can be queued
+twice, retried or recovered safely:
 
 - ``claim`` (a conditional UPDATE queued -> running) lets exactly one worker
   grade a submission, whoever else received the same job;
@@ -13,9 +14,9 @@ the database, so a job can be queued twice, retried or recovered safely:
   (``handle_infrastructure_failure``); past the last retry it ends in
   ``error`` (``handle_retries_exhausted``).
 
-Recovery (at worker start and periodically): submissions running past their
-lease (a worker killed with SIGKILL) or queued with no job in Redis (Redis
-restarted, or down when they were submitted) are queued again.
+The grading machinery (Docker's clients, prepare, the pipeline, notifications)
+is imported at the first job, not when a worker starts (scripts/bench.py times
+the two apart); no import here is deferred to avoid a cycle.
 """
 
 from __future__ import annotations
@@ -24,89 +25,27 @@ import logging
 import os
 import socket
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-from redis import Redis
-from redis.exceptions import RedisError
 
 from grader import __version__, metrics
 from grader.announce import announce
 from grader.challenge import load_challenge
 from grader.config import SANDBOX_START_MARGIN_S, Settings, get_settings
 from grader.errors import BadInput, GraderError, InfrastructureError
-from grader.store import repo
+from grader.fetch import FetchPolicy
+from grader.hosting.repositories import local_repository
+from grader.queue import LEASE_MARGIN_S, RETRY_INTERVALS_S, with_announced_public_url
+from grader.store import hosted, repo
 from grader.store.db import session_scope
-from grader.store.models import utcnow
 from grader.timestamps import utc
 
 log = logging.getLogger("grader.jobs")
-QUEUE = "grading"
-RETRY_INTERVALS_S = (5, 20, 60)
-LEASE_MARGIN_S = 120.0
-PUBLIC_URL_KEY = "grader:public-url"  # the server's, for workers that were not given one
 
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def queue(settings: Settings) -> Any:
-    from redis import Redis
-    from rq import Queue
-
-    return Queue(QUEUE, connection=Redis.from_url(settings.redis_url, socket_timeout=10))
-
-
-def announce_public_url(settings: Settings) -> bool:
-    """Tell workers the server's public URL (they tell hosted repositories by it)."""
-    try:
-        client = Redis.from_url(settings.redis_url, socket_timeout=5)
-        client.set(PUBLIC_URL_KEY, settings.public_url)
-        return True
-    except RedisError as exc:
-        log.warning("could not tell workers the public URL (%s)", exc)
-        return False
-
-
-def with_announced_public_url(settings: Settings) -> Settings:
-    """``settings`` with the server's public URL, unless this process was given one."""
-    if "public_url" in settings.model_fields_set:
-        return settings
-    try:
-        announced = Redis.from_url(settings.redis_url, socket_timeout=5).get(PUBLIC_URL_KEY)
-    except RedisError:
-        return settings
-    if not announced:
-        return settings
-    url = announced.decode() if isinstance(announced, bytes) else str(announced)
-    return settings.model_copy(update={"public_url": url})
-
-
-def enqueue(settings: Settings, submission_id: str, timeout_s: float) -> bool:
-    """Queue a grading job; False (and nothing lost) when Redis cannot be reached.
-
-    The submission is already in the database as ``queued``; recovery will queue
-    it once Redis is back.
-    """
-    from rq import Callback, Retry
-
-    try:
-        queue(settings).enqueue_call(
-            run_grading,
-            args=(submission_id,),
-            job_id=f"grade-{submission_id}",
-            timeout=int(timeout_s + LEASE_MARGIN_S),
-            result_ttl=3600,
-            failure_ttl=86400,
-            retry=Retry(max=len(RETRY_INTERVALS_S), interval=list(RETRY_INTERVALS_S)),
-            on_failure=Callback(handle_retries_exhausted),
-        )
-    except RedisError as exc:
-        log.warning("could not queue %s (%s); recovery will queue it", submission_id, exc)
-        return False
-    return True
 
 
 @dataclass
@@ -202,9 +141,9 @@ def _run_grading(submission_id: str) -> str:
         )
         times = None
         if job.invitation_id:
-            invitation = repo.get_invitation(session, job.invitation_id)
+            invitation = hosted.get_invitation(session, job.invitation_id)
             job.seed_commit = invitation.seed_commit if invitation else None
-            times = repo.push_times(session, job.invitation_id)
+            times = hosted.push_times(session, job.invitation_id)
     return job.run(svc, times)
 
 
@@ -238,8 +177,6 @@ class _Job:
         return self.handle_graded(svc, grading)
 
     def _grade(self, svc: GradingService, push_times: Any) -> Any:
-        from grader import hosting
-        from grader.fetch import FetchPolicy
         from grader.pipeline import grade
 
         prepared = svc.prepared(self.root, self.challenge_commit)
@@ -258,7 +195,7 @@ class _Job:
             seed_commit=self.seed_commit,
             push_times=push_times,
             # A hosted repository is read from disk: over HTTP it would need the candidate's token.
-            source=str(hosting.local_repository(svc.settings, self.repo) or self.repo),
+            source=str(local_repository(svc.settings, self.repo) or self.repo),
         )
 
     def _reuse_existing(self, svc: GradingService, commit: str) -> bool:
@@ -346,41 +283,3 @@ def handle_retries_exhausted(
             )
             metrics.record_graded("error", {}, None)
     announce(service().settings, submission_id)
-
-
-def recover(settings: Settings, queued_grace_s: float = 60.0) -> list[str]:
-    """Queue again what a crash or a Redis restart left behind; returns the submission ids."""
-    from rq.job import Job
-
-    now = utcnow()
-    recovered: list[str] = []
-    try:
-        connection = queue(settings).connection
-        with session_scope(settings.effective_database_url) as session:
-            for row in repo.stale(session, now, now - timedelta(seconds=queued_grace_s)):
-                job = (
-                    Job.fetch(f"grade-{row.id}", connection=connection)
-                    if Job.exists(f"grade-{row.id}", connection=connection)
-                    else None
-                )
-                alive = job is not None and job.get_status() in (
-                    "queued",
-                    "started",
-                    "scheduled",
-                    "deferred",
-                )
-                if row.status == "queued" and alive:
-                    continue
-                if job is not None:
-                    job.delete()
-                if row.status == "running":
-                    repo.requeue(session, row, "recovered: the worker's lease expired")
-                else:
-                    repo.requeue(session, row, "recovered: its job was lost from the queue")
-                recovered.append(row.id)
-    except RedisError as exc:
-        log.warning("recovery skipped: Redis unreachable (%s)", exc)
-        return []
-    for submission_id in recovered:
-        enqueue(settings, submission_id, timeout_s=settings.max_job_timeout_s)
-    return recovered

@@ -23,18 +23,18 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from grader.config import Settings
+from grader.store import deliveries, repo
 from grader.store.db import session_scope
-from grader.store.models import SubmissionRow, WebhookDeliveryRow, utcnow
+from grader.store.models import WebhookDeliveryRow, utcnow
 
 log = logging.getLogger("grader.notify")
 
@@ -87,12 +87,7 @@ def notify_graded(
     if config is None:
         return None
     with session_scope(settings.effective_database_url) as session:
-        row = WebhookDeliveryRow(
-            submission_id=submission_id, url=config.url, status="pending", next_attempt_at=utcnow()
-        )
-        session.add(row)
-        session.flush()
-        delivery_id = row.id
+        delivery_id = deliveries.create_delivery(session, submission_id, config.url)
     attempt(settings, delivery_id, config, post)
     return delivery_id
 
@@ -108,15 +103,7 @@ def retry_pending(
     if config is None:
         return 0
     with session_scope(settings.effective_database_url) as session:
-        due = session.scalars(
-            select(WebhookDeliveryRow.id)
-            .where(
-                WebhookDeliveryRow.status == "pending",
-                WebhookDeliveryRow.next_attempt_at <= utcnow(),
-            )
-            .order_by(WebhookDeliveryRow.next_attempt_at)
-            .limit(limit)
-        ).all()
+        due = deliveries.due_deliveries(session, utcnow(), limit)
     return sum(attempt(settings, delivery_id, config, post) is not None for delivery_id in due)
 
 
@@ -126,7 +113,7 @@ def attempt(
     """One attempt at a due delivery; its new status, or None if it was not due or is taken."""
     url = settings.effective_database_url
     with session_scope(url) as session:
-        delivery = _claim(session, delivery_id)
+        delivery = deliveries.claim_delivery(session, delivery_id, utcnow(), CLAIM_S)
         if delivery is None:
             return None
         target, body = delivery.url, _body(session, delivery, settings)
@@ -135,45 +122,9 @@ def attempt(
         return _record(session, delivery_id, code, error)
 
 
-def list_deliveries(
-    session: Session,
-    *,
-    status: str | None = None,
-    submission_id: str | None = None,
-    limit: int = 100,
-) -> Sequence[WebhookDeliveryRow]:
-    """Deliveries, newest first, optionally of one status or one submission."""
-    query = select(WebhookDeliveryRow)
-    if status:
-        query = query.where(WebhookDeliveryRow.status == status)
-    if submission_id:
-        query = query.where(WebhookDeliveryRow.submission_id == submission_id)
-    query = query.order_by(WebhookDeliveryRow.id.desc()).limit(limit)
-    return session.scalars(query).all()
-
-
 # -- the steps of an attempt -----------------------------------------------------------------
-def _claim(session: Session, delivery_id: int) -> WebhookDeliveryRow | None:
-    now = utcnow()
-    result = session.execute(
-        update(WebhookDeliveryRow)
-        .where(
-            WebhookDeliveryRow.id == delivery_id,
-            WebhookDeliveryRow.status == "pending",
-            WebhookDeliveryRow.next_attempt_at <= now,
-        )
-        .values(
-            attempts=WebhookDeliveryRow.attempts + 1,
-            next_attempt_at=now + timedelta(seconds=CLAIM_S),
-        )
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return session.get(WebhookDeliveryRow, delivery_id, populate_existing=True)
-
-
 def _body(session: Session, delivery: WebhookDeliveryRow, settings: Settings) -> bytes:
-    submission = session.get(SubmissionRow, delivery.submission_id)
+    submission = repo.get_submission(session, delivery.submission_id)
     payload: dict[str, Any] = {
         "event": EVENT,
         "delivery": delivery.id,
@@ -206,7 +157,7 @@ def _send(
 
 
 def _record(session: Session, delivery_id: int, code: int | None, error: str | None) -> str:
-    row = session.get(WebhookDeliveryRow, delivery_id)
+    row = deliveries.get_delivery(session, delivery_id)
     if row is None:
         return "failed"
     row.response_code, row.last_error = code, error

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from grader import __version__, fetch, integrity, timestamps, tripwires
 from grader.challenge import Challenge
 from grader.config import Settings
-from grader.gitops import TreeEntry
+from grader.git import TreeEntry
 from grader.history import HistoryResult, analyse_history
 from grader.languages import support
 from grader.prepare import PreparedChallenge, suite_job

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import gitops
+from grader import git
 from grader.challenge import Challenge, load_challenge
 from grader.config import Settings
 from grader.errors import BadInput, ChallengeInvalid, RepositoryError
@@ -66,7 +66,7 @@ def locate_challenge(spec: str, settings: Settings) -> Challenge:
 
 
 def _from_folder(path: Path) -> Challenge:
-    return load_challenge(path, commit=gitops.head_commit(path))
+    return load_challenge(path, commit=git.head_commit(path))
 
 
 def _from_git(url: str, settings: Settings) -> Challenge:
@@ -74,7 +74,7 @@ def _from_git(url: str, settings: Settings) -> Challenge:
     cache = settings.subdir("challenge-cache") / hashlib.sha256(url.encode()).hexdigest()[:16]
     with tempfile.TemporaryDirectory(dir=settings.subdir("tmp")) as tmp:
         try:
-            commit = gitops.checkout_clone(
+            commit = git.checkout_clone(
                 location.url, Path(tmp) / "c", location.protocols, settings.clone_timeout_s
             )
         except RepositoryError as exc:

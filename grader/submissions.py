@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from grader import announce, jobs
+from grader import announce, queue
 from grader.config import Settings
 from grader.errors import BadInput
 from grader.store import repo
@@ -50,7 +50,7 @@ def create(
 def queue_after_commit(session: Session, settings: Settings, submission: SubmissionRow) -> bool:
     """Commit the submission, then queue it; False if it waits for recovery instead."""
     session.commit()
-    return jobs.enqueue(settings, submission.id, timeout_s=settings.max_job_timeout_s)
+    return queue.enqueue(settings, submission.id, timeout_s=settings.max_job_timeout_s)
 
 
 def wait_until_final(settings: Settings, submission_id: str, wait_s: float) -> bool:

@@ -31,6 +31,7 @@ from grader import jobs, metrics
 from grader.config import Settings
 from grader.engine import Engine, owner_is_dead
 from grader.errors import InfrastructureError
+from grader.queue import grading_queue, recover
 
 log = logging.getLogger("grader.worker")
 RECOVERY_EVERY_S = 30.0
@@ -48,7 +49,7 @@ def housekeeping(settings: Settings) -> None:
     except InfrastructureError as exc:
         log.warning("stale networks not checked this round: %s", exc)
     folders = remove_orphan_folders(settings)
-    recovered = jobs.recover(settings)
+    recovered = recover(settings)
     if removed or folders or recovered:
         log.info(
             "removed %d stale sandbox(es) and %d folder(s); queued %d lost grading(s)",
@@ -182,7 +183,7 @@ def _recovery_loop(settings: Settings, stop: threading.Event) -> None:
                 housekeeping(settings)  # also what a failed start or removal left
             except InfrastructureError as exc:
                 log.warning("sandboxes not checked this round: %s", exc)
-                jobs.recover(settings)
+                recover(settings)
             notify.retry_pending(settings)
             _record_warm_pool()
         except Exception:  # keep the loop alive; the next round tries again
@@ -192,7 +193,7 @@ def _recovery_loop(settings: Settings, stop: threading.Event) -> None:
 def run_worker(settings: Settings, burst: bool = False) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     housekeeping(settings)
-    queue = jobs.queue(settings)
+    queue = grading_queue(settings)
     metrics.use(queue.connection)
     stop = threading.Event()
     install_stop_handlers(settings.worker_stop_timeout_s)
@@ -231,4 +232,4 @@ def _work(settings: Settings, queue: Any, burst: bool) -> None:
             log.warning("lost Redis (%s); waiting for it", exc)
             if not wait_for_redis(queue.connection):
                 return
-            jobs.recover(settings)
+            recover(settings)

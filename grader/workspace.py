@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from grader import gitops
-from grader.gitops import MODE_EXEC, MODE_LINK, TreeEntry
+from grader import git
+from grader.git import MODE_EXEC, MODE_LINK, TreeEntry
 from grader.languages import support
 
 
@@ -55,7 +55,7 @@ def build_workspace(repo_dir: Path, entries: Iterable[TreeEntry], language: str)
             kept.append(entry)
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
-        blobs = gitops.read_blobs(repo_dir, [e.sha for e in kept])
+        blobs = git.read_blobs(repo_dir, [e.sha for e in kept])
         for entry, data in zip(kept, blobs, strict=True):
             archive.addfile(*_member(entry, data))
     return Workspace(tar=buffer.getvalue(), files=len(kept), removed=removed)

@@ -659,7 +659,7 @@ class Bench:
         from redis import Redis
         from rq import Worker
 
-        from grader import jobs
+        from grader.queue import grading_queue
 
         workers = []
         for index in range(count):
@@ -667,7 +667,7 @@ class Bench:
             self.sampler.watch(worker.pid, f"{tag}-{index}")
             workers.append(worker)
         connection = Redis.from_url(self.args.redis_url, socket_timeout=5)
-        queue = jobs.queue(self.settings)
+        queue = grading_queue(self.settings)
 
         def ready() -> bool:
             for worker in workers:
@@ -1164,7 +1164,7 @@ class Bench:
 
     def _grader_batch(self, subject: Subject, jobs: int) -> tuple[float, list[str]]:
         """Queue `jobs` gradings for the running workers; the wall time until all are final."""
-        from grader import jobs as jobs_module
+        from grader import queue as grading
         from grader import submissions
         from grader.store import repo
         from grader.store.db import session_scope
@@ -1181,9 +1181,7 @@ class Bench:
             session.commit()
             ids = [row.id for row in rows]
             for row in rows:
-                jobs_module.enqueue(
-                    self.settings, row.id, timeout_s=self.settings.max_job_timeout_s
-                )
+                grading.enqueue(self.settings, row.id, timeout_s=self.settings.max_job_timeout_s)
         final: dict[str, str] = {}
 
         def done() -> bool:
@@ -1455,7 +1453,8 @@ class Bench:
         return out
 
     def _git(self, subject: Subject, reps: int) -> dict[str, Any]:
-        from grader import fetch, gitops
+        from grader import fetch
+        from grader import git as gitops
         from grader.history import analyse_history
 
         out: dict[str, list[float]] = {

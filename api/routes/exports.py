@@ -1,131 +1,32 @@
 """Data out: a challenge's results as CSV or JSON, and the outgoing webhook deliveries.
 
 A result row is one submission: its candidate, status, overall score, the score
-of each skill (from its report), the graded commit and when it was graded. The
-reviewer pages read the same rows (``challenge_results``).
+of each skill (from its report), the graded commit and when it was graded
+(grader/store/results.py reads them; the reviewer pages read the same rows).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
-from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import Admin, SessionDep, Staff
-from grader import notify
-from grader.store import repo
-from grader.store.models import ReportRow, SubmissionRow
-from grader.timestamps import Timestamp, rfc3339, utc
+from api.schemas import DeliveryOut, ResultOut, ResultsOut
+from grader.store import deliveries, repo
+from grader.store.results import Result, challenge_results, skill_names
+from grader.timestamps import rfc3339, utc
 
 router = APIRouter(tags=["exports"])
-MAX_ROWS = 5000
 FIXED_COLUMNS = ("submission", "candidate", "repo", "status", "overall")
 TRAILING_COLUMNS = ("commit", "submitted_at", "graded_at")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-@dataclass(frozen=True)
-class Result:
-    submission: str
-    candidate: str | None
-    repo: str
-    status: str
-    overall: float | None
-    skills: dict[str, float]
-    commit: str | None
-    submitted_at: datetime
-    graded_at: datetime | None
-
-
-class ResultOut(BaseModel):
-    submission: str
-    candidate: str | None
-    repo: str
-    status: str
-    overall: float | None
-    skills: dict[str, float]
-    commit: str | None
-    submitted_at: Timestamp
-    graded_at: Timestamp | None
-
-
-class ResultsOut(BaseModel):
-    challenge: str
-    skills: list[str]
-    results: list[ResultOut]
-
-
-class DeliveryOut(BaseModel):
-    id: int
-    submission: str
-    url: str
-    status: str
-    attempts: int
-    last_error: str | None
-    response_code: int | None
-    next_attempt_at: Timestamp | None
-    created_at: Timestamp
-
-
 # -- the rows ------------------------------------------------------------------------------
-def challenge_results(session: Session, challenge_id: str, limit: int = MAX_ROWS) -> list[Result]:
-    """Every submission of a challenge, newest first, with its skill scores when graded.
-
-    Only the report's ``skills`` are read from the database, not whole reports.
-    """
-    query = (
-        select(SubmissionRow, ReportRow.report["skills"], ReportRow.created_at)
-        .outerjoin(ReportRow, ReportRow.submission_id == SubmissionRow.id)
-        .where(SubmissionRow.challenge_id == challenge_id)
-        .order_by(SubmissionRow.created_at.desc(), SubmissionRow.id.desc())
-        .limit(limit)
-    )
-    return [_result(row, skills, graded) for row, skills, graded in session.execute(query)]
-
-
-def _result(row: SubmissionRow, skills: Any, graded_at: datetime | None) -> Result:
-    scores = {
-        name: float(skill["score"])
-        for name, skill in (skills or {}).items()
-        if isinstance(skill, dict) and isinstance(skill.get("score"), int | float)
-    }
-    return Result(
-        submission=row.id,
-        candidate=row.candidate_email,
-        repo=row.repo,
-        status=row.status,
-        overall=row.overall,
-        skills=scores,
-        commit=row.commit,
-        submitted_at=utc(row.created_at),
-        graded_at=utc(graded_at) if graded_at else None,
-    )
-
-
-def skill_names(session: Session, challenge_id: str, results: list[Result]) -> list[str]:
-    """The challenge's skills in manifest order, then any other a report scored."""
-    names: list[str] = []
-    challenge = repo.get_challenge(session, challenge_id)
-    version = (
-        repo.challenge_version(session, challenge_id, challenge.current_version)
-        if challenge
-        else None
-    )
-    for skill in version.skills if version else []:
-        if isinstance(skill, dict) and isinstance(skill.get("name"), str):
-            names.append(skill["name"])
-    for result in results:
-        names += [name for name in result.skills if name not in names]
-    return names
-
-
 def known_challenge(session: Session, challenge_id: str) -> None:
     if repo.get_challenge(session, challenge_id) is None:
         raise HTTPException(404, f"no such challenge {challenge_id!r}")
@@ -206,7 +107,7 @@ def list_webhook_deliveries(
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> list[DeliveryOut]:
     """Outgoing notifications of completed gradings, newest first (admin only)."""
-    rows = notify.list_deliveries(session, status=status, submission_id=submission, limit=limit)
+    rows = deliveries.list_deliveries(session, status=status, submission_id=submission, limit=limit)
     return [
         DeliveryOut(
             id=r.id,

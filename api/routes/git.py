@@ -3,7 +3,7 @@
 The password of HTTP basic auth is the candidate's token (any user name); an
 admin token opens every repository. A request without valid credentials gets
 401 with a Basic challenge, so git asks for them or uses those in the URL.
-What git does with the repository is grader/hosting.py's business; this module
+What git does with the repository is grader/hosting/pushes.py's business; this module
 only authenticates, reads the request body (un-gzipped, bounded) and answers.
 """
 
@@ -21,9 +21,9 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import SessionDep, SettingsDep
-from grader import hosting
 from grader.config import Settings
-from grader.store import repo
+from grader.hosting import pushes, repositories
+from grader.store import hosted, repo
 
 router = APIRouter(prefix="/git", tags=["git"])
 basic = HTTPBasic(
@@ -46,7 +46,7 @@ Inflate = Callable[[bytes], Iterator[bytes]]
 @dataclass(frozen=True)
 class HostedRepo:
     invitation_id: str
-    pusher: hosting.Pusher
+    pusher: pushes.Pusher
 
 
 def hosted_repository(
@@ -64,15 +64,15 @@ def hosted_repository(
     invitation_id = name.removesuffix(".git")
     # Only a well-formed id reaches the database (a NUL byte would upset PostgreSQL).
     invitation = (
-        repo.get_invitation(session, invitation_id)
-        if hosting.INVITATION_ID.match(invitation_id)
+        hosted.get_invitation(session, invitation_id)
+        if repositories.INVITATION_ID.match(invitation_id)
         else None
     )
-    if invitation is None or not hosting.repository_path(settings, invitation.id).is_dir():
+    if invitation is None or not repositories.repository_path(settings, invitation.id).is_dir():
         raise HTTPException(404, "no such repository")
-    if not hosting.may_use(token, invitation):
+    if not repositories.may_use(token, invitation):
         raise HTTPException(403, "this repository belongs to another candidate")
-    return HostedRepo(invitation.id, hosting.Pusher(f"token:{token.id}", token.id))
+    return HostedRepo(invitation.id, pushes.Pusher(f"token:{token.id}", token.id))
 
 
 Hosted = Annotated[HostedRepo, Depends(hosted_repository)]
@@ -87,7 +87,7 @@ def info_refs(
     """The ref advertisement git asks for before a fetch or a push."""
     if service not in SERVICES:
         raise HTTPException(400, "only git's smart HTTP protocol is served (?service=git-...)")
-    body = hosting.advertisement(settings, hosted.invitation_id, SERVICES[service])
+    body = pushes.advertisement(settings, hosted.invitation_id, SERVICES[service])
     return Response(body, media_type=f"application/x-{service}-advertisement", headers=NO_CACHE)
 
 
@@ -97,7 +97,7 @@ async def upload_pack(hosted: Hosted, settings: SettingsDep, request: Request) -
     _require_content_type(request, "git-upload-pack")
     limit = settings.max_git_request_mb << 20
     body, _size = await read_body(request, settings, limit, hard_limit=limit)
-    stream = hosting.upload_pack(settings, hosted.invitation_id, body)
+    stream = pushes.upload_pack(settings, hosted.invitation_id, body)
     return StreamingResponse(
         stream, media_type="application/x-git-upload-pack-result", headers=NO_CACHE
     )
@@ -111,7 +111,7 @@ async def receive_pack(hosted: Hosted, settings: SettingsDep, request: Request) 
     body, size = await read_body(request, settings, limit, hard_limit=DRAIN_FACTOR * limit)
     try:
         report = await run_in_threadpool(
-            hosting.receive_pack, settings, hosted.invitation_id, body, size, hosted.pusher
+            pushes.receive_pack, settings, hosted.invitation_id, body, size, hosted.pusher
         )
     finally:
         body.close()

@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from api.deps import Admin, SessionDep, SettingsDep
-from api.schemas import InvitationIn, InvitationOut
-from grader import hosting
-from grader.timestamps import Timestamp
+from api.schemas import InvitationIn, InvitationOut, InvitationSummary
+from grader.hosting import invitations, repositories
+from grader.store import hosted
 
 router = APIRouter(prefix="/api/invitations", tags=["invitations"])
-
-
-class InvitationSummary(BaseModel):
-    """An invitation as listed: never its token nor its webhook secret."""
-
-    id: str
-    challenge: str
-    candidate: str
-    clone_url: str
-    external_repo: str | None
-    pushes: int
-    created_at: Timestamp
 
 
 @router.post("", status_code=201, response_model=InvitationOut)
@@ -31,7 +18,7 @@ def create_invitation(body: InvitationIn, token: Admin, settings: SettingsDep) -
 
     The token is shown here once; only its hash is kept.
     """
-    created = hosting.invite(
+    created = invitations.invite(
         settings, body.challenge, body.candidate, f"token:{token.id}", body.external_repo
     )
     return InvitationOut(**created)
@@ -42,16 +29,16 @@ def list_invitations(
     _token: Admin, session: SessionDep, settings: SettingsDep
 ) -> list[InvitationSummary]:
     """Every invitation, newest first."""
-    pushes = hosting.push_counts(session)
+    counts = hosted.push_counts(session)
     return [
         InvitationSummary(
             id=row.id,
             challenge=row.challenge_id,
             candidate=row.candidate_email,
-            clone_url=hosting.clone_url(settings, row.id),
+            clone_url=repositories.clone_url(settings, row.id),
             external_repo=row.external_repo,
-            pushes=pushes.get(row.id, 0),
+            pushes=counts.get(row.id, 0),
             created_at=row.created_at,
         )
-        for row in hosting.list_invitations(session)
+        for row in hosted.list_invitations(session)
     ]

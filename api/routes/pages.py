@@ -41,13 +41,9 @@ from api.presenters import (
     requested_ids,
     test_rows,
 )
-from api.routes.exports import (
-    challenge_results,
-    known_challenge,
-    results_csv,
-    skill_names,
-)
+from api.routes.exports import known_challenge, results_csv
 from grader.store import repo
+from grader.store.results import challenge_results, skill_names
 from grader.timestamps import utc
 
 router = APIRouter(include_in_schema=False)

@@ -15,9 +15,10 @@ from api.schemas import (
     SubmissionOut,
     SubmissionSummary,
 )
-from grader import announce, hosting, submissions
+from grader import announce, submissions
 from grader.config import Settings
-from grader.store import repo
+from grader.hosting import repositories
+from grader.store import hosted, repo
 from grader.store.models import SubmissionRow, TokenRow
 
 router = APIRouter(prefix="/api/submissions", tags=["submissions"])
@@ -31,7 +32,7 @@ def _may_read(token: TokenRow, row: SubmissionRow) -> bool:
 
 def _own_repository(session: Session, settings: Settings, token: TokenRow, repo_url: str) -> str:
     """The invitation whose repository this candidate may submit, or 403."""
-    invitation = repo.invitation_of_token(session, token.id)
+    invitation = hosted.invitation_of_token(session, token.id)
     if invitation is None:
         raise HTTPException(403, "this candidate token has no invitation")
     base = settings.public_url.rstrip("/")
@@ -51,7 +52,7 @@ def create_submission(
 ) -> SubmissionCreated:
     """Queue a grading of `repo` at `ref` against a challenge the server knows."""
     # A URL the worker would refuse is refused now (400), before any row exists.
-    hosting.check_submission_url(settings, body.repo)
+    repositories.check_submission_url(settings, body.repo)
     invitation_id, candidate = None, None
     if token.role == "candidate":
         invitation_id = _own_repository(session, settings, token, body.repo)

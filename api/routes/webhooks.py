@@ -23,13 +23,13 @@ from typing import Any, Literal
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
 
 from api.deps import SessionDep, SettingsDep
-from grader import hosting
-from grader.store import repo
+from api.schemas import WebhookResult
+from grader.hosting import pushes, repositories
+from grader.store import hosted
 from grader.store.models import InvitationRow
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
@@ -37,12 +37,6 @@ MAX_BODY = 5 << 20  # GitHub caps payloads at 25 MB; a push of one branch is far
 MAX_COMMITS = 1000
 COMMIT_ID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 URL = re.compile(r"^https?://[^\s\x00-\x1f]{1,2000}$")  # looked up only when it could be one
-
-
-class WebhookResult(BaseModel):
-    status: Literal["queued", "ignored"]
-    submission: str | None = None
-    note: str = ""
 
 
 def _hmac_hex(secret: str, body: bytes) -> str:
@@ -111,11 +105,11 @@ async def receive(
     if ignored is not None:
         response.status_code = 200
         return WebhookResult(status="ignored", note=ignored)
-    limited = hosting.push_limit_reason(settings, invitation.id)
+    limited = pushes.push_limit_reason(settings, invitation.id)
     if limited is not None:
         raise HTTPException(429, limited)
     push = _push(host, payload)
-    submission = hosting.queue_external_push(settings, invitation.id, push)
+    submission = pushes.queue_external_push(settings, invitation.id, push)
     return WebhookResult(status="queued", submission=submission, note=f"grading {push.after}")
 
 
@@ -150,7 +144,7 @@ def _invitation(session: Session, spec: Host, payload: dict[str, Any]) -> Invita
             continue
         base = url.rstrip("/").removesuffix(".git")
         for candidate in dict.fromkeys((url, base, f"{base}.git", f"{base}/")):
-            found = repo.invitation_for_external_repo(session, candidate)
+            found = hosted.invitation_for_external_repo(session, candidate)
             if found is not None:
                 return found
     raise HTTPException(404, "no invitation has this repository as its external repository")
@@ -176,14 +170,14 @@ def _ignored(spec: Host, event: str, payload: dict[str, Any]) -> str | None:
 def _default_branch(spec: Host, payload: dict[str, Any]) -> str:
     described = payload.get(spec.repository_key)
     branch = described.get("default_branch") if isinstance(described, dict) else None
-    return branch if isinstance(branch, str) and branch else hosting.DEFAULT_BRANCH
+    return branch if isinstance(branch, str) and branch else repositories.DEFAULT_BRANCH
 
 
-def _push(host: str, payload: dict[str, Any]) -> hosting.ExternalPush:
+def _push(host: str, payload: dict[str, Any]) -> pushes.ExternalPush:
     commits = payload.get("commits")
     ids = [c.get("id") for c in commits if isinstance(c, dict)] if isinstance(commits, list) else []
     before = payload.get("before")
-    return hosting.ExternalPush(
+    return pushes.ExternalPush(
         host=host,
         ref=payload["ref"],
         before=before if isinstance(before, str) and _is_commit(before) else None,

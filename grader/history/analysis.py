@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from grader import gitops
+from grader import git
 from grader.errors import RepositoryError
-from grader.gitops import MODE_EXEC, MODE_FILE, MODE_LINK, NULL_SHA, LogChange, LogCommit, TreeEntry
+from grader.git import MODE_EXEC, MODE_FILE, MODE_LINK, NULL_SHA, LogChange, LogCommit, TreeEntry
 from grader.history.files import (
     CommittedSecret,
     hygiene_findings,
@@ -83,13 +83,13 @@ def analyse_history(
     push_times: Mapping[str, datetime] | None = None,
 ) -> HistoryResult:
     """Score the commits of a bare clone that lead to ``commit``, after the starting point."""
-    tip = gitops.resolve_commit(repo_dir, commit)
-    too_large = gitops.history_too_large(repo_dir, tip, MAX_COMMITS, MAX_COMMIT_BYTES)
+    tip = git.resolve_commit(repo_dir, commit)
+    too_large = git.history_too_large(repo_dir, tip, MAX_COMMITS, MAX_COMMIT_BYTES)
     if too_large:
         message = f"The history is not analysed: {too_large}."
         return HistoryResult(0.0, [Finding("history.too-large", message, None, 0.0)], 0, None, [])
     start = _find_start(repo_dir, tip, starter_dir, seed_commit)
-    commits = gitops.log_commits(repo_dir, tip, start.exclude)
+    commits = git.log_commits(repo_dir, tip, start.exclude)
     findings, notes = list(start.findings), list(start.notes)
     if any(len(c.parents) < 2 for c in commits):
         findings += _judge(repo_dir, tip, commits, start.base, push_times, notes)
@@ -131,13 +131,13 @@ def _judge(
     push_times: Mapping[str, datetime] | None,
     notes: list[str],
 ) -> list[Finding]:
-    history = build_history(commits, gitops.object_sizes(repo, _blob_shas(commits)))
+    history = build_history(commits, git.object_sizes(repo, _blob_shas(commits)))
     if merges := len(commits) - len(history.scored):
         notes.append(f"{merges} merge commit(s) are not scored as messages or churn.")
-    final = {entry.path: entry for entry in gitops.tree_entries(repo, tip)}
+    final = {entry.path: entry for entry in git.tree_entries(repo, tip)}
     offences = hygiene_offences(history)
     ignored = _ignored(repo, final, ignore_sample(offences))
-    base_time = gitops.commit_time(repo, base) if base else None
+    base_time = git.commit_time(repo, base) if base else None
     return [
         *message_findings(history),
         *granularity_findings(history),
@@ -165,8 +165,8 @@ def _ignored(repo: Path, final: Mapping[str, TreeEntry], sample: list[str]) -> s
     entry = final.get(".gitignore")
     if not sample or entry is None or entry.mode not in (MODE_FILE, MODE_EXEC):
         return set()
-    content = next(iter(gitops.read_blobs(repo, [entry.sha])))
-    return gitops.ignored_paths(repo, content, sample)
+    content = next(iter(git.read_blobs(repo, [entry.sha])))
+    return git.ignored_paths(repo, content, sample)
 
 
 # --- where the candidate's work starts -----------------------------------------------------
@@ -184,10 +184,10 @@ def _find_start(repo: Path, tip: str, starter_dir: Path | None, seed_commit: str
     seed, notes = None, []
     if seed_commit:
         try:
-            seed = gitops.resolve_commit(repo, seed_commit)
+            seed = git.resolve_commit(repo, seed_commit)
         except RepositoryError:
             notes.append(f"The seed commit {seed_commit} is not in the repository.")
-    if seed and gitops.is_ancestor(repo, seed, tip):
+    if seed and git.is_ancestor(repo, seed, tip):
         return _Start(
             seed, (seed,), (), (f"Counting the commits after the seed commit {seed[:12]}.",)
         )
@@ -259,7 +259,7 @@ def _starter_commit(repo: Path, tip: str, starter_dir: Path | None) -> str | Non
     want = _committable(repo, starter_dir, starter_blobs(starter_dir))
     tree: dict[str, str] = {}
     # Replaying the first-parent diffs gives every commit's files from one git call.
-    for commit in gitops.log_commits(repo, tip, first_parent=True):
+    for commit in git.log_commits(repo, tip, first_parent=True):
         for change in commit.changes:
             if change.status == "D":
                 tree.pop(change.path, None)
@@ -275,7 +275,7 @@ def _committable(repo: Path, starter_dir: Path, blobs: dict[str, str]) -> dict[s
     gitignore = starter_dir / ".gitignore"
     if not gitignore.is_file():
         return blobs
-    ignored = gitops.ignored_paths(repo, gitignore.read_bytes(), sorted(blobs))
+    ignored = git.ignored_paths(repo, gitignore.read_bytes(), sorted(blobs))
     return {path: sha for path, sha in blobs.items() if path not in ignored}
 
 
@@ -359,5 +359,5 @@ def _scan_targets(history: History, notes: list[str]) -> dict[str, tuple[LogComm
 def _read_texts(repo: Path, shas: list[str], texts: dict[str, str | None]) -> None:
     """Adds the text of each blob not read yet to ``texts`` (None for a binary file)."""
     todo = [sha for sha in dict.fromkeys(shas) if sha not in texts]
-    for sha, data in zip(todo, gitops.read_blobs(repo, todo), strict=True):
+    for sha, data in zip(todo, git.read_blobs(repo, todo), strict=True):
         texts[sha] = None if b"\0" in data[:8000] else data.decode("utf-8", "replace")

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from grader.gitops import MODE_GITLINK, MODE_LINK, LogChange, LogCommit
+from grader.git import MODE_GITLINK, MODE_LINK, LogChange, LogCommit
 from grader.history.paths import content_category, is_code_path, is_test_path, path_category
 from grader.history.rules import Finding, History, finding, short
 from grader.history.secrets import SecretHit

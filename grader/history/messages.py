@@ -13,7 +13,7 @@ from typing import Final
 
 from gitlint import rules as gitlint_rules  # type: ignore[import-untyped,unused-ignore]
 
-from grader.gitops import LogCommit
+from grader.git import LogCommit
 from grader.history.rules import Finding, History, finding, short
 
 MAX_SUBJECT: Final = 72

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Final
 
-from grader.gitops import LogChange, LogCommit
+from grader.git import LogChange, LogCommit
 from grader.history.paths import content_category, is_lock_file, path_category
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from grader.gitops import LogCommit
+from grader.git import LogCommit
 from grader.history.rules import Finding, History, finding, short
 
 CLOCK_SKEW: Final = timedelta(minutes=10)

@@ -1,4 +1,8 @@
-"""Repository functions: the only code that queries the tables.
+"""Repository functions for tokens, challenges, submissions and the audit log.
+
+With hosted.py (invitations, pushes), deliveries.py (outgoing webhooks) and
+results.py (a challenge's results), the store is the only code that queries
+the tables.
 
 Each takes a Session; the caller owns the transaction (db.session_scope).
 State changes of a submission always add a row to its status history.
@@ -20,8 +24,6 @@ from grader.store.models import (
     AuditRow,
     ChallengeRow,
     ChallengeVersionRow,
-    InvitationRow,
-    PushRow,
     ReportRow,
     SubmissionEventRow,
     SubmissionRow,
@@ -57,6 +59,10 @@ def create_token(
     session.add(row)
     session.flush()
     return secret, row
+
+
+def get_token(session: Session, token_id: int) -> TokenRow | None:
+    return session.get(TokenRow, token_id)
 
 
 def token_for_secret(session: Session, secret: str) -> TokenRow | None:
@@ -309,74 +315,6 @@ def stale(session: Session, now: datetime, queued_older_than: datetime) -> list[
 def requeue(session: Session, submission: SubmissionRow, detail: str) -> None:
     submission.lease_until, submission.worker = None, None
     _event(session, submission, "queued", detail)
-
-
-# -- invitations and pushes -------------------------------------------------
-def create_invitation(
-    session: Session,
-    *,
-    challenge: ChallengeRow,
-    candidate_email: str,
-    token_id: int,
-    webhook_secret: str | None = None,
-) -> InvitationRow:
-    row = InvitationRow(
-        id=str(uuid.uuid4()),
-        challenge_id=challenge.id,
-        challenge_version=challenge.current_version,
-        candidate_email=candidate_email,
-        token_id=token_id,
-        webhook_secret=webhook_secret,
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def get_invitation(session: Session, invitation_id: str) -> InvitationRow | None:
-    return session.get(InvitationRow, invitation_id)
-
-
-def invitation_of_token(session: Session, token_id: int) -> InvitationRow | None:
-    return session.scalar(select(InvitationRow).where(InvitationRow.token_id == token_id))
-
-
-def invitation_for_external_repo(session: Session, repo_url: str) -> InvitationRow | None:
-    return session.scalar(select(InvitationRow).where(InvitationRow.external_repo == repo_url))
-
-
-def record_push(
-    session: Session,
-    *,
-    invitation_id: str,
-    ref: str,
-    old: str | None,
-    new: str,
-    commits: list[str],
-    forced: bool,
-) -> PushRow:
-    row = PushRow(
-        invitation_id=invitation_id,
-        ref=ref,
-        old_commit=old,
-        new_commit=new,
-        commits=commits,
-        forced=forced,
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def push_times(session: Session, invitation_id: str) -> dict[str, datetime]:
-    """When each commit first arrived at our server, for the history analysis."""
-    times: dict[str, datetime] = {}
-    for push in session.scalars(
-        select(PushRow).where(PushRow.invitation_id == invitation_id).order_by(PushRow.id)
-    ):
-        for sha in push.commits:
-            times.setdefault(sha, push.received_at)
-    return times
 
 
 # -- audit ---------------------------------------------------------------------

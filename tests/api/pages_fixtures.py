@@ -23,10 +23,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from grader import hosting, integrity, rescore
+from grader import integrity, rescore
 from grader.challenge import load_challenge
 from grader.config import PROJECT_ROOT, Settings, get_settings
 from grader.history import analyse_history
+from grader.hosting import invitations
 from grader.store import repo
 from grader.store.db import migrate, session_scope
 from tests.conftest import WORD_FREQUENCY, git, make_repo
@@ -173,7 +174,7 @@ def add_tokens(world: World) -> None:
         for role in ("admin", "reviewer"):
             world.tokens[role], _row = repo.create_token(session, role, f"{role} token")
     for role, email in (("candidate", "ada@example.com"), ("other", "bob@example.com")):
-        invited = hosting.invite(world.settings, CHALLENGE, email, actor="test")
+        invited = invitations.invite(world.settings, CHALLENGE, email, actor="test")
         world.tokens[role] = invited["token"]
         if role == "candidate":
             world.own_repo = invited["clone_url"]

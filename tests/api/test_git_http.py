@@ -7,7 +7,6 @@ anything is queued.
 from __future__ import annotations
 
 import gzip
-import io
 import os
 import shutil
 import socket
@@ -24,8 +23,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from grader import hosting
 from grader.config import Settings
+from grader.hosting import invitations, repositories
 from grader.store.db import session_scope
 from grader.store.models import AuditRow, PushRow, SubmissionRow
 from tests.api.conftest import (
@@ -64,7 +63,7 @@ class Hosting:
             return list(session.scalars(select(PushRow).order_by(PushRow.id)))
 
     def main(self, invited: Invited) -> str:
-        bare = hosting.repository_path(self.server.settings, invited.id)
+        bare = repositories.repository_path(self.server.settings, invited.id)
         return subprocess.run(
             ["git", "--git-dir", str(bare), "rev-parse", "refs/heads/main"],
             capture_output=True,
@@ -280,21 +279,6 @@ def test_a_push_past_the_size_limit_is_refused_with_the_reason(
     assert "git.push.refused" in actions
 
 
-def test_a_refusal_speaks_whatever_the_client_asked_for() -> None:
-    command = b"0" * 40 + b" " + b"1" * 40 + b" refs/heads/main"
-    for caps, expected in [
-        (b"report-status side-band-64k", b"\x02error: too big\n"),
-        (b"report-status", b"ng refs/heads/main too big\n"),
-        (b"", b"ERR too big\n"),
-    ]:
-        line = command + b"\0" + caps
-        body = io.BytesIO(f"{len(line) + 4:04x}".encode() + line + b"0000PACK...")
-        request = hosting.read_push_request(body)
-        assert request.commands == (hosting.PushCommand("0" * 40, "1" * 40, "refs/heads/main"),)
-        assert body.tell() == 0
-        assert expected in hosting.refusal(request, "too big")
-
-
 # -- the protocol at the HTTP level ---------------------------------------------------------
 def upload_pack_request(sha: str) -> bytes:
     want = f"want {sha} ofs-delta\n".encode()
@@ -434,7 +418,7 @@ def test_a_local_repository_with_a_file_submodule_is_refused_at_submission(
 def test_a_hosted_repository_url_is_accepted_at_submission(
     client: TestClient, tokens: dict[str, str], word_frequency: str, api_settings: Settings
 ) -> None:
-    created = hosting.invite(api_settings, word_frequency, "ada@example.com", actor="test")
+    created = invitations.invite(api_settings, word_frequency, "ada@example.com", actor="test")
     body = {"challenge": word_frequency, "repo": created["clone_url"]}
 
     response = client.post("/api/submissions", json=body, headers=bearer(created["token"]))

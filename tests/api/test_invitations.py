@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from grader import gitops, hosting
+from grader import git
 from grader.config import Settings
+from grader.hosting import invitations, repositories
 from grader.store import repo
 from grader.store.db import session_scope
 from tests.api.conftest import bearer
@@ -32,10 +33,10 @@ def test_an_admin_invites_a_candidate_to_a_seeded_repository(
     assert created["clone_url"] == f"http://testserver/git/{created['id']}.git"
     assert created["token"].startswith("grd_")
     assert created["candidate"] == CANDIDATE and created["challenge"] == word_frequency
-    bare = hosting.repository_path(api_settings, created["id"])
-    refs = gitops.list_refs(bare)
+    bare = repositories.repository_path(api_settings, created["id"])
+    refs = git.list_refs(bare)
     assert list(refs) == ["refs/heads/main"]
-    paths = {e.path for e in gitops.tree_entries(bare, refs["refs/heads/main"])}
+    paths = {e.path for e in git.tree_entries(bare, refs["refs/heads/main"])}
     assert {"STATEMENT.md", "wordfreq.py"} <= paths
     with session_scope(api_settings.effective_database_url) as session:
         token = repo.token_for_secret(session, created["token"])
@@ -136,6 +137,6 @@ def test_the_list_shows_invitations_but_never_a_secret(
 
 
 def test_the_cli_still_invites(api_settings: Settings, word_frequency: str, tmp_path: Path) -> None:
-    created = hosting.invite(api_settings, word_frequency, CANDIDATE, actor="cli")
-    assert hosting.repository_path(api_settings, created["id"]).is_dir()
+    created = invitations.invite(api_settings, word_frequency, CANDIDATE, actor="cli")
+    assert repositories.repository_path(api_settings, created["id"]).is_dir()
     assert "webhook_secret" not in created

@@ -33,7 +33,7 @@ from redis.exceptions import RedisError
 from rq import Queue
 from rq.job import Job
 
-from grader import announce, jobs, submissions
+from grader import announce, queue, submissions
 from grader.catalogue import register_challenge
 from grader.challenge import load_challenge
 from grader.config import PROJECT_ROOT, Settings, get_settings
@@ -357,7 +357,7 @@ def test_a_candidates_failing_code_is_graded_not_retried(deployment: Deployment)
     assert row["report"] is not None and row["report"]["overall"] < 50
     assert deployment.history(submission_id) == ["queued", "running", "graded"]
     job = deployment.job(submission_id)
-    assert job.get_status() == "finished" and job.retries_left == len(jobs.RETRY_INTERVALS_S)
+    assert job.get_status() == "finished" and job.retries_left == len(queue.RETRY_INTERVALS_S)
 
 
 def test_a_repository_that_vanished_ends_in_error_without_retry(
@@ -427,7 +427,7 @@ def test_an_infrastructure_failure_is_retried_with_backoff_then_ends_in_error(
     """The worker's Docker engine answers but fails: each attempt fails, the last one ends it."""
     deployment = sqlite_deployment
     intervals = (2, 4, 6)
-    monkeypatch.setattr(jobs, "RETRY_INTERVALS_S", intervals)  # read when a job is queued
+    monkeypatch.setattr(queue, "RETRY_INTERVALS_S", intervals)  # read when a job is queued
     with sick_docker_engine(tmp_path / "sick.sock") as docker_host:
         submission_id = deployment.submit(deployment.bare_repo("solved"))
         deployment.start_worker(DOCKER_HOST=docker_host)
@@ -520,14 +520,14 @@ def test_a_submission_made_while_redis_is_down_is_queued_by_recovery(
     offline = Deployment(down, deployment.logs)
     submission_id = offline.submit(deployment.bare_repo("solved"), expect_queued=False)
     assert deployment.history(submission_id) == ["queued"]
-    assert jobs.recover(down, queued_grace_s=0) == []  # Redis still down: nothing changes
+    assert queue.recover(down, queued_grace_s=0) == []  # Redis still down: nothing changes
     assert deployment.history(submission_id) == ["queued"]
 
-    assert jobs.recover(deployment.settings, queued_grace_s=0) == [submission_id]
-    queue = Queue(jobs.QUEUE, connection=redis_client(deployment.settings.redis_url))
-    assert queue.job_ids == [f"grade-{submission_id}"]
-    assert jobs.recover(deployment.settings, queued_grace_s=0) == []  # queued once, not twice
-    assert queue.job_ids == [f"grade-{submission_id}"]
+    assert queue.recover(deployment.settings, queued_grace_s=0) == [submission_id]
+    grading = Queue(queue.QUEUE, connection=redis_client(deployment.settings.redis_url))
+    assert grading.job_ids == [f"grade-{submission_id}"]
+    assert queue.recover(deployment.settings, queued_grace_s=0) == []  # queued once, not twice
+    assert grading.job_ids == [f"grade-{submission_id}"]
 
     assert deployment.burst() == [0]
     assert deployment.history(submission_id)[-2:] == ["running", "graded"]
@@ -537,11 +537,11 @@ def test_a_submission_made_while_redis_is_down_is_queued_by_recovery(
 def test_recovery_leaves_fresh_and_live_submissions_alone(sqlite_deployment: Deployment) -> None:
     deployment = sqlite_deployment
     queued = deployment.submit(deployment.bare_repo("solved"))
-    assert jobs.recover(deployment.settings) == []  # queued a moment ago, with a live job
-    assert jobs.recover(deployment.settings, queued_grace_s=0) == []  # old enough, job alive
+    assert queue.recover(deployment.settings) == []  # queued a moment ago, with a live job
+    assert queue.recover(deployment.settings, queued_grace_s=0) == []  # old enough, job alive
     with session_scope(deployment.url) as session:
         assert repo.claim(session, queued, "live-host:1", lease_s=600)
-    assert jobs.recover(deployment.settings, queued_grace_s=0) == []  # running, lease valid
+    assert queue.recover(deployment.settings, queued_grace_s=0) == []  # running, lease valid
     assert deployment.history(queued) == ["queued", "running"]
 
 
@@ -550,7 +550,7 @@ def test_two_workers_share_one_queue_and_never_grade_twice(deployment: Deploymen
     bare = deployment.bare_repo("solved")
     ids = [deployment.submit(bare) for _ in range(6)]
     for submission_id in ids:  # every job twice in the queue, as a recovery race would
-        assert jobs.enqueue(deployment.settings, submission_id, timeout_s=60)
+        assert queue.enqueue(deployment.settings, submission_id, timeout_s=60)
     assert deployment.burst(workers=2) == [0, 0], deployment.worker_log()
     claimers = set()
     for submission_id in ids:

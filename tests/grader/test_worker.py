@@ -15,9 +15,10 @@ import docker
 import pytest
 from rq import Queue
 
-from grader import jobs, worker
+from grader import worker
 from grader.config import Settings
 from grader.engine import LABEL, OWNER_LABEL
+from grader.queue import QUEUE
 from grader.store import repo
 from grader.store.db import session_scope
 from tests.grader.test_jobs import (
@@ -67,7 +68,7 @@ def test_a_worker_without_docker_refuses_to_start_and_loses_nothing(
     assert "grader: connecting to the Docker engine: Docker engine unreachable" in log
     assert "Traceback" not in log
     assert deployment.history(submission_id) == ["queued"]
-    queue = Queue(jobs.QUEUE, connection=redis_client(deployment.settings.redis_url))
+    queue = Queue(QUEUE, connection=redis_client(deployment.settings.redis_url))
     assert queue.job_ids == [f"grade-{submission_id}"]
 
 
@@ -107,7 +108,7 @@ def test_housekeeping_keeps_young_sandboxes_and_recovers_lost_gradings(
         worker.housekeeping(deployment.settings)
         container.reload()  # still there
         assert deployment.history(stuck)[-1] == "queued"
-        queue = Queue(jobs.QUEUE, connection=redis_client(deployment.settings.redis_url))
+        queue = Queue(QUEUE, connection=redis_client(deployment.settings.redis_url))
         assert queue.job_ids == [f"grade-{stuck}"]
     finally:
         container.remove(force=True)
@@ -131,7 +132,7 @@ def test_the_recovery_loop_survives_a_failing_round(monkeypatch: pytest.MonkeyPa
         return []
 
     monkeypatch.setattr(worker, "RECOVERY_EVERY_S", 0.01)
-    monkeypatch.setattr(jobs, "recover", recover)
+    monkeypatch.setattr(worker, "recover", recover)
     stop = threading.Event()
     loop = threading.Thread(target=worker._recovery_loop, args=(Settings(), stop))
     loop.start()

@@ -402,46 +402,6 @@ def test_replacing_a_report_keeps_its_artifacts_and_records_the_change(db_url: s
 
 
 # -- pushes ------------------------------------------------------------------------
-def test_push_times_keep_when_each_commit_first_arrived(db_url: str) -> None:
-    with session_scope(db_url) as session:
-        challenge = add_challenge(session)
-        _secret, token = repo.create_token(session, "candidate", candidate_email="c@example.com")
-        mine = repo.create_invitation(
-            session, challenge=challenge, candidate_email="c@example.com", token_id=token.id
-        )
-        theirs = repo.create_invitation(
-            session, challenge=challenge, candidate_email="d@example.com", token_id=token.id
-        )
-        ids = (mine.id, theirs.id)
-    pushes = [
-        (ids[0], None, "b", ["a", "b"], T0),
-        (ids[1], None, "x", ["x", "c"], T0 - timedelta(hours=1)),
-        (ids[0], "b", "c", ["b", "c"], T0 + timedelta(minutes=5)),
-        (ids[0], "c", "d", ["d"], T0 + timedelta(minutes=9)),
-    ]
-    for invitation, old, new, commits, at in pushes:
-        with session_scope(db_url) as session:
-            row = repo.record_push(
-                session,
-                invitation_id=invitation,
-                ref="refs/heads/main",
-                old=old,
-                new=new,
-                commits=commits,
-                forced=False,
-            )
-            row.received_at = at
-    with session_scope(db_url) as session:
-        times = {sha: aware(at) for sha, at in repo.push_times(session, ids[0]).items()}
-        assert repo.push_times(session, "no-such-invitation") == {}
-    assert times == {
-        "a": T0,
-        "b": T0,
-        "c": T0 + timedelta(minutes=5),
-        "d": T0 + timedelta(minutes=9),
-    }
-
-
 # -- stale -------------------------------------------------------------------------
 def _force(url: str, submission_id: str, **values: Any) -> None:
     with session_scope(url) as session:

@@ -1,0 +1,116 @@
+"""Cloning repositories: a candidate's, bounded and bare; a challenge's, with a work tree.
+
+A candidate's clone is bare and submodule-free, and bounded in time and in
+size, the size enforced from outside the git process. A failed clone is
+classified by whose fault git's message says it is: what the candidate got
+wrong is a RepositoryError (never retried), what went wrong on the way is an
+InfrastructureError (retried by the queue).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from grader.errors import GraderError, InfrastructureError, RepositoryError
+from grader.git.command import config_args, first_error_line, folder_bytes, git, safe_env
+
+
+def clone_bare(
+    url: str, dest: Path, protocols: Sequence[str], timeout_s: float, max_bytes: int
+) -> None:
+    """Bare, submodule-free clone of ``url`` into ``dest``, bounded in time and size."""
+    command = [
+        "git",
+        *config_args(protocols),
+        "clone",
+        "--bare",
+        "--no-local",
+        "--quiet",
+        "--no-recurse-submodules",
+        "--",
+        url,
+        str(dest),
+    ]
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command,
+        env=safe_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    failure: GraderError | None = None
+    while process.poll() is None:
+        if time.monotonic() - started > timeout_s:
+            # A slow network or host is nobody's verdict on the candidate: tried again later.
+            failure = InfrastructureError(f"cloning took longer than {timeout_s:.0f}s")
+        elif dest.exists() and folder_bytes(dest) > max_bytes:
+            failure = RepositoryError(f"repository is larger than {max_bytes >> 20} MB")
+        if failure:
+            process.kill()
+            process.wait()
+            raise failure
+        # Returns as soon as git exits: no fixed sleep on the hot path.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0.05)
+    stderr = process.stderr.read() if process.stderr else b""
+    if process.returncode != 0:
+        raise clone_failure(stderr)
+    # A clone that finished between two polls was never measured.
+    if folder_bytes(dest) > max_bytes:
+        raise RepositoryError(f"repository is larger than {max_bytes >> 20} MB")
+
+
+# Whose fault a failed clone is, from git's message: the first pattern that matches decides.
+# What the candidate got wrong (no such repository, no access, not a repository) is bad
+# input, never retried; what went wrong on the way (DNS, connections, TLS, a server's 5xx,
+# a cut transfer) is ours, retried by the queue. A message we do not know is taken to be
+# ours too: a retry costs a little, a wrong verdict costs the candidate their grading.
+CLONE_FAILURES: tuple[tuple[re.Pattern[str], type[GraderError]], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), kind)
+    for pattern, kind in (
+        (r"returned error: 5\d\d|\b50[0-4]\b.*(gateway|unavailable)", InfrastructureError),
+        (
+            r"could not resolve host|connection (refused|reset|timed out)|failed to connect"
+            r"|network is unreachable|operation timed out|timed out after",
+            InfrastructureError,
+        ),
+        (
+            r"returned error: 40[134]|not found|does not exist|does not appear to be a git"
+            r"|not a git repository|authentication failed|could not read username"
+            r"|terminal prompts disabled|permission denied|access denied"
+            r"|transport '.*' not allowed|unsupported protocol",
+            RepositoryError,
+        ),
+        (
+            r"early eof|remote end hung up|rpc failed|transfer closed|gnutls_|\bssl\b"
+            r"|\btls\b|certificate|unexpected disconnect|index-pack failed",
+            InfrastructureError,
+        ),
+    )
+)
+
+
+def clone_failure(stderr: bytes) -> GraderError:
+    """The error a failed clone becomes, by whose fault its message says it is."""
+    message = first_error_line(stderr) or "git clone failed"
+    text = stderr.decode(errors="replace")
+    for pattern, kind in CLONE_FAILURES:
+        if pattern.search(text):
+            return kind(message)
+    return InfrastructureError(f"git clone failed: {message}")
+
+
+def checkout_clone(url: str, dest: Path, protocols: Sequence[str], timeout_s: float) -> str:
+    """A working-tree clone, for challenges (authored content); returns the HEAD commit."""
+    git(
+        ["clone", "--quiet", "--no-recurse-submodules", "--", url, str(dest)],
+        protocols=protocols,
+        timeout_s=timeout_s,
+    )
+    return git(["rev-parse", "HEAD"], cwd=dest).decode().strip()

@@ -1,0 +1,83 @@
+"""Invitations and the pushes they receive, against a real database, SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from grader.store import hosted, repo
+from grader.store.db import session_scope
+from grader.store.models import AuditRow
+from tests.store.test_repo import T0, add_challenge, aware
+
+
+def test_push_times_keep_when_each_commit_first_arrived(db_url: str) -> None:
+    with session_scope(db_url) as session:
+        challenge = add_challenge(session)
+        _secret, token = repo.create_token(session, "candidate", candidate_email="c@example.com")
+        mine = hosted.create_invitation(
+            session, challenge=challenge, candidate_email="c@example.com", token_id=token.id
+        )
+        theirs = hosted.create_invitation(
+            session, challenge=challenge, candidate_email="d@example.com", token_id=token.id
+        )
+        ids = (mine.id, theirs.id)
+    pushes = [
+        (ids[0], None, "b", ["a", "b"], T0),
+        (ids[1], None, "x", ["x", "c"], T0 - timedelta(hours=1)),
+        (ids[0], "b", "c", ["b", "c"], T0 + timedelta(minutes=5)),
+        (ids[0], "c", "d", ["d"], T0 + timedelta(minutes=9)),
+    ]
+    for invitation, old, new, commits, at in pushes:
+        with session_scope(db_url) as session:
+            row = hosted.record_push(
+                session,
+                invitation_id=invitation,
+                ref="refs/heads/main",
+                old=old,
+                new=new,
+                commits=commits,
+                forced=False,
+            )
+            row.received_at = at
+    with session_scope(db_url) as session:
+        times = {sha: aware(at) for sha, at in hosted.push_times(session, ids[0]).items()}
+        assert hosted.push_times(session, "no-such-invitation") == {}
+    assert times == {
+        "a": T0,
+        "b": T0,
+        "c": T0 + timedelta(minutes=5),
+        "d": T0 + timedelta(minutes=9),
+    }
+
+
+def test_pushes_are_counted_per_invitation_and_limited_by_their_audit_times(db_url: str) -> None:
+    with session_scope(db_url) as session:
+        challenge = add_challenge(session)
+        _secret, token = repo.create_token(session, "candidate", candidate_email="c@example.com")
+        first, second = (
+            hosted.create_invitation(
+                session, challenge=challenge, candidate_email=email, token_id=token.id
+            ).id
+            for email in ("c@example.com", "d@example.com")
+        )
+        for ref in ("refs/heads/main", "refs/heads/topic"):
+            hosted.record_push(
+                session,
+                invitation_id=first,
+                ref=ref,
+                old=None,
+                new="a" * 40,
+                commits=[],
+                forced=False,
+            )
+        moments = [T0 - timedelta(hours=2), T0 - timedelta(minutes=30), T0 - timedelta(minutes=1)]
+        for at, action in zip(moments, ("git.push", "webhook.push", "git.push"), strict=True):
+            session.add(AuditRow(actor="t", action=action, subject=first, detail={}, at=at))
+        session.add(AuditRow(actor="t", action="git.push.refused", subject=first, detail={}, at=T0))
+        session.add(AuditRow(actor="t", action="git.push", subject=second, detail={}, at=T0))
+    with session_scope(db_url) as session:
+        assert hosted.push_counts(session) == {first: 2}
+        since = [aware(at) for at in hosted.pushes_since(session, first, T0 - timedelta(hours=1))]
+        assert since == moments[1:]  # oldest first; refusals and other invitations left out
+        listed = [row.id for row in hosted.list_invitations(session)]
+        assert sorted(listed) == sorted([first, second])
