@@ -3,6 +3,9 @@ here, and only here:
 
 BadInput (incl. ChallengeInvalid, RepositoryError) -> exit 2
 InfrastructureError, any other GraderError         -> exit 1
+ChallengeInvalid, from a command that judges a challenge (validate, add)
+                                                   -> exit 1, each problem on a line
+                                                      "invalid: ..." on stdout
 
 Also the progress lines on stderr, the image builder and sandbox a command
 grades with, and the server's database.
@@ -19,7 +22,7 @@ from typing import Any, TypeVar
 import typer
 
 from grader.config import Settings
-from grader.errors import BadInput, GraderError
+from grader.errors import BadInput, ChallengeInvalid, GraderError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,6 +45,22 @@ def handles_errors(func: F) -> F:
             raise fail(1, " ".join(str(exc).split())[:500]) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def lists_problems(func: F) -> F:
+    """For a command whose answer is whether a challenge is valid: its problems are that
+    answer, not an error, so all of them are printed (the contract's exit 1)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ChallengeInvalid as exc:
+            for problem in exc.problems:
+                print(f"invalid: {problem}")
+            raise typer.Exit(1) from None
+
+    return handles_errors(wrapper)  # type: ignore[return-value]
 
 
 class Progress:

@@ -7,36 +7,28 @@ from typing import Annotated
 
 import typer
 
-from grader.cli.base import Progress, database, fail, handles_errors, sandbox_services
+from grader.cli.base import Progress, database, handles_errors, lists_problems, sandbox_services
 from grader.config import get_settings
-from grader.errors import BadInput, ChallengeInvalid, GraderError
 
 app = typer.Typer(help="Author and register challenges.", no_args_is_help=True)
 
 
 @app.command("validate")
+@lists_problems
 def challenge_validate(
     path: Annotated[str, typer.Argument(help="Challenge folder or git URL")],
     runs: Annotated[int | None, typer.Option(help="How many runs against the solution")] = None,
 ) -> None:
     """Check a challenge: manifest, solution scores 100, starter does not, no flaky tests."""
-    from grader.prepare import locate_challenge, prepare
-    from grader.validate import validate
+    from grader.validate import raise_if_invalid, validate_challenge
 
     settings = get_settings()
     if runs is not None:
         settings = settings.model_copy(update={"validate_runs": max(1, runs)})
     progress = Progress()
-    try:
-        found = locate_challenge(path, settings)
-        builder, sandbox = sandbox_services(settings, progress)
-        prepared = prepare(found, builder, sandbox, settings)
-        result = validate(prepared, sandbox, settings, progress)
-    except ChallengeInvalid as exc:
-        _print_problems(exc.problems)
-        raise typer.Exit(1) from None
-    except GraderError as exc:
-        raise fail(1 if not isinstance(exc, BadInput) else 2, str(exc)) from None
+    prepared, result = validate_challenge(
+        path, settings, lambda: sandbox_services(settings, progress), progress
+    )
     for test_id, seconds in sorted(result.durations.items()):
         print(f"  {seconds:8.3f}s  {test_id}")
     print(
@@ -45,19 +37,12 @@ def challenge_validate(
     )
     for warning in result.warnings:
         print(f"warning: {warning}")
-    if not result.valid:
-        _print_problems(result.problems)
-        raise typer.Exit(1)
+    raise_if_invalid(result)
     print(
         f"valid: {prepared.challenge.id} ({len(prepared.test_ids)} tests, "
         f"skills: {', '.join(s.name for s in prepared.challenge.skills)}, "
         f"isolation: {prepared.challenge.isolation.value})"
     )
-
-
-def _print_problems(problems: list[str]) -> None:
-    for problem in problems:
-        print(f"invalid: {problem}")
 
 
 @app.command("new")
@@ -73,6 +58,7 @@ def challenge_new(
 
 
 @app.command("add")
+@lists_problems
 def challenge_add(
     path: Annotated[str, typer.Argument(help="Challenge folder or git URL")],
 ) -> None:
@@ -81,15 +67,7 @@ def challenge_add(
 
     settings = get_settings()
     progress = Progress()
-    try:
-        database(settings)
-        prepared = add(settings, path, sandbox_services(settings, progress), progress)
-    except ChallengeInvalid as exc:
-        _print_problems(exc.problems)
-        raise typer.Exit(1) from None
-    except BadInput as exc:
-        raise fail(2, str(exc)) from None
-    except GraderError as exc:
-        raise fail(1, str(exc)) from None
+    database(settings)
+    prepared = add(settings, path, lambda: sandbox_services(settings, progress), progress)
     challenge = prepared.challenge
     print(f"added {challenge.id} at {challenge.commit or challenge.content_hash()}")
