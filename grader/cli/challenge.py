@@ -49,11 +49,12 @@ def challenge_validate(
 @handles_errors
 def challenge_new(
     path: Annotated[Path, typer.Argument(help="Folder to create (its name becomes the id)")],
+    language: Annotated[str, typer.Option(help="python, node or java")] = "python",
 ) -> None:
     """Scaffold a new challenge that validates as it is."""
     from grader.scaffold import scaffold
 
-    created = scaffold(path)
+    created = scaffold(path, language)
     print(f"created {created}; edit it, then run: grader challenge validate {created}")
 
 

@@ -36,15 +36,14 @@ def test_catalogue_challenge_is_valid() -> None:
     assert "hidden/test_perf.py::test_many_distinct_words_top_k" in done.stdout  # timings shown
 
 
-def test_scaffolded_challenge_validates(tmp_path: Path) -> None:
-    created = subprocess.run(
-        [sys.executable, "-m", "grader.cli", "challenge", "new", str(tmp_path / "my-task")],
-        capture_output=True,
-        text=True,
-    )
+@pytest.mark.parametrize("language", ["python", "node", "java"])
+def test_scaffolded_challenge_validates(tmp_path: Path, language: str) -> None:
+    command = [sys.executable, "-m", "grader.cli", "challenge", "new", str(tmp_path / "my-task")]
+    created = subprocess.run([*command, "--language", language], capture_output=True, text=True)
     assert created.returncode == 0, created.stderr
     done = validate(tmp_path / "my-task", "--runs", "1")
     assert done.returncode == 0, done.stdout + done.stderr
+    assert f"valid: my-task ({8 if language != 'java' else 4} tests" in done.stdout
 
 
 def test_failing_reference_is_invalid(tmp_path: Path) -> None:
