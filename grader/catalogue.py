@@ -54,15 +54,14 @@ def register_challenge(
 def add(
     settings: Settings,
     spec: str,
-    services: tuple[Any, Any],
+    services: Callable[[], tuple[Any, Any]],
     progress: Callable[[str], None] = lambda _m: None,
 ) -> PreparedChallenge:
-    """Validate a challenge, then register it at its current version."""
-    from grader.validate import raise_if_invalid, validate
+    """Validate a challenge (every problem at once), then register it at its current version."""
+    from grader.validate import raise_if_invalid, validate_challenge
 
-    builder, sandbox = services
-    prepared = prepare(locate_challenge(spec, settings), builder, sandbox, settings)
-    raise_if_invalid(validate(prepared, sandbox, settings, progress))
+    prepared, result = validate_challenge(spec, settings, services, progress)
+    raise_if_invalid(result)
     register(settings, prepared, spec)
     return prepared
 

@@ -3,7 +3,12 @@
 A challenge is a folder (or a git repository) with challenge.toml,
 statement.md, starter/, solution/ and hidden/ (see docs/challenges.md).
 Loading reports *every* problem it finds, each with the file and field, so an
-author fixes them in one pass.
+author fixes them in one pass: root causes first (an unknown field before the
+required one it misspells, a test pattern that matches nothing before the tests
+it leaves unclaimed), with a suggestion where one is likely (manifest_hints.py).
+A manifest whose problems still let its suite run carries the challenge in
+``ChallengeInvalid.runnable``, so validation can go on and report the suite's
+problems in the same pass.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from grader.config import MAX_CPUS, MAX_MEMORY_MB, MAX_TIMEOUT_S
+from grader.errors import BadInput, ChallengeInvalid
 from grader.languages import LANGUAGES, Isolation, Language, support
+from grader.manifest_hints import corrected_glob, did_you_mean, quoted, toml_problem
 from grader.services import ServiceRequest, parse_services
 
 SKILLS = (
@@ -79,24 +86,44 @@ class Challenge:
         return [s.name for s in self.skills if any(_matches(test_id, g) for g in s.tests)]
 
     def mapping_problems(self, test_ids: Iterable[str]) -> list[str]:
-        """Every test must belong to exactly one skill; every glob must match a test."""
+        """Every test must belong to exactly one skill; every glob must match a test.
+
+        Root causes first: a glob that matches no test, with the one it probably
+        meant; the unclaimed tests that one would claim are not listed again."""
         ids = list(test_ids)
-        problems = []
+        problems, explained = self._idle_glob_problems(ids)
         for test_id in ids:
             owners = self.owners(test_id)
-            if not owners:
+            if not owners and test_id not in explained:
                 problems.append(f"{MANIFEST}: test {test_id} is matched by no skill's tests")
             elif len(owners) > 1:
                 problems.append(
                     f"{MANIFEST}: test {test_id} is matched by several skills: " + ", ".join(owners)
                 )
+        return problems
+
+    def _idle_glob_problems(self, ids: list[str]) -> tuple[list[str], set[str]]:
+        """The globs that match no test, and the unclaimed tests their corrections explain."""
+        problems: list[str] = []
+        explained: set[str] = set()
         for skill in self.skills:
             for glob in skill.tests:
-                if not any(_matches(t, glob) for t in ids):
-                    problems.append(
-                        f"{MANIFEST}: skills.{skill.name}.tests: {glob!r} matches no test"
-                    )
-        return problems
+                if any(_matches(t, glob) for t in ids):
+                    continue
+                meant = corrected_glob(glob, ids, _matches) or ""
+                # Likely only if it claims tests the typo left unclaimed.
+                claims = [t for t in ids if meant and _matches(t, meant) and not self.owners(t)]
+                explained.update(claims)
+                hint = (
+                    f" (did you mean {quoted(meant)}? it would claim {len(claims)} test(s) "
+                    "no skill claims)"
+                    if claims
+                    else ""
+                )
+                problems.append(
+                    f"{MANIFEST}: skills.{skill.name}.tests: {quoted(glob)} matches no test{hint}"
+                )
+        return problems, explained
 
     def content_hash(self) -> str:
         """A hash of everything that decides a grade: manifest, hidden suite, solution."""
@@ -120,24 +147,25 @@ def _matches(test_id: str, glob: str) -> bool:
 
 def load_challenge(root: Path, commit: str | None = None) -> Challenge:
     """Load and check a challenge folder; raises ChallengeInvalid listing every problem."""
-    from grader.errors import BadInput, ChallengeInvalid
-
     if not root.is_dir():
         raise BadInput(f"challenge not found: {root} is not a folder")
     manifest_path = root / MANIFEST
     if not manifest_path.is_file():
         raise ChallengeInvalid([f"{root}: no {MANIFEST}"])
     try:
-        data = tomllib.loads(manifest_path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ChallengeInvalid([f"{MANIFEST}: not valid TOML: {exc}"]) from exc
+        text = manifest_path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except UnicodeDecodeError as exc:
+        raise ChallengeInvalid([f"{MANIFEST}: not UTF-8: {exc}"]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ChallengeInvalid([f"{MANIFEST}: not valid TOML: {toml_problem(text, exc)}"]) from exc
     problems: list[str] = []
     challenge = _parse(root, data, problems, commit)
-    problems += [
+    missing = [
         f"{root.name}: missing {entry}" for entry in REQUIRED_ENTRIES if not (root / entry).exists()
     ]
-    if problems or challenge is None:
-        raise ChallengeInvalid(problems)
+    if problems or missing or challenge is None:
+        raise ChallengeInvalid(problems + missing, runnable=None if missing else challenge)
     return challenge
 
 
@@ -166,39 +194,46 @@ KNOWN_KEYS = {
 
 def _unknown(table: dict[str, Any], section: str, problems: list[str], where: str) -> None:
     for key in sorted(set(table) - KNOWN_KEYS[section]):
-        problems.append(f"{MANIFEST}: {where}{key}: unknown field")
+        hint = did_you_mean(key, KNOWN_KEYS[section] - set(table))
+        problems.append(f"{MANIFEST}: {where}{key}: unknown field{hint}")
 
 
 def _parse(
     root: Path, data: dict[str, Any], problems: list[str], commit: str | None
 ) -> Challenge | None:
-    _unknown(data, "", problems, "")
-    challenge_id = _require_str(data, "id", problems)
+    """Append every problem to ``problems``; the challenge whenever its suite can still run
+    (its id, language, limits, environment, grading and services are sound, and it declares
+    skills), even if other problems remain."""
+    _unknown(data, "", problems, "")  # a misspelled key first: it explains a missing one
+    run: list[str] = []  # the problems that keep the suite from running at all
+    rest: list[str] = []
+    challenge_id = _require_str(data, "id", run)
     if challenge_id and not ID_PATTERN.fullmatch(challenge_id):
-        problems.append(f"{MANIFEST}: id: {challenge_id!r} must match [a-z0-9][a-z0-9-]*")
-    title = _require_str(data, "title", problems)
-    language = _require_str(data, "language", problems)
+        run.append(f"{MANIFEST}: id: {challenge_id!r} must match [a-z0-9][a-z0-9-]*")
+    title = _require_str(data, "title", rest)
+    language = _require_str(data, "language", run)
     if language and language not in LANGUAGES:
-        problems.append(
+        run.append(
             f"{MANIFEST}: language: {language!r} has no sandbox image "
             f"(known: {', '.join(LANGUAGES)})"
         )
         language = ""
-    limits = _parse_limits(_table(data, "limits", problems), problems)
+    limits = _parse_limits(_table(data, "limits", run), run)
     vc_weight = _number(
-        _table(data, "version_control", problems),
+        _table(data, "version_control", rest),
         "weight",
         1.0,
-        problems,
+        rest,
         "version_control.",
         minimum=0.0,
         allow_zero=True,
     )
-    packages = _parse_packages(_table(data, "environment", problems), problems)
-    skills = _parse_skills(data.get("skills"), problems)
-    isolation = _parse_isolation(_table(data, "grading", problems), language, problems)
-    services = _parse_services(data.get("services", {}), problems)
-    if problems or not (challenge_id and title and language):
+    packages = _parse_packages(_table(data, "environment", run), run)
+    skills = _parse_skills(data.get("skills"), rest)
+    isolation = _parse_isolation(_table(data, "grading", run), language, run)
+    services = _parse_services(data.get("services", {}), run)
+    problems += run + rest
+    if run or not skills:
         return None
     return Challenge(
         root=root.resolve(),
@@ -326,9 +361,10 @@ def _parse_skills(raw: Any, problems: list[str]) -> tuple[SkillSpec, ...]:
                 "set its weight under [version_control] instead"
             )
         elif name not in TEST_SKILLS:
+            hint = did_you_mean(name, TEST_SKILLS) if isinstance(name, str) else ""
             problems.append(
-                f"{MANIFEST}: {where}name: {name!r} is not a skill "
-                f"(one of {', '.join(TEST_SKILLS)})"
+                f"{MANIFEST}: {where}name: unknown skill {quoted(str(name))}"
+                + (hint or f" (one of {', '.join(TEST_SKILLS)})")
             )
         elif name in seen:
             problems.append(f"{MANIFEST}: {where}name: skill {name!r} is declared twice")

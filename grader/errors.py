@@ -16,6 +16,11 @@ the tests' outcomes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only a type: grader.challenge raises these
+    from grader.challenge import Challenge
+
 
 class GraderError(Exception):
     """Base of every error the grader raises on purpose."""
@@ -29,11 +34,15 @@ class ChallengeInvalid(BadInput):
     """A challenge whose manifest or layout is wrong.
 
     ``problems`` lists every problem found, one line each, so an author sees
-    them all at once instead of fixing them one run at a time.
+    them all at once instead of fixing them one run at a time. ``runnable`` is
+    the challenge as read when its problems still let its suite run (a skill's
+    name misspelled, say), so validation goes on to find the suite's problems
+    in the same pass; None otherwise.
     """
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], runnable: Challenge | None = None) -> None:
         self.problems = problems
+        self.runnable = runnable
         super().__init__("; ".join(problems) if problems else "invalid challenge")
 
 

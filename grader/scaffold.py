@@ -1,4 +1,12 @@
-"""``grader challenge new``: a small challenge that validates as it is, to edit from."""
+"""``grader challenge new``: a small challenge that validates as it is, to edit from.
+
+One template per language, kept as files under scaffold_templates/<language>/
+(the same layout as a challenge). ``{{id}}`` and ``{{title}}`` in them become
+the challenge's id (the folder's name) and a title made from it. Each template
+maps its skills to the right kind of test: ``testing`` to the candidate's own
+tests, run against a reference and faulty versions, never to the author's edge
+cases (Java's leaves ``testing`` out and says why).
+"""
 
 from __future__ import annotations
 
@@ -8,83 +16,34 @@ from pathlib import Path
 from grader.challenge import ID_PATTERN
 from grader.errors import BadInput
 
-FILES = {
-    "challenge.toml": """id = "{id}"
-title = "{title}"
-language = "python"
-
-[limits]
-timeout_s = 30
-memory_mb = 256
-cpus = 1.0
-
-[version_control]
-weight = 1
-
-[[skills]]
-name = "programming"
-weight = 2
-tests = ["hidden/test_behaviour.py::*"]
-
-[[skills]]
-name = "testing"
-weight = 1
-tests = ["hidden/test_edge_cases.py::*"]
-""",
-    "statement.md": """# {title}
-
-Implement `slugify(text: str) -> str` in `slug.py` at the root of your repository:
-lower-case ASCII letters and digits, words joined by single hyphens, no leading
-or trailing hyphen. `slugify("Hello, World!")` is `"hello-world"`.
-""",
-    "starter/slug.py": """def slugify(text: str) -> str:
-    raise NotImplementedError
-""",
-    "starter/.gitignore": "__pycache__/\n.venv/\n",
-    "solution/slug.py": """import re
+TEMPLATES = Path(__file__).resolve().parent / "scaffold_templates"
+LANGUAGES = tuple(sorted(p.name for p in TEMPLATES.iterdir() if p.is_dir()))
 
 
-def slugify(text: str) -> str:
-    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
-""",
-    "solution/.gitignore": "__pycache__/\n.venv/\n",
-    "hidden/test_behaviour.py": """from slug import slugify
+def title_of(challenge_id: str) -> str:
+    """``order-pricing`` -> ``Order pricing``."""
+    return challenge_id.replace("-", " ").capitalize()
 
 
-def test_words_are_joined_with_hyphens():
-    assert slugify("Hello, World!") == "hello-world"
-
-
-def test_digits_are_kept():
-    assert slugify("Route 66") == "route-66"
-""",
-    "hidden/test_edge_cases.py": """from slug import slugify
-
-
-def test_empty_text():
-    assert slugify("") == ""
-
-
-def test_no_leading_or_trailing_hyphen():
-    assert slugify("  --Spaced out--  ") == "spaced-out"
-""",
-}
-
-
-def scaffold(path: Path) -> Path:
+def scaffold(path: Path, language: str = "python") -> Path:
+    """Create the challenge folder ``path`` from the language's template; returns it."""
+    if language not in LANGUAGES:
+        raise BadInput(f"no template for language {language!r} (one of {', '.join(LANGUAGES)})")
     path = path.expanduser().resolve()
     if path.exists() and any(path.iterdir()):
         raise BadInput(f"{path} exists and is not empty")
     challenge_id = re.sub(r"[^a-z0-9-]+", "-", path.name.lower()).strip("-")
     if not ID_PATTERN.fullmatch(challenge_id):
         raise BadInput(f"cannot make a challenge id from the folder name {path.name!r}")
-    title = challenge_id.replace("-", " ").capitalize()
-    for relative, text in FILES.items():
-        target = path / relative
+    template = TEMPLATES / language
+    for source in sorted(template.rglob("*")):
+        if not source.is_file() or "__pycache__" in source.parts:
+            continue
+        target = path / source.relative_to(template)
         target.parent.mkdir(parents=True, exist_ok=True)
+        text = source.read_text(encoding="utf-8")
         target.write_text(
-            text.format(id=challenge_id, title=title)
-            if relative.endswith((".toml", ".md"))
-            else text
+            text.replace("{{id}}", challenge_id).replace("{{title}}", title_of(challenge_id)),
+            encoding="utf-8",
         )
     return path

@@ -3,7 +3,9 @@
 Runs in the real sandbox. The reference solution must score 100 on every
 declared skill in every run; the starter must not; a test whose outcome
 changes between runs is flaky; the suite's time under the reference is shown,
-with a warning past half of timeout_s. Every problem is reported, one a line.
+with a warning past half of timeout_s. Every problem is reported, one a line,
+in one pass: a manifest whose problems still let the suite run (a misspelled
+skill) is validated anyway, its problems listed first.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from grader import integrity
 from grader.config import Settings
 from grader.errors import ChallengeInvalid
 from grader.languages import Isolation
 from grader.pipeline import evaluate_run, run_suite
-from grader.prepare import PreparedChallenge
+from grader.prepare import PreparedChallenge, locate_challenge, prepare
 from grader.results import SuiteResult
 from grader.sandbox import Sandbox
 from grader.scoring import skill_scores
@@ -37,6 +40,35 @@ class Validation:
     @property
     def valid(self) -> bool:
         return not self.problems
+
+
+def validate_challenge(
+    spec: str,
+    settings: Settings,
+    services: Callable[[], tuple[Any, Any]],
+    progress: Callable[[str], None] = lambda _m: None,
+) -> tuple[PreparedChallenge, Validation]:
+    """Locate, prepare and validate the challenge at ``spec`` (a folder or git URL).
+
+    Raises ChallengeInvalid when the suite cannot run (its problems and the
+    manifest's together); ``services`` gives the image builder and sandbox, made
+    only once the manifest is known to be usable.
+    """
+    manifest_problems: list[str] = []
+    try:
+        challenge = locate_challenge(spec, settings)
+    except ChallengeInvalid as exc:
+        if exc.runnable is None:
+            raise
+        challenge, manifest_problems = exc.runnable, exc.problems
+    builder, sandbox = services()
+    try:
+        prepared = prepare(challenge, builder, sandbox, settings)
+    except ChallengeInvalid as exc:
+        raise ChallengeInvalid(manifest_problems + exc.problems) from exc
+    result = validate(prepared, sandbox, settings, progress)
+    result.problems[:0] = manifest_problems
+    return prepared, result
 
 
 def validate(

@@ -33,12 +33,12 @@ def grader_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraderEnv]:
     A data folder of its own, so that "no grading-* folder left in tmp/" is exact.
     Like the rest of the Docker tests, this fails (never skips) without an engine.
     """
-    from grader.cli import _services
+    from grader.cli.base import sandbox_services
     from grader.prepare import locate_challenge, prepare
 
     data_dir = tmp_path_factory.mktemp("grader-data")
     settings = get_settings().model_copy(update={"data_dir": data_dir})
-    builder, sandbox = _services(settings, lambda _m: None)
+    builder, sandbox = sandbox_services(settings, lambda _m: None)
     challenge = locate_challenge(str(CHALLENGE_DIR), settings)
     # The image for the runner as it is now (rebuilt only if its inputs changed).
     builder.language_image(challenge.language)

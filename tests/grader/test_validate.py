@@ -36,15 +36,14 @@ def test_catalogue_challenge_is_valid() -> None:
     assert "hidden/test_perf.py::test_many_distinct_words_top_k" in done.stdout  # timings shown
 
 
-def test_scaffolded_challenge_validates(tmp_path: Path) -> None:
-    created = subprocess.run(
-        [sys.executable, "-m", "grader.cli", "challenge", "new", str(tmp_path / "my-task")],
-        capture_output=True,
-        text=True,
-    )
+@pytest.mark.parametrize("language", ["python", "node", "java"])
+def test_scaffolded_challenge_validates(tmp_path: Path, language: str) -> None:
+    command = [sys.executable, "-m", "grader.cli", "challenge", "new", str(tmp_path / "my-task")]
+    created = subprocess.run([*command, "--language", language], capture_output=True, text=True)
     assert created.returncode == 0, created.stderr
     done = validate(tmp_path / "my-task", "--runs", "1")
     assert done.returncode == 0, done.stdout + done.stderr
+    assert f"valid: my-task ({8 if language != 'java' else 4} tests" in done.stdout
 
 
 def test_failing_reference_is_invalid(tmp_path: Path) -> None:
@@ -102,3 +101,35 @@ def test_bad_manifest_lists_every_problem(tmp_path: Path) -> None:
     assert done.returncode == 1
     lines = [line for line in done.stdout.splitlines() if line.startswith("invalid:")]
     assert len(lines) == 2, done.stdout
+
+
+def invalid_lines(done: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in done.stdout.splitlines() if line.startswith("invalid:")]
+
+
+def test_a_skill_typo_does_not_hide_an_unclaimed_test(tmp_path: Path) -> None:
+    """Both in the same run: the manifest's problem first, then the suite's."""
+    root = copy_challenge(tmp_path)
+    manifest = root / "challenge.toml"
+    manifest.write_text(manifest.read_text().replace('"programming"', '"programing"'))
+    (root / "hidden" / "test_extra.py").write_text("def test_orphan():\n    pass\n")
+    done = validate(root, "--runs", "1")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert invalid_lines(done) == [
+        "invalid: challenge.toml: skills[0].name: unknown skill "
+        '"programing" (did you mean "programming"?)',
+        "invalid: challenge.toml: test hidden/test_extra.py::test_orphan "
+        "is matched by no skill's tests",
+    ]
+
+
+def test_a_misspelled_test_pattern_is_one_problem(tmp_path: Path) -> None:
+    root = copy_challenge(tmp_path)
+    manifest = root / "challenge.toml"
+    manifest.write_text(manifest.read_text().replace("hidden/test_perf.py", "hidden/test_pref.py"))
+    done = validate(root, "--runs", "1")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert invalid_lines(done) == [
+        'invalid: challenge.toml: skills.performance.tests: "hidden/test_pref.py::*" matches '
+        'no test (did you mean "hidden/test_perf.py::*"? it would claim 2 test(s) no skill claims)'
+    ]

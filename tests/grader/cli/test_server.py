@@ -1,4 +1,5 @@
-"""The server-side commands as an operator runs them: token create, challenge add, invite."""
+"""The server-side commands as an operator runs them: token create, challenge add, invite,
+and the URL a server announces."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.cli.server import listening_url
 from tests.conftest import WORD_FREQUENCY
 
 
@@ -85,3 +87,19 @@ def test_challenge_add_refuses_an_invalid_challenge(tmp_path: Path) -> None:
 def test_challenge_add_of_a_missing_path_is_bad_input(tmp_path: Path) -> None:
     done = grader(tmp_path, "challenge", "add", str(tmp_path / "nowhere"))
     assert done.returncode == 2 and "challenge not found" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "url"),
+    [
+        ("127.0.0.1", 18766, "http://127.0.0.1:18766"),
+        ("0.0.0.0", 8000, "http://127.0.0.1:8000"),
+        ("::", 9000, "http://[::1]:9000"),
+        ("::1", 9001, "http://[::1]:9001"),
+        ("grader.example.com", 80, "http://grader.example.com:80"),
+    ],
+)
+def test_the_public_url_follows_the_address_the_server_listens_on(
+    host: str, port: int, url: str
+) -> None:
+    assert listening_url(host, port) == url

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from grader.cli import listening_url
 from tests.conftest import WORD_FREQUENCY, make_repo
 
 GRADER = [sys.executable, "-m", "grader.cli"]
@@ -134,19 +133,3 @@ def test_a_failure_off_a_terminal_prints_the_reason_alone(tmp_path: Path) -> Non
 def test_no_arguments_lists_the_commands() -> None:
     done = grader()
     assert "grade" in done.stdout + done.stderr and "challenge" in done.stdout + done.stderr
-
-
-@pytest.mark.parametrize(
-    ("host", "port", "url"),
-    [
-        ("127.0.0.1", 18766, "http://127.0.0.1:18766"),
-        ("0.0.0.0", 8000, "http://127.0.0.1:8000"),
-        ("::", 9000, "http://[::1]:9000"),
-        ("::1", 9001, "http://[::1]:9001"),
-        ("grader.example.com", 80, "http://grader.example.com:80"),
-    ],
-)
-def test_the_public_url_follows_the_address_the_server_listens_on(
-    host: str, port: int, url: str
-) -> None:
-    assert listening_url(host, port) == url

@@ -1,0 +1,30 @@
+"""The ``grader`` command: the root app, assembled from one module per group of commands.
+
+- grading.py: ``grade``, ``demo`` (grading now, in this process), ``rescore``;
+- host.py: ``images``, ``reap``, ``doctor`` (the machine that grades);
+- server.py: ``invite``, ``serve``, ``worker``, ``token create`` (the server and its queue);
+- challenge.py: ``challenge validate|new|add`` (authoring).
+
+Errors become exit codes in one place, base.py, which every group imports.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from grader.cli import challenge, grading, host, server
+
+app = typer.Typer(
+    help="A sandboxed grader for hands-on coding challenges.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# Without a name, a group's commands join the root's, in this order in --help.
+app.add_typer(grading.app)
+app.add_typer(host.app)
+app.add_typer(server.app)
+app.add_typer(challenge.app, name="challenge")
+app.add_typer(server.token_app, name="token")
+
+__all__ = ["app"]
