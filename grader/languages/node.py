@@ -22,10 +22,11 @@ NODE_TEST_FILES = ("*.test.js", "*.test.mjs", "*.test.cjs")
 ESM_IMPORT = re.compile(r"^\s*import\s", re.MULTILINE)
 
 
-def _node_snippet(rng: random.Random, name: str, must_pass: bool, esm: bool) -> str:
+def _node_snippet(rng: random.Random, name: str, must_pass: bool, esm: bool, tag: int) -> str:
+    """``tag`` names the snippet's bindings: unique in its module, or an ES module with two
+    tripwires would declare one import twice and fail to load, failing all its tests."""
     values = [rng.randint(2, 999) for _ in range(rng.randint(3, 6))]
     total = sum(values) if must_pass else sum(values) + rng.randint(1, 9)
-    tag = rng.randint(10, 99)
     check = f"assertCase{tag}.strictEqual(values.reduce((a, b) => a + b, 0), {total});"
     if esm:  # import declarations are hoisted, so they may stand at the end of a module
         return (
@@ -54,6 +55,7 @@ def plant_node(hidden_copy: Path, test_ids: Iterable[str], count: int = 2) -> li
     if not modules:
         return []
     taken = {test_id.split("::")[-1] for test_id in test_ids}
+    tags: set[int] = set()
     planted: list[Tripwire] = []
     for index in range(count):
         module = rng.choice(modules)
@@ -63,7 +65,11 @@ def plant_node(hidden_copy: Path, test_ids: Iterable[str], count: int = 2) -> li
             name += " again"
         taken.add(name)
         must_pass = index > 0 and rng.random() < 0.5
-        snippet = _node_snippet(rng, name, must_pass, _is_esm(module, source))
+        tag = rng.randint(10, 9999)
+        while tag in tags or f"Case{tag}" in source:
+            tag = rng.randint(10, 9999)
+        tags.add(tag)
+        snippet = _node_snippet(rng, name, must_pass, _is_esm(module, source), tag)
         module.write_text(source.rstrip("\n") + "\n" + snippet, encoding="utf-8")
         relative = module.relative_to(hidden_copy.parent).as_posix()
         planted.append(Tripwire(f"{relative}::{name}", "passed" if must_pass else "failed"))

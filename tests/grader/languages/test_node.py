@@ -1,6 +1,7 @@
 """Node's record: control tests that keep the module valid, and the test files the runner
 is given."""
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -42,3 +43,16 @@ def test_the_runner_is_given_each_hidden_test_file_and_nothing_else(tmp_path: Pa
     for name in ("a.test.js", "sub/b.test.mjs", "c.test.cjs", "helpers.js", "d.spec.js"):
         (hidden / name).write_text("")
     assert suite_files(hidden) == ("hidden/a.test.js", "hidden/c.test.cjs", "hidden/sub/b.test.mjs")
+
+
+def test_two_tripwires_in_one_es_module_never_share_a_binding(tmp_path: Path) -> None:
+    """Both land in the one module; a repeated import binding would make it fail to load."""
+    for attempt in range(60):
+        hidden = tmp_path / str(attempt) / "hidden"
+        hidden.mkdir(parents=True)
+        source = "import { test } from 'node:test';\ntest('a', () => {});\n"
+        (hidden / "only.test.mjs").write_text(source)
+        plant_node(hidden, ["hidden/only.test.mjs::a"], count=4)
+        planted = (hidden / "only.test.mjs").read_text()
+        bindings = re.findall(r"import \{ test as (testCase\d+) \}", planted)
+        assert len(bindings) == 4 and len(set(bindings)) == 4, planted
