@@ -21,10 +21,11 @@ from grader import jobs as jobs_module
 from grader import submissions
 from grader.store import repo
 from grader.store.db import session_scope
-from scripts.bench.common import STAGES, summary, tripwire_time, wait_for
+from scripts.bench.common import STAGES, summary, tripwire_time
 from scripts.bench.gradings import check_report
 from scripts.bench.harness import Bench
 from scripts.bench.subjects import Subject
+from tests.support.services import wait_for
 
 LONG_POLL_S = 30.0  # the API path's report requests wait this long at most (?wait=)
 THROUGHPUT_POLL_S = 0.25  # the throughput batches poll the database this often

@@ -6,24 +6,14 @@ Nothing here touches Docker, the database or the queue.
 
 from __future__ import annotations
 
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 STAGES = ("fetch", "workspace", "sandbox", "results", "history", "score")
-AUTHOR_ENV = {
-    "GIT_AUTHOR_NAME": "Bench Candidate",
-    "GIT_AUTHOR_EMAIL": "bench@example.com",
-    "GIT_COMMITTER_NAME": "Bench Candidate",
-    "GIT_COMMITTER_EMAIL": "bench@example.com",
-}
 
 
 # -- small helpers ---------------------------------------------------------------------------
@@ -55,32 +45,6 @@ def summary(samples: list[float], reference: dict[str, Any] | None = None) -> di
         out["ratio_median"] = round(out["median_s"] / reference["median_s"], 3)
         out["ratio_p95"] = round(out["p95_s"] / reference["p95_s"], 3)
     return out
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        env={**os.environ, **AUTHOR_ENV},
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout.strip()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(what: str, check: Callable[[], bool], timeout_s: float, every_s: float = 0.02) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out after {timeout_s:.0f}s waiting until {what}")
-        time.sleep(every_s)
 
 
 def tripwire_time(records: list[Any], wires: set[Any]) -> float:

@@ -16,7 +16,6 @@ import inspect
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -35,10 +34,12 @@ from grader.images import ImageBuilder
 from grader.sandbox import DockerSandbox
 from grader.store import repo
 from grader.store.db import migrate, session_scope
-from scripts.bench.common import PROJECT_ROOT, free_port, log, wait_for
+from scripts.bench.common import log
 from scripts.bench.machine import MemorySampler
 from scripts.bench.recorder import CallRecorder, TimedClient
 from scripts.bench.subjects import Subject, prepare_subject, start_references
+from tests.support.processes import start_in_group, stop_groups
+from tests.support.services import free_port, seed_data_dir, wait_for
 
 
 class Bench:
@@ -51,12 +52,7 @@ class Bench:
         shared = get_settings()
         self.shared = shared
         self.data_dir = Path(tempfile.mkdtemp(prefix="bench-", dir=shared.subdir("tmp")))
-        for name in ("images.json",):
-            if (shared.data_dir / name).is_file():
-                shutil.copy(shared.data_dir / name, self.data_dir / name)
-        for name in ("inventory", "locks"):
-            if (shared.data_dir / name).is_dir():
-                shutil.copytree(shared.data_dir / name, self.data_dir / name)
+        seed_data_dir(self.data_dir, with_locks=True)
         self.settings: Settings = shared.model_copy(
             update={
                 "data_dir": self.data_dir,
@@ -150,28 +146,12 @@ class Bench:
 
     # -- subprocesses ------------------------------------------------------------------------
     def spawn(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
-        with (self.logs / f"{name}.log").open("ab") as out:
-            process = subprocess.Popen(
-                command,
-                cwd=PROJECT_ROOT,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own group: stopping it stops its children too
-            )
+        process = start_in_group(command, self.logs / f"{name}.log", self.env, append=True)
         self.processes.append(process)
         return process
 
     def stop(self, process: subprocess.Popen[bytes]) -> None:
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        stop_groups([process], 30)
         if process in self.processes:
             self.processes.remove(process)
 

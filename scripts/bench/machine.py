@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.support.processes import children_of, command_name
+
 
 def _status_kb(pid: int) -> dict[str, int]:
     """VmRSS, VmHWM (status) and Pss (smaps_rollup: shared pages divided among their users)."""
@@ -32,28 +34,6 @@ def _status_kb(pid: int) -> dict[str, int]:
         except (OSError, ValueError):
             pass
     return out
-
-
-def _comm(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return "?"
-
-
-def _children_map() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    return children
 
 
 class MemorySampler(threading.Thread):
@@ -99,7 +79,7 @@ class MemorySampler(threading.Thread):
             roots = dict(self.roots)
         if not roots:
             return
-        children = _children_map()
+        children = children_of()
         self.samples += 1
         for root in roots:
             tree, stack = [], [root]
@@ -122,7 +102,7 @@ class MemorySampler(threading.Thread):
             if pss > peak["tree_pss_kb"]:
                 peak["tree_pss_kb"] = pss
                 peak["processes_at_peak"] = [
-                    f"{_comm(pid)} rss={status.get('VmRSS', 0) >> 10}MB "
+                    f"{command_name(pid)} rss={status.get('VmRSS', 0) >> 10}MB "
                     f"pss={status.get('Pss', 0) >> 10}MB"
                     for pid, status in statuses.items()
                 ]
@@ -149,7 +129,7 @@ def memory_summary(sampler: MemorySampler) -> dict[str, Any]:
 def pids_named(name: str) -> list[int]:
     found = []
     for entry in os.scandir("/proc"):
-        if entry.name.isdigit() and _comm(int(entry.name)) == name:
+        if entry.name.isdigit() and command_name(int(entry.name)) == name:
             found.append(int(entry.name))
     return found
 

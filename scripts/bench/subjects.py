@@ -27,9 +27,11 @@ from grader.images import ImageBuilder
 from grader.prepare import PreparedChallenge, locate_challenge, node_test_args, prepare
 from grader.sandbox import DockerSandbox
 from grader.workspace import build_workspace
-from scripts.bench.common import PROJECT_ROOT, git, log
+from scripts.bench.common import PROJECT_ROOT, log
+from tests.support.git import git, identity
 
 REF_LABEL = "grader.bench"
+AUTHOR = identity("Bench Candidate", "bench@example.com")
 
 
 @dataclass
@@ -109,15 +111,15 @@ def submission_repo(prepared: PreparedChallenge, settings: Settings) -> Path:
     root = prepared.challenge.root
     work = settings.data_dir / "work" / prepared.challenge.id
     work.mkdir(parents=True)
-    git(work, "init", "--quiet", "--initial-branch=main")
+    git(work, "init", "--quiet", "--initial-branch=main", author=AUTHOR)
     shutil.copytree(root / "starter", work, dirs_exist_ok=True)
-    git(work, "add", "--all")
-    git(work, "commit", "--quiet", "-m", "Start from the starter")
+    git(work, "add", "--all", author=AUTHOR)
+    git(work, "commit", "--quiet", "-m", "Start from the starter", author=AUTHOR)
     shutil.copytree(root / "solution", work, dirs_exist_ok=True)
-    git(work, "add", "--all")
-    git(work, "commit", "--quiet", "-m", f"Solve {prepared.challenge.title}")
+    git(work, "add", "--all", author=AUTHOR)
+    git(work, "commit", "--quiet", "-m", f"Solve {prepared.challenge.title}", author=AUTHOR)
     bare = settings.subdir("repos") / f"{prepared.challenge.id}.git"
-    git(work, "clone", "--bare", "--quiet", str(work), str(bare))
+    git(work, "clone", "--bare", "--quiet", str(work), str(bare), author=AUTHOR)
     return bare
 
 

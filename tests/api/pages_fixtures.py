@@ -36,7 +36,8 @@ from grader.sandbox import RunArtifacts
 from grader.store import repo
 from grader.store.db import migrate, session_scope
 from grader.tripwires import Tripwire
-from tests.conftest import WORD_FREQUENCY, git, make_repo
+from tests.conftest import WORD_FREQUENCY, make_repo
+from tests.support.git import git
 
 GOLDEN = PROJECT_ROOT / "tests" / "golden" / "word-frequency"
 CHALLENGE = "word-frequency"

@@ -1,6 +1,5 @@
 import http.server
 import io
-import socket
 import tarfile
 import threading
 from pathlib import Path
@@ -11,7 +10,9 @@ from grader import gitops
 from grader.errors import InfrastructureError, RepositoryError
 from grader.fetch import FetchPolicy, fetch, locate, submission_tree
 from grader.workspace import build_workspace
-from tests.conftest import git, make_repo
+from tests.conftest import make_repo
+from tests.support.git import git
+from tests.support.services import free_port
 
 LOCAL = FetchPolicy(allow_local=True)
 
@@ -233,9 +234,7 @@ def test_a_real_server_error_is_ours_and_a_missing_repository_is_the_candidates(
 
 
 def test_nobody_listening_is_an_infrastructure_error(tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # closed again before the clone
+    port = free_port()  # closed again before the clone
     with pytest.raises(InfrastructureError, match=r"Failed to connect|Connection refused"):
         gitops.clone_bare(
             f"http://127.0.0.1:{port}/r.git", tmp_path / "r.git", ("http",), 30, 1 << 20
