@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.config import SANDBOX_START_MARGIN_S
-from grader.engine import _BoundedStreamReader, _create_kwargs
+from grader.engine.specs import create_kwargs
+from grader.engine.streams import BoundedStreamReader
 from grader.sandbox import MAX_FRAME_BYTES, SandboxJob, parse_frame
 from scripts.bench.common import summary
 from scripts.bench.gradings import inprocess_once
@@ -37,7 +38,7 @@ def container_floor(bench: Bench, subject: Subject, reps: int) -> dict[str, Any]
         k: [] for k in ("create", "start", "wait", "inspect", "remove", "total")
     }
     for _ in range(reps):
-        kwargs = _create_kwargs(spec)
+        kwargs = create_kwargs(spec)
         kwargs["entrypoint"] = ["/bin/true"]
         kwargs["stdin_open"] = False
         t0 = time.perf_counter()
@@ -82,10 +83,10 @@ def pool_probe(bench: Bench, subject: Subject, reps: int) -> dict[str, Any]:
         hidden.parent.chmod(0o755)
         spec = bench.sandbox.spec(SandboxJob(subject.image, b"", hidden, challenge.limits))
         t0 = time.perf_counter()
-        container = bench.client.containers.create(spec.image, **_create_kwargs(spec))
+        container = bench.client.containers.create(spec.image, **create_kwargs(spec))
         attached = container.attach_socket(params={"stdin": 1, "stdout": 1, "stream": 1})
         raw = attached._sock
-        reader = _BoundedStreamReader(raw, MAX_FRAME_BYTES)
+        reader = BoundedStreamReader(raw, MAX_FRAME_BYTES)
         container.start()
         parts["prepare_off_path"].append(time.perf_counter() - t0)
         time.sleep(1.0)  # the pool's container waits for work
@@ -165,7 +166,7 @@ def cpu_costs(bench: Bench, subject: Subject, reps: int) -> dict[str, Any]:
         out["grading_docker_daemons"].append(cpu_of(daemons) - daemons_before)
         daemons_before = cpu_of(daemons)
         machine.start()
-        kwargs = _create_kwargs(spec)
+        kwargs = create_kwargs(spec)
         kwargs["entrypoint"] = ["/bin/true"]
         kwargs["stdin_open"] = False
         created = bench.client.containers.create(spec.image, **kwargs)

@@ -230,7 +230,7 @@ def cold_start(bench: Bench, subject: Subject, reps: int) -> dict[str, Any]:
 
 def top_functions(profile: cProfile.Profile, count: int) -> list[dict[str, Any]]:
     """The grader's own functions by cumulative time (the main thread: the stream reader's
-    thread shows up as the time spent waiting in engine._feed_and_wait)."""
+    thread shows up as the time spent waiting in engine.client.Engine._feed_and_wait)."""
     stats = pstats.Stats(profile)
     package = str(PROJECT_ROOT / "grader") + os.sep
     rows = []
