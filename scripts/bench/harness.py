@@ -132,8 +132,8 @@ class Bench:
             for container in self.leftovers():
                 log(f"removing a sandbox the bench left: {container.short_id}")
                 container.remove(force=True, v=True)
-        for process in self.processes:
-            self.stop(process)
+        stop_groups(self.processes, 30)
+        self.processes.clear()
         for subject in self.subjects:
             for container in subject.references:
                 with contextlib.suppress(Exception):
