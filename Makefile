@@ -42,7 +42,7 @@ golden: images  ## Regenerate the golden reports in tests/golden (review the dif
 	GRADER_REGENERATE_GOLDEN=1 $(BIN)/python -m pytest tests/golden -q
 
 bench: images  ## Time the grader against the physical limit and a naive grader (BENCH_ARGS="--runs 5")
-	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+	$(BIN)/python -m scripts.bench $(BENCH_ARGS)
 
 .PHONY: postgres soak
 postgres:  ## Make sure PostgreSQL runs with the test database; prints its URL (installs as root)

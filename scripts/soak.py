@@ -30,7 +30,6 @@ What it does, in order:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
@@ -54,6 +53,15 @@ from grader.catalogue import register_challenge  # noqa: E402
 from grader.challenge import load_challenge  # noqa: E402
 from grader.config import Settings, get_settings  # noqa: E402
 from grader.store.db import migrate, session_scope  # noqa: E402
+from tests.support.git import git, identity  # noqa: E402
+from tests.support.processes import (  # noqa: E402
+    alive,
+    kill_tree,
+    process_tree,
+    start_in_group,
+    stop_groups,
+)
+from tests.support.services import seed_data_dir, wait_for  # noqa: E402
 
 CHALLENGE = PROJECT / "challenges" / "word-frequency"
 FINAL = ("graded", "tampered", "error")
@@ -67,14 +75,6 @@ def say(message: str) -> None:
 
 def run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, check=True, capture_output=True, text=True, **kwargs)
-
-
-def wait_for(what: str, check: Callable[[], bool], timeout_s: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"[soak] {what} did not happen within {timeout_s:.0f}s")
-        time.sleep(0.5)
 
 
 def succeeds(command: list[str], env: dict[str, str] | None = None) -> bool:
@@ -107,12 +107,12 @@ class Redis:
             "--logfile", str(self.folder / "redis.log"), "--dir", str(self.folder),
             "--save", "", "--appendonly", "no",
         ])  # fmt: skip
-        wait_for("Redis answering", lambda: succeeds(self.cli("ping")))
+        wait_for("Redis answering", lambda: succeeds(self.cli("ping")), 90, 0.5)
 
     def restart(self, down_s: float) -> None:
         say(f"Redis: shutdown nosave (down for {down_s:.0f}s)")
         subprocess.run(self.cli("shutdown", "nosave"), capture_output=True, check=False)
-        wait_for("Redis stopping", lambda: not succeeds(self.cli("ping")))
+        wait_for("Redis stopping", lambda: not succeeds(self.cli("ping")), 90, 0.5)
         time.sleep(down_s)
         self.start()
         say("Redis: started again")
@@ -162,20 +162,20 @@ class Docker:
             run(["bash", "scripts/engine.sh"], cwd=PROJECT)
             return
         pidfile = self.pidfile()  # a dockerd killed earlier leaves a pid file behind
-        if pidfile.exists() and not _alive(int(pidfile.read_text().strip() or 0)):
+        if pidfile.exists() and not alive(int(pidfile.read_text().strip() or 0)):
             pidfile.unlink()
         log = (self.folder / "dockerd.log").open("ab")
         self.process = subprocess.Popen(
             self.dockerd(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
         )
         log.close()
-        wait_for("the Docker engine answering", self.answers)
+        wait_for("the Docker engine answering", self.answers, 90, 0.5)
 
     def restart(self, down_s: float) -> None:
         pid = int(self.pidfile().read_text().strip())
         say(f"Docker engine: kill {pid} (dockerd), down for {down_s:.0f}s at least")
         os.kill(pid, signal.SIGTERM)
-        wait_for("dockerd exiting", lambda: not _alive(pid), 60)
+        wait_for("dockerd exiting", lambda: not alive(pid), 60, 0.5)
         if self.process is not None:
             self.process.wait(timeout=10)
         time.sleep(down_s)
@@ -188,9 +188,9 @@ class Docker:
         if not self.private or not pidfile.exists():
             return
         pid = int(pidfile.read_text().strip() or 0)
-        if _alive(pid):
+        if alive(pid):
             os.kill(pid, signal.SIGTERM)
-            wait_for("dockerd exiting", lambda: not _alive(pid), 60)
+            wait_for("dockerd exiting", lambda: not alive(pid), 60, 0.5)
         if self.process is not None:
             self.process.wait(timeout=10)
 
@@ -214,43 +214,7 @@ def _default_docker_host() -> str:
     return os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
 
 
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
-
-
 # -- processes -------------------------------------------------------------------
-def process_tree(pid: int) -> list[int]:
-    """A process and its descendants: an rq work horse is in a process group of its own."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(parent, []).append(int(stat.parent.name))
-    tree, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        tree.append(current)
-        todo.extend(children.get(current, []))
-    return tree
-
-
-def kill_tree(pid: int, sig: int = signal.SIGKILL) -> None:
-    for member in process_tree(pid):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(member, sig)
-
-
 @dataclass
 class Workers:
     env: dict[str, str]
@@ -262,22 +226,14 @@ class Workers:
 
     def start(self) -> subprocess.Popen[bytes]:
         self.started += 1
-        log = (self.logs / f"worker-{self.started}.log").open("wb")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "grader.cli", "worker"],
-            cwd=PROJECT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
+        log = self.logs / f"worker-{self.started}.log"
+        process = start_in_group([sys.executable, "-m", "grader.cli", "worker"], log, self.env)
         self.running.append(process)
         self.numbers[process.pid] = self.started
         say(f"worker {self.started} started (pid {process.pid})")
         return process
 
-    def check_alive(self, replace: bool = True) -> None:
+    def checkalive(self, replace: bool = True) -> None:
         """Note (and replace) any worker that exited without being asked to."""
         for process in list(self.running):
             if process.poll() is None:
@@ -290,7 +246,7 @@ class Workers:
                 self.start()
 
     def kill_one(self) -> None:
-        self.check_alive()
+        self.checkalive()
         victim = self.running.pop(0)
         tree = process_tree(victim.pid)
         say(f"SIGKILL to worker pid {victim.pid} and its processes {tree[1:]}")
@@ -299,15 +255,7 @@ class Workers:
         self.start()
 
     def stop(self) -> None:
-        for process in self.running:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.running:
-            try:
-                process.wait(timeout=120)
-            except subprocess.TimeoutExpired:
-                kill_tree(process.pid)
-                process.wait(timeout=10)
+        stop_groups(self.running, 120)
 
     def graded_lines(self) -> Counter[str]:
         """How many times each submission was graded, from the workers' own log lines."""
@@ -339,14 +287,10 @@ def prepare_data_dir(data: Path) -> str:
     """The data folder, seeded with the images and inventories `make images` recorded."""
     shutil.rmtree(data / "tmp", ignore_errors=True)
     shutil.rmtree(data / "repos", ignore_errors=True)
-    data.mkdir(parents=True, exist_ok=True)
-    shared = get_settings().data_dir
-    state = shared / "images.json"
+    state = get_settings().data_dir / "images.json"
     if not state.is_file():
         raise SystemExit("[soak] no sandbox image recorded: run `make images` first")
-    shutil.copy(state, data / "images.json")
-    if (shared / "inventory").is_dir():
-        shutil.copytree(shared / "inventory", data / "inventory", dirs_exist_ok=True)
+    seed_data_dir(data)
     return str(json.loads(state.read_text())["python"]["reference"])
 
 
@@ -354,35 +298,26 @@ def register(url: str) -> None:
     register_challenge(url, load_challenge(CHALLENGE), str(CHALLENGE), 0)
 
 
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Soak Candidate",
-    "GIT_AUTHOR_EMAIL": "soak@example.com",
-    "GIT_COMMITTER_NAME": "Soak Candidate",
-    "GIT_COMMITTER_EMAIL": "soak@example.com",
-}
-
-
-def git(cwd: Path, *args: str) -> str:
-    return run(["git", *args], cwd=cwd, env={**os.environ, **GIT_ENV}).stdout.strip()
+AUTHOR = identity("Soak Candidate", "soak@example.com")
 
 
 def variant_repo(repos: Path, work: Path, name: str, branches: int) -> Path:
     """A bare repository with one branch per submission, each a commit of its own."""
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(CHALLENGE / "starter", work)
-    git(work, "init", "--quiet", "--initial-branch=main")
-    git(work, "add", "--all")
-    git(work, "commit", "--quiet", "--message", "Start from the starter")
+    git(work, "init", "--quiet", "--initial-branch=main", author=AUTHOR)
+    git(work, "add", "--all", author=AUTHOR)
+    git(work, "commit", "--quiet", "--message", "Start from the starter", author=AUTHOR)
     if name == "solution":
         shutil.copy(CHALLENGE / "solution" / "wordfreq.py", work / "wordfreq.py")
-        git(work, "commit", "--quiet", "--all", "--message", "Count and rank words")
+        git(work, "commit", "--quiet", "--all", "--message", "Count and rank words", author=AUTHOR)
     tree, head = git(work, "rev-parse", "HEAD^{tree}"), git(work, "rev-parse", "HEAD")
     for index in range(branches):
         message = f"Submit attempt {index}\n\nSoak run submission {index} of {name}."
-        commit = git(work, "commit-tree", tree, "-p", head, "-m", message)
-        git(work, "update-ref", f"refs/heads/soak-{index:03d}", commit)
+        commit = git(work, "commit-tree", tree, "-p", head, "-m", message, author=AUTHOR)
+        git(work, "update-ref", f"refs/heads/soak-{index:03d}", commit, author=AUTHOR)
     bare = repos / f"{name}.git"
-    git(work, "clone", "--bare", "--quiet", str(work), str(bare))
+    git(work, "clone", "--bare", "--quiet", str(work), str(bare), author=AUTHOR)
     return bare
 
 
@@ -582,7 +517,7 @@ class Soak:
         try:
             deadline = started + self.args.timeout
             ended = watch(self.url, len(self.made), plan, deadline, workers.check_alive)
-            workers.check_alive(replace=False)
+            workers.checkalive(replace=False)
         except TimeoutError as exc:
             say(f"FAILED: {exc}")
             self.stuck()

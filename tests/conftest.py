@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
 from grader.config import PROJECT_ROOT, Settings, get_settings
+from tests.support.git import git
 
 WORD_FREQUENCY = PROJECT_ROOT / "challenges" / "word-frequency"
-AUTHOR_ENV = {
-    "GIT_AUTHOR_NAME": "Test Candidate",
-    "GIT_AUTHOR_EMAIL": "candidate@example.com",
-    "GIT_COMMITTER_NAME": "Test Candidate",
-    "GIT_COMMITTER_EMAIL": "candidate@example.com",
-}
-
-
-def git(repo: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
-    done = subprocess.run(
-        ["git", *args],
-        cwd=repo,
-        env={**os.environ, **AUTHOR_ENV, **(env or {})},
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout.strip()
 
 
 def make_repo(

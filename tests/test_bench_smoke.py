@@ -32,7 +32,8 @@ def test_the_bench_runs_and_reports_every_section(tmp_path: Path) -> None:
     done = subprocess.run(
         [
             sys.executable,
-            str(PROJECT_ROOT / "scripts" / "bench.py"),
+            "-m",
+            "scripts.bench",
             "--runs",
             "2",
             "--quick",

@@ -15,17 +15,12 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -35,19 +30,12 @@ from grader.challenge import load_challenge
 from grader.config import PROJECT_ROOT, Settings, get_settings
 from grader.store import repo
 from grader.store.db import migrate, session_scope
+from tests.support.asgi import loopback_socket, serving
+from tests.support.git import CANDIDATE, ISOLATED, git_env
 
 WORD_FREQUENCY = PROJECT_ROOT / "challenges" / "word-frequency"
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"  # port 1: refused at once, nothing is queued
-CANDIDATE_GIT_ENV = {
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_TERMINAL_PROMPT": "0",
-    "GIT_ASKPASS": "",
-    "GIT_AUTHOR_NAME": "Test Candidate",
-    "GIT_AUTHOR_EMAIL": "candidate@example.com",
-    "GIT_COMMITTER_NAME": "Test Candidate",
-    "GIT_COMMITTER_EMAIL": "candidate@example.com",
-}
+CANDIDATE_GIT_ENV = {**ISOLATED, **CANDIDATE, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": ""}
 
 
 def bearer(secret: str) -> dict[str, str]:
@@ -122,36 +110,20 @@ class LiveServer:
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     """uvicorn in a thread on a socket bound before the app exists (no port race)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    sock, url = loopback_socket()
     settings = settings_for(tmp_path / "data", public_url=url)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.02)
-    try:
+    with serving(create_app(settings), sock, lifespan="off", timeout_s=10):
         yield LiveServer(url, settings)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def candidate_git(
     cwd: Path, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """Plain git as a candidate runs it (no global config, no prompts); never raises."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     return subprocess.run(
         ["git", "-c", "credential.helper=", "-c", "init.defaultBranch=main", *args],
         cwd=cwd,
-        env={**base, **CANDIDATE_GIT_ENV, **(env or {})},
+        env=git_env({**CANDIDATE_GIT_ENV, **(env or {})}),
         capture_output=True,
         text=True,
         timeout=timeout,

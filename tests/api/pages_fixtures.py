@@ -30,7 +30,8 @@ from grader.history import analyse_history
 from grader.hosting import invitations
 from grader.store import repo
 from grader.store.db import migrate, session_scope
-from tests.conftest import WORD_FREQUENCY, git, make_repo
+from tests.conftest import WORD_FREQUENCY, make_repo
+from tests.support.git import git
 
 GOLDEN = PROJECT_ROOT / "tests" / "golden" / "word-frequency"
 CHALLENGE = "word-frequency"

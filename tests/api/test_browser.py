@@ -11,20 +11,17 @@ needed: the browser is the system's.
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.sync_api import expect
 
 from grader.store import repo
 from grader.store.db import session_scope
 from tests.api.pages_fixtures import World, fresh_world, reports
+from tests.support.asgi import loopback_socket, serving
 
 __all__ = ["fresh_world", "reports"]
 
@@ -44,28 +41,12 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path("/tmp/grader-screenshots")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def live(fresh_world: World) -> Iterator[tuple[World, str]]:
     """The world's app served by uvicorn on a free loopback port."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(fresh_world.app, host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield fresh_world, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    sock, url = loopback_socket()
+    with serving(fresh_world.app, sock):
+        yield fresh_world, url
 
 
 @pytest.fixture

@@ -9,10 +9,8 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +34,7 @@ from tests.api.conftest import (
     register_without_docker,
     with_credentials,
 )
+from tests.support.services import free_port, redis_server, wait_for
 
 SOLUTION = WORD_FREQUENCY / "solution" / "wordfreq.py"
 
@@ -449,35 +448,11 @@ class Deployment:
         return httpx.request(method, self.url + path, headers=bearer(token), **kwargs)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def private_redis(tmp_path: Path) -> Iterator[str]:
     """A Redis of this test's own: a shared one may have other workers that take our jobs."""
-    port = free_port()
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while (
-            subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).stdout
-            != b"PONG\n"
-        ):
-            assert time.monotonic() < deadline and server.poll() is None, (
-                "redis-server did not start"
-            )
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with redis_server(tmp_path / "redis") as server:
+        yield server.url
 
 
 @pytest.fixture
@@ -510,16 +485,17 @@ def deployment(tmp_path: Path, private_redis: str) -> Iterator[Deployment]:
 
 
 def wait_for_catalogue(deployment: Deployment, admin: str, timeout_s: float = 300) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    def listed() -> bool:
         try:
-            listed = deployment.api("GET", "/api/challenges", admin)
-            if listed.status_code == 200 and listed.json():
-                return
+            answer = deployment.api("GET", "/api/challenges", admin)
         except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"the server did not start:\n{deployment.logs.read_text()}")
+            return False
+        return answer.status_code == 200 and bool(answer.json())
+
+    try:
+        wait_for("the server lists its catalogue", listed, timeout_s, 0.5)
+    except TimeoutError as exc:
+        raise AssertionError(f"{exc}:\n{deployment.logs.read_text()}") from exc
 
 
 @pytest.mark.docker

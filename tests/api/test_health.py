@@ -14,7 +14,7 @@ from rq import Queue, Worker
 
 from grader import health
 from tests.api.pages_fixtures import World, fresh_world, reports
-from tests.grader.test_jobs import closed_port, redis_server
+from tests.support.services import free_port, redis_server
 
 __all__ = ["fresh_world", "reports"]
 
@@ -54,7 +54,7 @@ def test_readyz_is_503_until_a_worker_has_a_heartbeat(fresh_world: World, redis_
 
 
 def test_readyz_says_redis_is_down(fresh_world: World) -> None:
-    use_redis(fresh_world, f"redis://127.0.0.1:{closed_port()}/0")
+    use_redis(fresh_world, f"redis://127.0.0.1:{free_port()}/0")
     answer = fresh_world.client.get("/readyz")
     assert answer.status_code == 503
     checks = {c["name"]: c for c in answer.json()["checks"]}
@@ -72,8 +72,8 @@ def test_doctor_names_what_to_fix_and_exits_1(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "GRADER_DATA_DIR": str(tmp_path / "data"),
-        "GRADER_REDIS_URL": f"redis://127.0.0.1:{closed_port()}/0",
-        "GRADER_PUBLIC_URL": f"http://127.0.0.1:{closed_port()}",
+        "GRADER_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "GRADER_PUBLIC_URL": f"http://127.0.0.1:{free_port()}",
     }
     env.pop("GRADER_DATABASE_URL", None)
     done = subprocess.run(
@@ -98,6 +98,6 @@ def test_metrics_are_prometheus_text_and_503_without_redis(
     assert answer.headers["content-type"].startswith("text/plain; version=")
     assert "# TYPE grader_gradings_total counter" in answer.text
     assert 'grader_queue_jobs{queue="grading",state="queued"} 0.0' in answer.text
-    use_redis(fresh_world, f"redis://127.0.0.1:{closed_port()}/0")
+    use_redis(fresh_world, f"redis://127.0.0.1:{free_port()}/0")
     down = fresh_world.client.get("/metrics")
     assert down.status_code == 503 and "Redis" in down.text

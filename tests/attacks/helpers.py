@@ -13,7 +13,6 @@ from ever collecting or importing them.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -25,6 +24,7 @@ import pytest
 
 from grader.config import PROJECT_ROOT, Settings
 from grader.sandbox import RunArtifacts
+from tests.support.git import ISOLATED, git_bytes, identity
 
 HERE = Path(__file__).resolve().parent
 SUBMISSIONS = HERE / "submissions"
@@ -33,32 +33,17 @@ WALL_MARGIN_S = 20.0
 TEST_SKILLS = ("programming", "performance")
 
 GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Attacker",
-    "GIT_AUTHOR_EMAIL": "attacker@example.com",
-    "GIT_COMMITTER_NAME": "Attacker",
-    "GIT_COMMITTER_EMAIL": "attacker@example.com",
+    **identity("Attacker", "attacker@example.com"),
+    **ISOLATED,
     "GIT_AUTHOR_DATE": "2024-01-01T12:00:00+00:00",
     "GIT_COMMITTER_DATE": "2024-01-01T12:00:00+00:00",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
 }
 
 
 def git(repo: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_ENV)
-    done = subprocess.run(
-        ["git", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", *args],
-        cwd=repo,
-        env=env,
-        input=input_bytes,
-        capture_output=True,
-        check=False,
-        timeout=120,
-    )
-    if done.returncode != 0:
-        raise AssertionError(f"git {args[0]} failed: {done.stderr.decode(errors='replace')}")
-    return done.stdout
+    """git as the attacker, at a fixed date; its output as bytes (GitFailed if it fails)."""
+    options = ["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false"]
+    return git_bytes(repo, [*options, *args], GIT_ENV, input_bytes)
 
 
 def build_repo(

@@ -10,7 +10,7 @@ import pytest
 
 from grader import announce
 from grader.config import Settings
-from tests.grader.test_jobs import RedisServer, redis_server, wait_until
+from tests.support.services import RedisServer, redis_server, wait_for
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
 
@@ -58,7 +58,7 @@ def test_an_announcement_wakes_the_waiter_long_before_its_next_check(
     settings = settings.model_copy(update={"redis_url": redis.url})
     done = Finished()
     thread, answer = waiting(settings, done, 55)
-    wait_until("the waiter subscribed", lambda: subscribed(redis), 10)
+    wait_for("the waiter subscribed", lambda: subscribed(redis), 10)
     done.final = True
     announce.announce(settings, "s1")
     thread.join(timeout=20)
@@ -72,7 +72,7 @@ def test_without_redis_the_waiter_polls_the_database(
     settings = settings.model_copy(update={"redis_url": UNREACHABLE_REDIS})
     done = Finished()
     thread, answer = waiting(settings, done, 30)
-    wait_until("the waiter checked again", lambda: done.checks >= 3, 10)
+    wait_for("the waiter checked again", lambda: done.checks >= 3, 10)
     done.final = True
     announce.announce(settings, "s1")  # lost: Redis is down; says so in the log, no error
     thread.join(timeout=20)

@@ -7,7 +7,8 @@ import pytest
 from grader.errors import RepositoryError
 from grader.fetch import FetchPolicy, fetch, locate, submission_tree
 from grader.workspace import build_workspace
-from tests.conftest import git, make_repo
+from tests.conftest import make_repo
+from tests.support.git import git
 
 LOCAL = FetchPolicy(allow_local=True)
 

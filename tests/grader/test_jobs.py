@@ -12,15 +12,13 @@ import http.server
 import json
 import os
 import shutil
-import signal
-import socket
 import socketserver
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,11 +34,14 @@ from rq.job import Job
 from grader import announce, queue, submissions
 from grader.catalogue import register_challenge
 from grader.challenge import load_challenge
-from grader.config import PROJECT_ROOT, Settings, get_settings
+from grader.config import Settings, get_settings
 from grader.store import repo
 from grader.store.db import session_scope
-from tests.conftest import WORD_FREQUENCY, git, make_repo
+from tests.conftest import WORD_FREQUENCY, make_repo
 from tests.store import KINDS, migrated_database
+from tests.support.git import git
+from tests.support.processes import start_in_group, stop_groups
+from tests.support.services import free_port, redis_server, seed_data_dir, wait_for
 
 WORKER = [sys.executable, "-m", "grader.cli", "worker"]
 # Every test here needs the services `make engine` starts (Redis; most also the Docker engine).
@@ -55,99 +56,6 @@ def redis_client(url: str) -> Redis:
     except RedisError as exc:
         pytest.fail(f"Redis is not reachable at {url} ({exc})", pytrace=False)
     return client
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class RedisServer:
-    """A Redis server of the test's own, which it may also shut down and start again."""
-
-    def __init__(self, folder: Path) -> None:
-        if shutil.which("redis-server") is None:
-            pytest.fail("redis-server is not installed: run `make engine`", pytrace=False)
-        folder.mkdir(parents=True, exist_ok=True)
-        self.port = closed_port()
-        self.folder = folder
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                *("redis-server", "--bind", "127.0.0.1", "--port", str(self.port)),
-                *("--save", "", "--appendonly", "no", "--dir", str(self.folder)),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        wait_until("Redis answers", self._answers, 30)
-
-    def _answers(self) -> bool:
-        try:
-            return bool(Redis.from_url(self.url, socket_timeout=2).ping())
-        except RedisError:
-            return False
-
-    def shutdown(self) -> None:
-        subprocess.run(
-            ["redis-cli", "-p", str(self.port), "shutdown", "nosave"],
-            check=False,
-            capture_output=True,
-        )
-        if self.process is not None:
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-
-@contextmanager
-def redis_server(folder: Path) -> Iterator[RedisServer]:
-    server = RedisServer(folder)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-
-
-def wait_until(what: str, check: Callable[[], bool], timeout_s: float = 180.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:.0f}s waiting until {what}")
-        time.sleep(0.25)
-
-
-def process_tree(pid: int) -> list[int]:
-    """The process and all its descendants (an rq work horse has a process group of its own)."""
-    parents: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    tree, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        tree.append(current)
-        todo.extend(parents.get(current, []))
-    return tree
-
-
-def kill_tree(pid: int) -> None:
-    """SIGKILL a process and everything it started, as a crash of its host would."""
-    for member in process_tree(pid):
-        with suppress(ProcessLookupError):
-            os.kill(member, signal.SIGKILL)
 
 
 def moment(at: datetime) -> float:
@@ -169,13 +77,8 @@ class Deployment:
     # -- setting up ------------------------------------------------------------
     @classmethod
     def create(cls, data_dir: Path, database_url: str, redis_url: str) -> Deployment:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        shared = get_settings()
-        if (shared.data_dir / "images.json").is_file():  # the images `make images` recorded
-            shutil.copy(shared.data_dir / "images.json", data_dir / "images.json")
-        if (shared.data_dir / "inventory").is_dir():
-            shutil.copytree(shared.data_dir / "inventory", data_dir / "inventory")
-        settings = shared.model_copy(
+        seed_data_dir(data_dir)  # the images `make images` recorded
+        settings = get_settings().model_copy(
             update={"data_dir": data_dir, "database_url": database_url, "redis_url": redis_url}
         )
         deployment = cls(settings, data_dir.parent / "logs")
@@ -217,16 +120,8 @@ class Deployment:
         }
 
     def start_worker(self, *args: str, **env: str) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"worker-{len(self.workers)}.log").open("wb")
-        process = subprocess.Popen(
-            [*WORKER, *args],
-            cwd=PROJECT_ROOT,
-            env=self.env(**env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own group: stopping it stops its work horse too
-        )
-        log.close()
+        log = self.logs / f"worker-{len(self.workers)}.log"
+        process = start_in_group([*WORKER, *args], log, self.env(**env))
         self.workers.append(process)
         return process
 
@@ -236,15 +131,7 @@ class Deployment:
         return [p.wait(timeout=timeout_s) for p in started]
 
     def stop_workers(self) -> None:
-        for process in self.workers:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.workers:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                kill_tree(process.pid)
-                process.wait(timeout=10)
+        stop_groups(self.workers, 30)
 
     def worker_log(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in sorted(self.logs.glob("*.log")))
@@ -431,7 +318,7 @@ def test_an_infrastructure_failure_is_retried_with_backoff_then_ends_in_error(
     with sick_docker_engine(tmp_path / "sick.sock") as docker_host:
         submission_id = deployment.submit(deployment.bare_repo("solved"))
         deployment.start_worker(DOCKER_HOST=docker_host)
-        wait_until("the submission ends", lambda: deployment.status(submission_id) == "error", 120)
+        wait_for("the submission ends", lambda: deployment.status(submission_id) == "error", 120)
     row = deployment.row(submission_id)
     attempts = len(intervals) + 1
     assert row["attempts"] == attempts and row["report"] is None
@@ -466,13 +353,13 @@ def test_a_worker_whose_docker_went_away_takes_no_job_until_it_is_back(
     link.symlink_to(docker_socket())
     deployment.start_worker(DOCKER_HOST=f"unix://{link}")
     connection = redis_client(deployment.settings.redis_url)
-    wait_until("the worker listens", lambda: bool(_workers(connection)), 60)
+    wait_for("the worker listens", lambda: bool(_workers(connection)), 60)
     link.unlink()
     submission_id = deployment.submit(deployment.bare_repo("solved"))
     time.sleep(8)
     assert deployment.history(submission_id) == ["queued"]
     link.symlink_to(docker_socket())
-    wait_until("the submission is graded", lambda: deployment.status(submission_id) == "graded")
+    wait_for("the submission is graded", lambda: deployment.status(submission_id) == "graded")
     assert deployment.row(submission_id)["attempts"] == 1
 
 
@@ -515,7 +402,7 @@ def test_a_submission_made_while_redis_is_down_is_queued_by_recovery(
     deployment: Deployment,
 ) -> None:
     down = deployment.settings.model_copy(
-        update={"redis_url": f"redis://127.0.0.1:{closed_port()}/15"}
+        update={"redis_url": f"redis://127.0.0.1:{free_port()}/15"}
     )
     offline = Deployment(down, deployment.logs)
     submission_id = offline.submit(deployment.bare_repo("solved"), expect_queued=False)

@@ -13,7 +13,7 @@ from redis import Redis
 from rq import Queue, Worker
 
 from grader import metrics
-from tests.grader.test_jobs import closed_port, redis_server
+from tests.support.services import free_port, redis_server
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def test_queue_depth_workers_and_warm_pools_are_read_live(client: Redis) -> None
 
 
 def test_recording_never_fails_a_grading_and_lands_when_redis_is_there(client: Redis) -> None:
-    metrics.use(Redis.from_url(f"redis://127.0.0.1:{closed_port()}/0"))
+    metrics.use(Redis.from_url(f"redis://127.0.0.1:{free_port()}/0"))
     try:
         metrics.record_graded("graded", {"sandbox": 1.0}, 2.0)  # Redis down: swallowed
         metrics.record("infrastructure_failures")

@@ -21,17 +21,10 @@ from grader.engine import LABEL, OWNER_LABEL
 from grader.queue import QUEUE
 from grader.store import repo
 from grader.store.db import session_scope
-from tests.grader.test_jobs import (
-    SOLUTION,
-    Deployment,
-    RedisServer,
-    kill_tree,
-    process_tree,
-    redis_client,
-    redis_server,
-    wait_until,
-)
+from tests.grader.test_jobs import SOLUTION, Deployment, redis_client
 from tests.store import migrated_database
+from tests.support.processes import kill_tree, process_tree
+from tests.support.services import RedisServer, redis_server, wait_for
 
 
 @pytest.fixture
@@ -136,7 +129,7 @@ def test_the_recovery_loop_survives_a_failing_round(monkeypatch: pytest.MonkeyPa
     stop = threading.Event()
     loop = threading.Thread(target=worker._recovery_loop, args=(Settings(), stop))
     loop.start()
-    wait_until("three rounds ran", lambda: len(rounds) >= 3, 10)
+    wait_for("three rounds ran", lambda: len(rounds) >= 3, 10)
     stop.set()
     loop.join(timeout=5)
     assert not loop.is_alive()
@@ -148,7 +141,7 @@ def test_a_worker_stopped_with_sigterm_finishes_its_grading_first(
 ) -> None:
     submission_id = deployment.submit(deployment.bare_repo("solved"))
     process = deployment.start_worker()
-    wait_until("the grading started", lambda: deployment.status(submission_id) == "running")
+    wait_for("the grading started", lambda: deployment.status(submission_id) == "running")
     os.kill(process.pid, signal.SIGTERM)
     assert process.wait(timeout=120) == 0, deployment.worker_log()
     assert deployment.history(submission_id) == ["queued", "running", "graded"]
@@ -165,7 +158,7 @@ def _kill_mid_grading(deployment: Deployment) -> tuple[str, list[int]]:
     slow = f"import time\n\ntime.sleep(5)\n\n{SOLUTION}"
     submission_id = deployment.submit(deployment.bare_repo("solved-slowly", slow))
     process = deployment.start_worker()
-    wait_until("the sandbox runs", lambda: bool(sandboxes_of(process.pid)))
+    wait_for("the sandbox runs", lambda: bool(sandboxes_of(process.pid)))
     killed = process_tree(process.pid)
     kill_tree(process.pid)
     process.wait(timeout=30)
@@ -222,13 +215,13 @@ def _grade_across_a_redis_restart(deployment: Deployment, redis: RedisServer) ->
     bare = deployment.bare_repo("solved")
     first = deployment.submit(bare)
     process = deployment.start_worker()
-    wait_until("the first grading runs", lambda: deployment.status(first) == "running")
+    wait_for("the first grading runs", lambda: deployment.status(first) == "running")
     redis.shutdown()
-    wait_until("the first grading ends", lambda: deployment.status(first) == "graded")
+    wait_for("the first grading ends", lambda: deployment.status(first) == "graded")
     time.sleep(3)
     redis.start()
     second = deployment.submit(bare)
-    wait_until("the second is graded", lambda: deployment.status(second) == "graded", 90)
+    wait_for("the second is graded", lambda: deployment.status(second) == "graded", 90)
     assert process.poll() is None
     assert deployment.history(first) == ["queued", "running", "graded"]
 
@@ -242,13 +235,13 @@ def test_a_stop_request_wins_over_waiting_for_redis(tmp_path: Path, moment: str)
         deployment = Deployment.create(tmp_path / "data", url, redis.url)
         try:
             process = deployment.start_worker()
-            wait_until("the worker listens", lambda: "Listening on" in deployment.worker_log())
+            wait_for("the worker listens", lambda: "Listening on" in deployment.worker_log())
             if moment == "as redis goes away":
                 os.kill(process.pid, signal.SIGTERM)
                 redis.shutdown()
             else:
                 redis.shutdown()
-                wait_until("the loss is seen", lambda: _sees_no_redis(deployment.worker_log()), 90)
+                wait_for("the loss is seen", lambda: _sees_no_redis(deployment.worker_log()), 90)
                 os.kill(process.pid, signal.SIGTERM)
             assert process.wait(timeout=60) == 0, deployment.worker_log()
             assert deployment.worker_log().count("Listening on") == 1, deployment.worker_log()

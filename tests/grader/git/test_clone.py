@@ -2,7 +2,6 @@
 from real servers that fail."""
 
 import http.server
-import socket
 import threading
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 
 from grader.errors import InfrastructureError, RepositoryError
 from grader.git import clone_bare, clone_failure
+from tests.support.services import free_port
 
 
 @pytest.mark.parametrize(
@@ -79,8 +79,6 @@ def test_a_real_server_error_is_ours_and_a_missing_repository_is_the_candidates(
 
 
 def test_nobody_listening_is_an_infrastructure_error(tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # closed again before the clone
+    port = free_port()  # closed again before the clone
     with pytest.raises(InfrastructureError, match=r"Failed to connect|Connection refused"):
         clone_bare(f"http://127.0.0.1:{port}/r.git", tmp_path / "r.git", ("http",), 30, 1 << 20)

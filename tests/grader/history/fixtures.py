@@ -6,8 +6,6 @@ and message checks are the same on every run and every machine.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import tempfile
 import time
 from collections.abc import Mapping
@@ -16,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from grader.history import analyse_history
+from tests.support.git import ISOLATED, git_bytes, identity
 
 T0 = 1_700_000_000  # 2023-11-14 22:13:20 UTC
 STEP = 45 * 60  # between two commits of the candidate's
@@ -29,30 +28,13 @@ STARTER: Mapping[str, str] = {
 AWS_KEY = "AKIA" + "Q3ZJ7XK2PLMN4TVB"
 GITHUB_TOKEN = "ghp_" + "Zq8xW3nR7tK2mP9vL4sJa6Yb1Hc5Dd0Ee2Ff"
 
-_ENV = {
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "Candidate",
-    "GIT_AUTHOR_EMAIL": "candidate@example.com",
-    "GIT_COMMITTER_NAME": "Candidate",
-    "GIT_COMMITTER_EMAIL": "candidate@example.com",
-    "LC_ALL": "C",
-}
+_ENV = {**ISOLATED, **identity("Candidate", "candidate@example.com"), "LC_ALL": "C"}
 
 
 def run_git(
     args: list[str], cwd: Path, *, env: Mapping[str, str] | None = None, stdin: bytes | None = None
 ) -> str:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    done = subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        env={**base, **_ENV, **(env or {})},
-        input=stdin,
-        capture_output=True,
-        check=True,
-    )
-    return done.stdout.decode().strip()
+    return git_bytes(cwd, args, {**_ENV, **(env or {})}, stdin).decode().strip()
 
 
 def code(name: str, lines: int) -> str:

@@ -1,22 +1,17 @@
-"""The only module that talks to Docker.
+"""The Docker engine as the grader uses it: images, sandboxes, service networks, housekeeping.
 
 Every call has a timeout; every docker or requests error becomes an
-InfrastructureError here, so no foreign exception escapes. Containers are
-labelled ``grader.sandbox`` so that stale ones can be found and removed.
+InfrastructureError here (``docker_errors``), so no foreign exception escapes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import socket
-import struct
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,47 +20,13 @@ import docker.errors
 import requests.exceptions
 
 from grader import metrics
+from grader.engine.networks import BRIDGE_PREFIX, block_host_from_bridges
+from grader.engine.owners import LABEL, OWNER_LABEL, is_stale, owner, owner_is_dead
+from grader.engine.specs import ContainerRun, ContainerSpec, create_kwargs
+from grader.engine.streams import BoundedStreamReader
 from grader.errors import InfrastructureError
 
 log = logging.getLogger("grader.engine")
-LABEL = "grader.sandbox"
-_STREAM_HEADER = struct.Struct(">BxxxL")
-
-
-@dataclass(frozen=True)
-class ContainerSpec:
-    """Everything about one sandbox container; hardened values are the defaults."""
-
-    image: str
-    memory_mb: int
-    cpus: float
-    pids_limit: int
-    tmpfs: dict[str, str]
-    read_only_binds: dict[str, str] = field(default_factory=dict)  # container path -> host path
-    runtime: str = "runc"
-    # PID 1 starts as root with three capabilities only, to run the tests under the
-    # grader's uid and the candidate's code under another (runner/supervise.py); every
-    # process it starts drops them with its uid.
-    user: str = "0:0"
-    cap_add: tuple[str, ...] = ("SETUID", "SETGID", "KILL")
-    labels: dict[str, str] = field(default_factory=dict)
-    nofile: int = 1024
-    fsize_mb: int = 64
-    # A grading with services joins their private network (grader/services.py); else none.
-    network: str = "none"
-    environment: dict[str, str] = field(default_factory=dict)
-    command: list[str] | None = None  # a service's; a sandbox runs its image's entrypoint
-    aliases: tuple[str, ...] = ()  # a service's name on its network (postgres, redis)
-    stdin: bool = True  # a sandbox's supervisor reads the working tree on stdin
-
-
-@dataclass(frozen=True)
-class ContainerRun:
-    exit_code: int | None
-    oom_killed: bool
-    killed_by_host: bool
-    stdout: bytes
-    stdout_dropped: int
 
 
 @contextlib.contextmanager
@@ -165,7 +126,7 @@ class Engine:
         """A created and started sandbox, its supervisor waiting for the working tree on stdin."""
         try:
             with docker_errors("starting a sandbox"):
-                container = self._client.containers.create(spec.image, **_create_kwargs(spec))
+                container = self._client.containers.create(spec.image, **create_kwargs(spec))
                 try:
                     container.start()
                 except BaseException:
@@ -219,7 +180,7 @@ class Engine:
     ) -> ContainerRun:
         attached = container.attach_socket(params={"stdin": 1, "stdout": 1, "stream": 1})
         raw: socket.socket = attached._sock
-        reader = _BoundedStreamReader(raw, stdout_limit)
+        reader = BoundedStreamReader(raw, stdout_limit)
         deadline = time.monotonic() + wall_timeout_s
         killed = False
         # A container that died early refuses the input; its exit status tells why.
@@ -280,7 +241,7 @@ class Engine:
                 all=True, filters={"label": LABEL}, ignore_removed=True
             )
         for container in listed:
-            if not _stale(container, older_than_s, now):
+            if not is_stale(container, older_than_s, now):
                 continue
             try:
                 self._remove(container)
@@ -346,171 +307,3 @@ class Engine:
     def runtimes(self) -> set[str]:
         with docker_errors("reading engine info"):
             return set(self._client.info().get("Runtimes", {}))
-
-
-OWNER_LABEL = "grader.owner"
-BRIDGE_PREFIX = "grb-"  # the host interfaces of gradings' networks (iptables: grb-+)
-_host_blocked = False
-
-
-def block_host_from_bridges() -> None:
-    """Drop, on the host, every packet that arrives from a grading's bridge (idempotent).
-
-    Without it a sandbox or a service on such a network reaches any host service that
-    listens on 0.0.0.0. No rule, no network: a grading with services is refused rather
-    than let the host be reached."""
-    global _host_blocked
-    if _host_blocked:
-        return
-    rule = ["INPUT", "-i", BRIDGE_PREFIX + "+", "-j", "DROP"]
-    try:
-        present = subprocess.run(["iptables", "-C", *rule], capture_output=True, timeout=30)
-        if present.returncode != 0:
-            added = subprocess.run(
-                ["iptables", "-I", *rule], capture_output=True, text=True, timeout=30
-            )
-            if added.returncode != 0:
-                raise InfrastructureError(
-                    f"cannot keep gradings' networks off the host: {added.stderr.strip()}"
-                )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise InfrastructureError(f"cannot keep gradings' networks off the host: {exc}") from exc
-    _host_blocked = True
-
-
-def owner() -> str:
-    """This process, as ``host:pid``: what a sandbox or a working folder belongs to."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def owner_is_dead(owner: str) -> bool:
-    """True for a process of this host that no longer runs; False when unsure."""
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    try:  # a zombie (killed, not yet reaped) is dead too
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return False
-
-
-ABANDONED_AFTER_S = 60.0
-
-
-def _stale(container: Any, older_than_s: float, now: float) -> bool:
-    """Left behind: its owner is dead, or it is older than any grading, or abandoned.
-
-    Abandoned: created and never started, or ended, a minute ago or more; what a
-    live worker leaves when the engine fails between its create and its start,
-    or during its removal (an engine restart).
-    """
-    created = container.attrs.get("Created", "")
-    if owner_is_dead(container.labels.get(OWNER_LABEL, "")):
-        return True
-    if not older_than_s or _age_s(created, now) >= older_than_s:
-        return True
-    state = container.attrs.get("State", {})
-    if state.get("Status") == "created":
-        return _age_s(created, now) > ABANDONED_AFTER_S
-    if state.get("Status") in ("exited", "dead"):
-        return _age_s(state.get("FinishedAt", ""), now) > ABANDONED_AFTER_S
-    return False
-
-
-def _age_s(created: str, now: float) -> float:
-    from datetime import datetime
-
-    try:
-        stamp = datetime.fromisoformat(created[:26].rstrip("Z") + "+00:00")
-    except ValueError:
-        return float("inf")
-    return now - stamp.timestamp()
-
-
-def _create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
-    memory = f"{spec.memory_mb}m"
-    return {
-        "user": spec.user,
-        **_network_kwargs(spec),
-        "read_only": True,
-        "stdin_open": spec.stdin,
-        "tmpfs": spec.tmpfs,
-        "mounts": [
-            docker.types.Mount(target, source, type="bind", read_only=True)
-            for target, source in spec.read_only_binds.items()
-        ],
-        "mem_limit": memory,
-        "memswap_limit": memory,  # equal: no swap
-        "nano_cpus": int(spec.cpus * 1e9),
-        "pids_limit": spec.pids_limit,
-        "cap_drop": ["ALL"],
-        "cap_add": list(spec.cap_add),
-        "security_opt": ["no-new-privileges"],
-        "ulimits": [
-            docker.types.Ulimit(name="nofile", soft=spec.nofile, hard=spec.nofile),
-            docker.types.Ulimit(name="fsize", soft=spec.fsize_mb << 20, hard=spec.fsize_mb << 20),
-        ],
-        "shm_size": "16m",
-        "ipc_mode": "private",
-        "privileged": False,
-        "runtime": spec.runtime,
-        "log_config": {"type": "none"},  # output is read, bounded, from the attach stream only
-        "labels": {LABEL: "1", OWNER_LABEL: owner(), **spec.labels},
-        "environment": dict(spec.environment),
-        "use_config_proxy": False,
-        "detach": True,
-        **({"command": spec.command} if spec.command is not None else {}),
-    }
-
-
-def _network_kwargs(spec: ContainerSpec) -> dict[str, Any]:
-    if spec.network == "none":
-        return {"network_mode": "none"}
-    endpoint = docker.types.EndpointConfig("1.41", aliases=list(spec.aliases) or None)
-    return {"network": spec.network, "networking_config": {spec.network: endpoint}}
-
-
-class _BoundedStreamReader(threading.Thread):
-    """Reads the multiplexed attach stream to its end, keeping only the last ``limit`` bytes.
-
-    The supervisor writes its frame last, so keeping the tail keeps the frame
-    even if something floods the stream before it.
-    """
-
-    def __init__(self, sock: socket.socket, limit: int) -> None:
-        super().__init__(daemon=True)
-        self._sock = sock
-        self._limit = limit
-        self.data = bytearray()
-        self.dropped = 0
-        self._pending = bytearray()
-
-    def run(self) -> None:
-        self._sock.settimeout(None)
-        while True:
-            try:
-                chunk = self._sock.recv(1 << 16)
-            except OSError:
-                return
-            if not chunk:
-                return
-            self._pending += chunk
-            self._demux()
-
-    def _demux(self) -> None:
-        while len(self._pending) >= _STREAM_HEADER.size:
-            _stream, size = _STREAM_HEADER.unpack_from(self._pending)
-            if len(self._pending) < _STREAM_HEADER.size + size:
-                return
-            self.data += self._pending[_STREAM_HEADER.size : _STREAM_HEADER.size + size]
-            del self._pending[: _STREAM_HEADER.size + size]
-            if len(self.data) > self._limit:
-                cut = len(self.data) - self._limit
-                self.dropped += cut
-                del self.data[:cut]

@@ -1,0 +1,102 @@
+"""`python -m scripts.bench` (what `make bench` runs): the options, one run, the JSON written
+and the table printed. ``--help`` lists every option; see docs/benchmark.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import scripts.bench
+from scripts.bench.harness import Bench
+from scripts.bench.report import render
+from scripts.bench.run import run
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    description = (scripts.bench.__doc__ or "").splitlines()[0]
+    parser = argparse.ArgumentParser(prog="python -m scripts.bench", description=description)
+    parser.add_argument("--runs", type=int, default=15, help="latency runs per path (15)")
+    parser.add_argument(
+        "--heavy-runs",
+        type=int,
+        default=None,
+        help="latency runs per path on the heavy challenge (default: a quarter of --runs, >= 3)",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=16, help="gradings per throughput configuration (16)"
+    )
+    parser.add_argument("--small", default="word-frequency", help="the small challenge")
+    parser.add_argument(
+        "--heavy",
+        default="todo-api,orders-sqlite,synthetic",
+        help="the heavier challenge: the first of these that prepares (synthetic: generated)",
+    )
+    parser.add_argument(
+        "--throughput-challenges",
+        default="small",
+        help="which challenges (small, heavy or ids, comma-separated) get throughput runs",
+    )
+    parser.add_argument("--profile-reps", type=int, default=3, help="repetitions in the profile")
+    parser.add_argument("--output", default="bench-results.json", help="where the JSON goes")
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("GRADER_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
+        help="a Redis database for the bench alone: it must be empty (or --redis-flush); "
+        "it is flushed at the end (db 15 is the tests', db 14 make soak's --shared-services)",
+    )
+    parser.add_argument(
+        "--redis-flush", action="store_true", help="flush the Redis database even if not empty"
+    )
+    parser.add_argument(
+        "--settle", type=float, default=0.5, help="pause between latency measurements (s)"
+    )
+    parser.add_argument(
+        "--poll-interval",
+        type=float,
+        default=0.0,
+        help="poll the report this often (s) instead of waiting for it with ?wait= (0)",
+    )
+    parser.add_argument("--memory-interval", type=float, default=0.2, help="RSS sampling (s)")
+    parser.add_argument("--seed", type=int, default=9, help="seed of the interleaving order")
+    parser.add_argument(
+        "--quick", action="store_true", help="no warm-up, 2 jobs per throughput run, short profile"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the bench's data folder")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.jobs = min(args.jobs, 2)
+    args.runs = max(args.runs, 1)
+    if args.heavy_runs is None:
+        args.heavy_runs = max(3, args.runs // 4)
+    args.heavy_runs = min(max(args.heavy_runs, 1), args.runs)
+    return args
+
+
+@contextlib.contextmanager
+def _bench(args: argparse.Namespace) -> Iterator[Bench]:
+    bench = Bench(args)
+    try:
+        yield bench
+    finally:
+        bench.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    with _bench(args) as bench:
+        results = run(bench)
+    output = Path(args.output)
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    print(render(results))
+    print(f"\nwritten: {output.resolve()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

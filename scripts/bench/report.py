@@ -1,0 +1,242 @@
+"""The run's results as the issue's targets (reported, never asserted) and as a table.
+
+Pure functions of the results' JSON: nothing here measures anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scripts.bench.common import STAGES
+
+
+def targets(results: dict[str, Any], small: str) -> list[dict[str, Any]]:
+    """The issue's targets, reported (never asserted)."""
+    out = []
+    latency = results["latency"]
+    for path in ("inprocess", "cli", "api_queue"):
+        value = latency[small][path]["overhead_vs_own_suite_run"]["median_s"]
+        out.append(
+            {
+                "target": f"end-to-end overhead above the suite's own run, {path}, {small}, "
+                "median <= 0.250 s",
+                "value": value,
+                "met": value <= 0.25,
+            }
+        )
+    for challenge, per in results["throughput"].items():
+        two = per["2"]["grader"]
+        out.append(
+            {
+                "target": f"throughput with 2 workers >= 80% of the physical limit ({challenge})",
+                "value": two["ratio"],
+                "met": two["ratio"] >= 0.8,
+            }
+        )
+    slower = []
+    for challenge, entry in latency.items():
+        for path in ("inprocess", "cli", "api_queue"):
+            for stat in ("median_s", "p95_s"):
+                if entry[path][stat] >= entry["naive"][stat]:
+                    slower.append(f"{challenge} {path} {stat}")
+    for challenge, per in results["throughput"].items():
+        for lanes, kinds in per.items():
+            if kinds["grader"]["per_minute"] <= kinds["naive"]["per_minute"]:
+                slower.append(f"{challenge} throughput x{lanes}")
+    out.append(
+        {
+            "target": "faster than the naive grader at every measured point",
+            "value": slower or "faster everywhere",
+            "met": not slower,
+        }
+    )
+    pss, rss = results["memory"]["peak_pss_mb"], results["memory"]["peak_rss_sum_mb"]
+    out.append(
+        {
+            "target": "worker resident memory <= 200 MB (PSS of worker + children)",
+            "value": pss,
+            "met": 0 < pss <= 200,
+        }
+    )
+    out.append(
+        {
+            "target": "worker resident memory <= 200 MB (plain sum of RSS, shared pages counted "
+            "in every process)",
+            "value": rss,
+            "met": 0 < rss <= 200,
+        }
+    )
+    return out
+
+
+def render(results: dict[str, Any]) -> str:
+    lines: list[str] = []
+    meta = results["meta"]
+    machine = meta["machine"]
+    lines.append(
+        f"grader bench  {meta['date']}  commit {meta['git_commit'][:12]}"
+        f"{' (dirty)' if meta['git_dirty'] else ''}  {machine['cpus']} CPUs  "
+        f"{machine['memory_mb']} MB  docker {machine['docker']}  runtime {meta['runtime']}"
+    )
+    row = "{:<44} {:>9} {:>9} {:>8} {:>8}"
+
+    def add(name: str, stats: dict[str, Any]) -> None:
+        lines.append(
+            row.format(
+                name,
+                f"{stats['median_s']:.3f}",
+                f"{stats['p95_s']:.3f}",
+                f"{stats.get('ratio_median', 1.0):.2f}",
+                f"{stats.get('ratio_p95', 1.0):.2f}",
+            )
+        )
+
+    for challenge, entry in results["latency"].items():
+        ref = entry["reference_physical"]
+        lines += ["", f"== latency: {challenge} (seconds; x = ratio to reference 1)"]
+        lines.append(row.format("", "median", "p95", "x med", "x p95"))
+
+        add("reference 1: physical limit (suite run)", ref)
+        add("reference 2: naive docker run -v", entry["naive"])
+        add("grader in-process (pipeline.grade)", entry["inprocess"])
+        add("grader CLI (grader grade subprocess)", entry["cli"])
+        add("grader API + queue + worker", entry["api_queue"])
+        add("  overhead: in-process - reference", entry["inprocess"]["overhead_vs_reference"])
+        add(
+            "  overhead: in-process - its suite's run",
+            entry["inprocess"]["overhead_vs_own_suite_run"],
+        )
+        add("  overhead: CLI - reference", entry["cli"]["overhead_vs_reference"])
+        add("  overhead: CLI - suite's run (estimated)", entry["cli"]["overhead_vs_own_suite_run"])
+        add("  overhead: API + queue - reference", entry["api_queue"]["overhead_vs_reference"])
+        add(
+            "  overhead: API + queue - its suite's run",
+            entry["api_queue"]["overhead_vs_own_suite_run"],
+        )
+        lines.append("  stages (in-process):")
+        for stage in STAGES:
+            add(f"    {stage}", entry["stages"][stage])
+        lines.append(
+            f"  sandbox stage split (warm sandbox taken in "
+            f"{entry['sandbox_split']['warm_fraction']:.0%} of the runs):"
+        )
+        labels = {
+            "take_check": "pool: is the warm sandbox running",
+            "create": "containers.create",
+            "start": "container.start",
+            "attach": "attach_socket",
+            "run": "run: tree sent -> stream closed",
+            "suite_in_container": "  of which suite (supervisor duration_s)",
+            "tripwire_tests": "    of which tripwire tests (planted, mirrors)",
+            "run_minus_suite": "  of which container/supervisor/extract",
+            "wait": "container.wait",
+            "reload": "container.reload",
+            "remove": "container.remove",
+            "host_side_rest": "host side (hidden copy, tripwires, frame...)",
+        }
+        for key, label in labels.items():
+            add(f"    {label}", entry["sandbox_split"][key])
+        lines.append("  API + queue breakdown:")
+        for key, label in (
+            ("post_s", "POST /api/submissions"),
+            ("submit_to_rq_start_s", "submit -> job started (enqueue, dequeue)"),
+            ("rq_start_to_claim_s", "job started -> submission claimed"),
+            ("submit_to_running_s", "submit -> claimed by a worker"),
+            ("running_to_stored_s", "claimed -> report stored"),
+            ("job_overhead_s", "  of which outside grade() (prepare, store)"),
+            ("stored_to_seen_s", "stored -> seen by the poller"),
+        ):
+            add(f"    {label}", entry["api_queue_breakdown"][key])
+        add("  CLI outside grade() (start, imports, prepare)", entry["cli_outside_grade"])
+    trow = "{:<44} {:>9} {:>9} {:>8}"
+    for challenge, per in results["throughput"].items():
+        lines += ["", f"== throughput: {challenge} (gradings per minute; x = ratio to reference 1)"]
+        lines.append(trow.format("", "jobs", "per min", "x"))
+        for lanes, kinds in per.items():
+            for kind in ("reference_physical", "grader", "naive"):
+                k = kinds[kind]
+                lines.append(
+                    trow.format(
+                        f"{lanes} lane(s)/worker(s): {kind}",
+                        k["jobs"],
+                        f"{k['per_minute']:.1f}",
+                        f"{k['ratio']:.2f}",
+                    )
+                )
+            queue = kinds["grader"].get("queue")
+            if queue:
+                parts = [
+                    f"{key.removesuffix('_s')} {value['median_s']:.3f}"
+                    for key, value in queue.items()
+                    if isinstance(value, dict)
+                    and "median_s" in value
+                    and key != "queued_to_rq_start_s"
+                ]
+                lines.append(f"    grader jobs (medians, s): {', '.join(parts)}")
+                lines.append(
+                    f"    workers busy: {queue['worker_busy_fraction']:.0%} of the wall time"
+                )
+    memory = results["memory"]
+    lines += [
+        "",
+        f"== worker memory (worker + its children, containers excluded): peak PSS "
+        f"{memory['peak_pss_mb']} MB, peak sum of RSS {memory['peak_rss_sum_mb']} MB; "
+        f"main process VmHWM {memory['peak_main_hwm_mb']} MB, largest child VmHWM "
+        f"{memory['peak_child_hwm_mb']} MB",
+        f"   at the peak: {', '.join(memory['processes_at_peak'])}",
+    ]
+    prof = results["profile"]
+    lines += ["", f"== profile ({prof['challenge']}, medians in seconds)"]
+    floor = prof["container_floor"]
+    lines.append(
+        "  hardened container running /bin/true: "
+        + ", ".join(f"{k} {v['median_s']:.3f}" for k, v in floor.items())
+    )
+    lines.append(
+        "  CPU seconds: "
+        + ", ".join(f"{k} {v['median_s']:.2f}" for k, v in prof["cpu_seconds"].items())
+    )
+    if "cpu_bound_throughput_ratio" in prof:
+        lines.append(
+            "  throughput bound by CPU (the suite's CPU / a whole grading's, machine-wide): "
+            f"{prof['cpu_bound_throughput_ratio']:.2f} of the physical limit"
+        )
+    pool = prof["prestarted_container_probe"]
+    lines.append(
+        "  pre-started sandbox (pool probe): "
+        + ", ".join(f"{k} {v['median_s']:.3f}" for k, v in pool.items())
+    )
+    lines.append(
+        "  inside the container: "
+        + ", ".join(f"{k} {v['median_s']:.3f}" for k, v in prof["inside_container"].items())
+    )
+    lines.append(
+        "  in the background (warm pool, removals): "
+        + ", ".join(
+            f"{k} {v['median_s']:.3f} (x{v['n']})"
+            for k, v in prof["off_critical_path_calls"].items()
+        )
+    )
+    lines.append("  git: " + ", ".join(f"{k} {v['median_s']:.3f}" for k, v in prof["git"].items()))
+    lines.append(
+        "  a fresh process (CLI, new worker): "
+        + ", ".join(f"{k} {v['median_s']:.3f}" for k, v in prof["fresh_process"].items())
+    )
+    lines += ["", "== isolation: submission in its own processes vs in the test process"]
+    for challenge, entry in results.get("isolation", {}).items():
+        lines.append(
+            f"  {challenge}: grading {entry['process_wall_s']:.3f}s vs "
+            f"{entry['shared_wall_s']:.3f}s (x{entry['ratio']}); suite "
+            f"{entry['process_suite_s']:.3f}s vs {entry['shared_suite_s']:.3f}s; overhead "
+            f"{entry['overhead_per_grading_s']:+.3f}s a grading, "
+            f"{entry['overhead_per_test_ms']:+.2f} ms a test ({entry['tests']} tests, "
+            f"{entry['runs']} runs each)"
+        )
+    lines += ["", "== targets (reported, not asserted)"]
+    for target in results["targets"]:
+        lines.append(
+            f"  [{'met' if target['met'] else 'MISSED'}] {target['target']}: {target['value']}"
+        )
+    for warning in results["warnings"]:
+        lines.append(f"warning: {warning}")
+    return "\n".join(lines)
