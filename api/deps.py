@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from grader.config import Settings
 from grader.store import repo
 from grader.store.db import session_scope
-from grader.store.models import TokenRow
+from grader.store.models import Role, TokenRow
 
 bearer = HTTPBearer(auto_error=False, description="An API token: Authorization: Bearer <token>")
 
@@ -65,16 +65,16 @@ def require(*roles: str) -> object:
     return Depends(check)
 
 
-Admin = Annotated[TokenRow, require("admin")]
-Staff = Annotated[TokenRow, require("admin", "reviewer")]
-Submitter = Annotated[TokenRow, require("admin", "candidate")]
-AnyRole = Annotated[TokenRow, require("admin", "reviewer", "candidate")]
+Admin = Annotated[TokenRow, require(Role.ADMIN)]
+Staff = Annotated[TokenRow, require(Role.ADMIN, Role.REVIEWER)]
+Submitter = Annotated[TokenRow, require(Role.ADMIN, Role.CANDIDATE)]
+AnyRole = Annotated[TokenRow, require(*Role)]
 
 
 # -- the reviewer pages: a signed session cookie -------------------------------------------
 SESSION_COOKIE = "grader_session"
 SESSION_MAX_AGE_S = 12 * 3600
-PAGE_ROLES = ("admin", "reviewer")
+PAGE_ROLES = (Role.ADMIN, Role.REVIEWER)
 
 
 def session_secret(settings: Settings) -> str:

@@ -14,11 +14,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from grader.store import hosted, repo
-from grader.store.models import ChallengeRow, SubmissionRow
+from grader.store.models import ACTIVE, ChallengeRow, SubmissionRow, SubmissionStatus
 from grader.store.results import Result, challenge_results, skill_names
 from grader.timestamps import utc
 
-STATUS_ORDER = {"running": 0, "queued": 1, "error": 2, "tampered": 3, "graded": 4}
+STATUS_ORDER: dict[str, int] = {
+    SubmissionStatus.RUNNING: 0,
+    SubmissionStatus.QUEUED: 1,
+    SubmissionStatus.ERROR: 2,
+    SubmissionStatus.TAMPERED: 3,
+    SubmissionStatus.GRADED: 4,
+}
 MAX_COMPARED = 8
 COLORS = ("#2563eb", "#d97706", "#059669", "#db2777", "#7c3aed", "#0891b2", "#65a30d", "#dc2626")
 
@@ -159,7 +165,7 @@ def report_context(session: Session, row: SubmissionRow) -> dict[str, Any]:
         "general": general,
         "commits": commits,
         "events": repo.events_of(session, row.id),
-        "active": row.status in repo.ACTIVE,
+        "active": row.status in ACTIVE,
     }
 
 

@@ -39,6 +39,7 @@ from grader.hosting.repositories import local_repository
 from grader.queue import LEASE_MARGIN_S, RETRY_INTERVALS_S, with_announced_public_url
 from grader.store import hosted, repo
 from grader.store.db import session_scope
+from grader.store.models import ACTIVE, SubmissionStatus
 from grader.timestamps import utc
 
 log = logging.getLogger("grader.jobs")
@@ -113,14 +114,14 @@ def _run_grading(submission_id: str) -> str:
     url = svc.settings.effective_database_url
     with session_scope(url) as session:
         submission = repo.get_submission(session, submission_id)
-        if submission is None or submission.status not in repo.ACTIVE:
+        if submission is None or submission.status not in ACTIVE:
             return "skipped"
         version = repo.challenge_version(
             session, submission.challenge_id, submission.challenge_version
         )
         if version is None:
             repo.fail(session, submission_id, "the challenge version is not registered")
-            return "error"
+            return SubmissionStatus.ERROR
         timeout_s = load_challenge(Path(version.root)).limits.timeout_s
         if not repo.claim(
             session,
@@ -164,7 +165,7 @@ class _Job:
 
     def run(self, svc: GradingService, push_times: Any) -> str:
         if self.commit and self._reuse_existing(svc, self.commit):
-            return "graded"
+            return SubmissionStatus.GRADED
         try:
             grading = self._grade(svc, push_times)
         except BadInput as exc:
@@ -254,9 +255,9 @@ class _Job:
     def handle_bad_input(self, svc: GradingService, exc: GraderError) -> str:
         with session_scope(svc.settings.effective_database_url) as session:
             repo.fail(session, self.submission_id, f"cannot grade: {exc}")
-        metrics.record_graded("error", {}, None)
+        metrics.record_graded(SubmissionStatus.ERROR, {}, None)
         log.info("cannot grade %s: %s", self.submission_id, exc)
-        return "error"
+        return SubmissionStatus.ERROR
 
     def handle_infrastructure_failure(self, svc: GradingService, exc: InfrastructureError) -> None:
         with session_scope(svc.settings.effective_database_url) as session:
@@ -275,11 +276,11 @@ def handle_retries_exhausted(
     submission_id = job.args[0]
     with session_scope(service().settings.effective_database_url) as session:
         row = repo.get_submission(session, submission_id)
-        if row is not None and row.status in repo.ACTIVE:
+        if row is not None and row.status in ACTIVE:
             repo.fail(
                 session,
                 submission_id,
                 f"infrastructure failed after {len(RETRY_INTERVALS_S) + 1} attempts: {exc}",
             )
-            metrics.record_graded("error", {}, None)
+            metrics.record_graded(SubmissionStatus.ERROR, {}, None)
     announce(service().settings, submission_id)

@@ -24,7 +24,7 @@ from rq.job import Job
 from grader.config import Settings
 from grader.store import repo
 from grader.store.db import session_scope
-from grader.store.models import utcnow
+from grader.store.models import SubmissionStatus, utcnow
 
 log = logging.getLogger("grader.queue")
 QUEUE = "grading"
@@ -107,11 +107,11 @@ def recover(settings: Settings, queued_grace_s: float = 60.0) -> list[str]:
                     else None
                 )
                 alive = job is not None and job.get_status() in ALIVE
-                if row.status == "queued" and alive:
+                if row.status == SubmissionStatus.QUEUED and alive:
                     continue
                 if job is not None:
                     job.delete()
-                if row.status == "running":
+                if row.status == SubmissionStatus.RUNNING:
                     repo.requeue(session, row, "recovered: the worker's lease expired")
                 else:
                     repo.requeue(session, row, "recovered: its job was lost from the queue")

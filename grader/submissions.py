@@ -14,7 +14,7 @@ from grader.config import Settings
 from grader.errors import BadInput
 from grader.store import repo
 from grader.store.db import session_scope
-from grader.store.models import SubmissionRow
+from grader.store.models import FINAL, SubmissionRow
 
 SHA = frozenset("0123456789abcdef")
 
@@ -59,6 +59,6 @@ def wait_until_final(settings: Settings, submission_id: str, wait_s: float) -> b
     def final() -> bool:
         with session_scope(settings.effective_database_url) as session:
             row = repo.get_submission(session, submission_id)
-            return row is not None and row.status in repo.FINAL
+            return row is not None and row.status in FINAL
 
     return announce.wait_until(settings, submission_id, final, wait_s)

@@ -19,13 +19,13 @@ from grader import announce, submissions
 from grader.config import Settings
 from grader.hosting import repositories
 from grader.store import hosted, repo
-from grader.store.models import SubmissionRow, TokenRow
+from grader.store.models import Role, SubmissionRow, TokenRow
 
 router = APIRouter(prefix="/api/submissions", tags=["submissions"])
 
 
 def _may_read(token: TokenRow, row: SubmissionRow) -> bool:
-    if token.role in ("admin", "reviewer"):
+    if token.role in (Role.ADMIN, Role.REVIEWER):
         return True
     return token.candidate_email is not None and token.candidate_email == row.candidate_email
 
@@ -54,7 +54,7 @@ def create_submission(
     # A URL the worker would refuse is refused now (400), before any row exists.
     repositories.check_submission_url(settings, body.repo)
     invitation_id, candidate = None, None
-    if token.role == "candidate":
+    if token.role == Role.CANDIDATE:
         invitation_id = _own_repository(session, settings, token, body.repo)
         candidate = token.candidate_email
     row = submissions.create(
@@ -145,8 +145,8 @@ def get_submission(
         overall=row.overall,
         created_at=row.created_at,
         updated_at=row.updated_at,
-        error=row.error if token.role != "candidate" else None,
-        history=history if token.role != "candidate" else None,
+        error=row.error if token.role != Role.CANDIDATE else None,
+        history=history if token.role != Role.CANDIDATE else None,
     )
 
 

@@ -21,6 +21,7 @@ from grader.errors import BadInput
 from grader.hosting.repositories import clone_url, repository_path
 from grader.store import hosted, repo
 from grader.store.db import session_scope
+from grader.store.models import Role
 
 SEED_MESSAGE = "Start the challenge\n\nThe starter files and the task statement, from the grader."
 
@@ -44,7 +45,7 @@ def invite(
             _check_external_repo(session, external_repo)
         secret, token = repo.create_token(
             session,
-            "candidate",
+            Role.CANDIDATE,
             f"invitation for {candidate_email}",
             candidate_email=candidate_email,
         )

@@ -14,7 +14,7 @@ from pathlib import Path
 from grader import fetch
 from grader.config import Settings
 from grader.errors import RepositoryError
-from grader.store.models import InvitationRow, TokenRow
+from grader.store.models import InvitationRow, Role, TokenRow
 
 DEFAULT_BRANCH = "main"
 
@@ -64,4 +64,4 @@ def check_submission_url(settings: Settings, url: str) -> None:
 
 def may_use(token: TokenRow, invitation: InvitationRow) -> bool:
     """A hosted repository is its candidate's (and an admin's), nobody else's."""
-    return token.role == "admin" or token.id == invitation.token_id
+    return token.role == Role.ADMIN or token.id == invitation.token_id

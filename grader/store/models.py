@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -21,6 +22,28 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class SubmissionStatus(StrEnum):
+    """Where a submission stands: waiting, being graded, then its report's status."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    GRADED = "graded"
+    TAMPERED = "tampered"
+    ERROR = "error"
+
+
+ACTIVE = frozenset({SubmissionStatus.QUEUED, SubmissionStatus.RUNNING})
+FINAL = frozenset({SubmissionStatus.GRADED, SubmissionStatus.TAMPERED, SubmissionStatus.ERROR})
+
+
+class Role(StrEnum):
+    """What a token may do (docs/contract.md, the role matrix)."""
+
+    ADMIN = "admin"
+    REVIEWER = "reviewer"
+    CANDIDATE = "candidate"
 
 
 class Base(DeclarativeBase):

@@ -21,19 +21,20 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from grader.store.models import (
+    FINAL,
     AuditRow,
     ChallengeRow,
     ChallengeVersionRow,
     ReportRow,
+    Role,
     SubmissionEventRow,
     SubmissionRow,
+    SubmissionStatus,
     TokenRow,
     utcnow,
 )
 
-ROLES = ("admin", "reviewer", "candidate")
-ACTIVE = ("queued", "running")
-FINAL = ("graded", "tampered", "error")
+ROLES = tuple(role.value for role in Role)
 
 
 # -- tokens ------------------------------------------------------------------
@@ -157,11 +158,11 @@ def create_submission(
         candidate_email=candidate_email,
         invitation_id=invitation_id,
         submitted_by=submitted_by,
-        status="queued",
+        status=SubmissionStatus.QUEUED,
     )
     session.add(row)
     session.flush()
-    _event(session, row, "queued", "submitted")
+    _event(session, row, SubmissionStatus.QUEUED, "submitted")
     return row
 
 
@@ -202,9 +203,9 @@ def claim(session: Session, submission_id: str, worker: str, lease_s: float) -> 
     now = utcnow()
     result = session.execute(
         update(SubmissionRow)
-        .where(SubmissionRow.id == submission_id, SubmissionRow.status == "queued")
+        .where(SubmissionRow.id == submission_id, SubmissionRow.status == SubmissionStatus.QUEUED)
         .values(
-            status="running",
+            status=SubmissionStatus.RUNNING,
             worker=worker,
             lease_until=now + timedelta(seconds=lease_s),
             attempts=SubmissionRow.attempts + 1,
@@ -215,7 +216,9 @@ def claim(session: Session, submission_id: str, worker: str, lease_s: float) -> 
         return False
     session.add(
         SubmissionEventRow(
-            submission_id=submission_id, status="running", detail=f"claimed by {worker}"
+            submission_id=submission_id,
+            status=SubmissionStatus.RUNNING,
+            detail=f"claimed by {worker}",
         )
     )
     return True
@@ -237,7 +240,7 @@ def finish(
     if row is None:
         return
     row.overall, row.commit, row.dedupe_key, row.lease_until = overall, commit, dedupe_key, None
-    row.error = None if status != "error" else detail
+    row.error = None if status != SubmissionStatus.ERROR else detail
     existing = session.get(ReportRow, submission_id)
     if existing is None:
         session.add(
@@ -255,16 +258,16 @@ def finish(
 def release(session: Session, submission_id: str, detail: str) -> None:
     """Give a running submission back to the queue (an infrastructure failure, to retry)."""
     row = session.get(SubmissionRow, submission_id)
-    if row is not None and row.status == "running":
+    if row is not None and row.status == SubmissionStatus.RUNNING:
         row.lease_until, row.worker = None, None
-        _event(session, row, "queued", detail)
+        _event(session, row, SubmissionStatus.QUEUED, detail)
 
 
 def fail(session: Session, submission_id: str, detail: str) -> None:
     row = session.get(SubmissionRow, submission_id)
     if row is not None and row.status not in FINAL:
         row.error, row.lease_until = detail, None
-        _event(session, row, "error", detail)
+        _event(session, row, SubmissionStatus.ERROR, detail)
 
 
 def replace_report(
@@ -295,7 +298,7 @@ def graded_with_key(session: Session, dedupe_key: str) -> ReportRow | None:
     return session.scalar(
         select(ReportRow)
         .join(SubmissionRow, SubmissionRow.id == ReportRow.submission_id)
-        .where(SubmissionRow.dedupe_key == dedupe_key, ReportRow.status != "error")
+        .where(SubmissionRow.dedupe_key == dedupe_key, ReportRow.status != SubmissionStatus.ERROR)
         .order_by(ReportRow.created_at)
         .limit(1)
     )
@@ -304,17 +307,18 @@ def graded_with_key(session: Session, dedupe_key: str) -> ReportRow | None:
 def stale(session: Session, now: datetime, queued_older_than: datetime) -> list[SubmissionRow]:
     """Running past their lease, or queued for long: candidates for recovery."""
     running = select(SubmissionRow).where(
-        SubmissionRow.status == "running", SubmissionRow.lease_until < now
+        SubmissionRow.status == SubmissionStatus.RUNNING, SubmissionRow.lease_until < now
     )
     queued = select(SubmissionRow).where(
-        SubmissionRow.status == "queued", SubmissionRow.updated_at < queued_older_than
+        SubmissionRow.status == SubmissionStatus.QUEUED,
+        SubmissionRow.updated_at < queued_older_than,
     )
     return [*session.scalars(running).all(), *session.scalars(queued).all()]
 
 
 def requeue(session: Session, submission: SubmissionRow, detail: str) -> None:
     submission.lease_until, submission.worker = None, None
-    _event(session, submission, "queued", detail)
+    _event(session, submission, SubmissionStatus.QUEUED, detail)
 
 
 # -- audit ---------------------------------------------------------------------
