@@ -38,6 +38,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="the heavier challenge: the first of these that prepares (synthetic: generated)",
     )
     parser.add_argument(
+        "--services-challenge",
+        default="ledger-postgres",
+        help="the challenge with sidecar services, graded cold and warm (ledger-postgres)",
+    )
+    parser.add_argument(
         "--throughput-challenges",
         default="small",
         help="which challenges (small, heavy or ids, comma-separated) get throughput runs",

@@ -1,6 +1,7 @@
 """One whole run: set up, every phase in turn, the machine's description, clean-up checks.
 
-The phases run in this order (latency, throughput, profile, isolation), each
+The phases run in this order (latency, throughput, profile, isolation,
+services), each
 logging the time elapsed; the results are one JSON document.
 """
 
@@ -23,6 +24,7 @@ from scripts.bench.latency import latency
 from scripts.bench.machine import memory_summary
 from scripts.bench.profiling import profile
 from scripts.bench.report import targets
+from scripts.bench.services import services
 from scripts.bench.throughput import throughput
 
 
@@ -40,6 +42,8 @@ def run(bench: Bench) -> dict[str, Any]:
     profile_results = profile(bench)
     log(f"isolation ({bench.elapsed()})")
     isolation_results = isolation(bench)
+    log(f"services ({bench.elapsed()})")
+    services_results = services(bench)
     memory = memory_summary(bench.sampler)
     for process in list(bench.processes):
         bench.stop(process)
@@ -67,6 +71,7 @@ def run(bench: Bench) -> dict[str, Any]:
         "memory": memory,
         "profile": profile_results,
         "isolation": isolation_results,
+        "services": services_results,
         "warnings": bench.warnings,
     }
     results["targets"] = targets(results, bench.subjects[0].id)
