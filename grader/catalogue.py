@@ -18,6 +18,7 @@ from grader.prepare import PreparedChallenge, locate_challenge, prepare
 from grader.store import repo
 from grader.store.db import session_scope
 from grader.store.models import ChallengeRow
+from grader.validate import raise_if_invalid, validate_challenge
 
 log = logging.getLogger("grader.catalogue")
 
@@ -58,8 +59,6 @@ def add(
     progress: Callable[[str], None] = lambda _m: None,
 ) -> PreparedChallenge:
     """Validate a challenge (every problem at once), then register it at its current version."""
-    from grader.validate import raise_if_invalid, validate_challenge
-
     prepared, result = validate_challenge(spec, settings, services, progress)
     raise_if_invalid(result)
     register(settings, prepared, spec)

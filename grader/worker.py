@@ -18,6 +18,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.exceptions import StopRequested
 
-from grader import jobs, metrics
+from grader import jobs, metrics, notify
 from grader.config import Settings
 from grader.engine import Engine, owner_is_dead
 from grader.errors import InfrastructureError
@@ -61,8 +62,6 @@ def housekeeping(settings: Settings) -> None:
 
 def remove_orphan_folders(settings: Settings) -> int:
     """Working folders (grading-PID-*, warm PID-*) of processes of this host that died."""
-    import socket
-
     host = socket.gethostname()
     removed = 0
     candidates = [*settings.subdir("tmp").glob("grading-*"), *settings.subdir("warm").iterdir()]
@@ -175,8 +174,6 @@ def _record_warm_pool() -> None:
 
 
 def _recovery_loop(settings: Settings, stop: threading.Event) -> None:
-    from grader import notify
-
     while not stop.wait(RECOVERY_EVERY_S):
         try:
             try:
