@@ -9,7 +9,7 @@ from grader.challenge import load_challenge
 from grader.config import PROJECT_ROOT
 from grader.prepare import PreparedChallenge
 from grader.validate import Validation, _check_isolation
-from tests.grader.test_sandbox import tree
+from tests.support.sandbox import tree
 
 
 def test_signals_name_the_file_line_and_kind() -> None:

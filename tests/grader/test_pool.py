@@ -14,7 +14,7 @@ from grader.images import ImageBuilder
 from grader.results import evaluate
 from grader.sandbox import DockerSandbox, SandboxJob, _key
 from grader.services import ServiceKind, ServiceRequest
-from tests.grader.test_sandbox import ISOLATION_TESTS, tree
+from tests.support.sandbox import ISOLATION_TESTS, tree
 
 pytestmark = pytest.mark.docker
 LIMITS = Limits(timeout_s=20, memory_mb=128, cpus=1.0)

@@ -23,7 +23,7 @@ from grader.engine import LABEL, OWNER_LABEL, owner
 from grader.results import evaluate
 from grader.sandbox import DockerSandbox, SandboxJob
 from grader.services import ServiceKind, ServiceRequest
-from tests.grader.test_sandbox import tree
+from tests.support.sandbox import tree
 
 pytestmark = pytest.mark.docker
 

@@ -21,8 +21,8 @@ from grader.engine import LABEL, OWNER_LABEL
 from grader.queue import QUEUE
 from grader.store import repo
 from grader.store.db import session_scope
-from tests.grader.test_jobs import SOLUTION, Deployment, redis_client
 from tests.store import migrated_database
+from tests.support.deployment import SOLUTION, Deployment, redis_client
 from tests.support.processes import kill_tree, process_tree
 from tests.support.services import RedisServer, redis_server, wait_for
 
