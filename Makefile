@@ -41,8 +41,9 @@ lint: setup  ## ruff and mypy
 golden: images  ## Regenerate the golden reports in tests/golden (review the diff!)
 	GRADER_REGENERATE_GOLDEN=1 $(BIN)/python -m pytest tests/golden -q
 
-bench: images  ## Time the grader against the physical limit and a naive grader (BENCH_ARGS="--runs 5")
+bench: images  ## Time the grader against the physical limit and a naive grader, then the similarity check (BENCH_ARGS="--runs 5")
 	$(BIN)/python -m scripts.bench $(BENCH_ARGS)
+	$(BIN)/python -m scripts.bench_similarity
 
 .PHONY: postgres soak
 postgres:  ## Make sure PostgreSQL runs with the test database; prints its URL (installs as root)

@@ -128,3 +128,36 @@ class DeliveryOut(BaseModel):
     response_code: int | None
     next_attempt_at: Timestamp | None
     created_at: Timestamp
+
+
+class SimilarSpan(BaseModel):
+    path: str
+    start_line: int
+    end_line: int
+
+
+class SimilarFragment(BaseModel):
+    this: SimilarSpan = Field(description="the lines in this submission")
+    other: SimilarSpan = Field(description="the lines in the other tree")
+    fingerprints: int
+
+
+class SimilarMatch(BaseModel):
+    other: str = Field(description="the other submission's id, or 'solution' / 'starter'")
+    kind: Literal["submission", "reference", "starter"]
+    label: str = Field(description="a pseudonym for a submission, never its candidate's email")
+    shared: int = Field(description="fingerprints found on both sides")
+    share_this: float = Field(description="the share of this submission found in the other")
+    share_other: float = Field(description="the share of the other found in this submission")
+    similarity: float = Field(description="the larger of the two shares")
+    flagged: bool = Field(description="similarity at or above the threshold")
+    fragments: list[SimilarFragment]
+
+
+class SimilarOut(BaseModel):
+    submission: str
+    computed: bool = Field(description="false: this submission was not compared (not graded)")
+    threshold: float
+    submissions: list[SimilarMatch] = Field(description="the closest other submissions first")
+    references: list[SimilarMatch]
+    starter: SimilarMatch | None

@@ -9,6 +9,9 @@ twice, retried or recovered safely:
 - a candidate's failing code is a result (``handle_graded``), never retried;
 - bad input (a repository that vanished, a bad ref) ends in ``error``
   (``handle_bad_input``), never retried;
+- a graded submission's fingerprints are stored and compared with the
+  challenge's others (grader/similarities.py) after its report is stored; a
+  failure there is logged and the grading stands;
 - an infrastructure failure (Docker, git transport, database) gives the
   submission back to the queue and is retried with backoff by rq
   (``handle_infrastructure_failure``); past the last retry it ends in
@@ -37,6 +40,7 @@ from grader.errors import BadInput, GraderError, InfrastructureError
 from grader.fetch import FetchPolicy
 from grader.hosting.repositories import local_repository
 from grader.queue import LEASE_MARGIN_S, RETRY_INTERVALS_S, with_announced_public_url
+from grader.similarities import Indexes
 from grader.store import hosted, repo
 from grader.store.db import session_scope
 from grader.store.models import ACTIVE, SubmissionStatus
@@ -56,6 +60,7 @@ class GradingService:
     settings: Settings
     _services: tuple[Any, Any] | None = None
     _prepared: dict[tuple[str, str], Any] = field(default_factory=dict)
+    similarity: Indexes = field(default_factory=Indexes)  # one index per challenge version
 
     def services(self) -> tuple[Any, Any]:
         if self._services is None:
@@ -244,6 +249,8 @@ class _Job:
         total = (datetime.now(UTC) - submitted).total_seconds() if submitted else None
         metrics.record_graded(str(report.status), grading.timings, total)
         log.info("graded %s: %s %.1f", self.submission_id, report.status, report.overall)
+        if report.status == SubmissionStatus.GRADED and grading.fingerprints is not None:
+            self.compare(svc, report.challenge.id, grading.fingerprints)
         try:  # the grading is stored: a notification that fails never fails it
             from grader.notify import notify_graded
 
@@ -251,6 +258,23 @@ class _Job:
         except Exception:
             log.exception("could not notify that %s was graded", self.submission_id)
         return str(report.status)
+
+    def compare(self, svc: GradingService, challenge_id: str, fingerprints: Any) -> None:
+        """Store the fingerprints and what they match; a failure never fails the grading."""
+        try:
+            with session_scope(svc.settings.effective_database_url) as session:
+                found = svc.similarity.record(
+                    session,
+                    self.submission_id,
+                    challenge_id=challenge_id,
+                    version=self.challenge_version,
+                    root=Path(self.root),
+                    fingerprints=fingerprints,
+                )
+            flagged = ", ".join(f"{m.other} {m.similarity:.0%}" for m in found.flagged)
+            log.info("similarity of %s: %s", self.submission_id, flagged or "nothing flagged")
+        except Exception:
+            log.exception("could not compare %s with the other submissions", self.submission_id)
 
     def handle_bad_input(self, svc: GradingService, exc: GraderError) -> str:
         with session_scope(svc.settings.effective_database_url) as session:

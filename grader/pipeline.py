@@ -1,8 +1,14 @@
 """grade(): the stages in order, each timed.
 
-    fetch -> workspace -> sandbox run -> results -> history -> score -> report
+    fetch -> workspace -> sandbox run -> results -> history -> score -> report -> similarity
 
 (the history is read beside the sandbox run: it needs only the fetched clone)
+
+The similarity stage fingerprints the files the workspace holds (a graded
+submission only: not a tampered or failed one), since they exist only while
+the grading runs; the worker compares and stores them (grader/similarities.py).
+It never changes the report's tests or scores, and if it fails the grading
+stands without fingerprints.
 
 The CLI and the queue's job both call ``grade`` with a prepared challenge.
 Each grading works in its own temporary folder (bare clone, hidden-suite copy
@@ -12,8 +18,11 @@ with tripwires), removed when the grading ends, whatever the outcome.
 from __future__ import annotations
 
 import dataclasses
+import io
+import logging
 import os
 import shutil
+import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -44,10 +53,13 @@ from grader.report import (
 from grader.results import SuiteResult, evaluate
 from grader.sandbox import RunArtifacts, Sandbox
 from grader.scoring import overall, skill_scores
-from grader.workspace import build_workspace
+from grader.similarity import Fingerprints
+from grader.similarity.tokens import MAX_FILE_CHARS
+from grader.workspace import Workspace, build_workspace
 
 Progress = Callable[[str], None]
 T = TypeVar("T")
+log = logging.getLogger("grader.pipeline")
 
 
 @dataclass
@@ -58,6 +70,7 @@ class Grading:
     artifacts: RunArtifacts | None = None
     tripwires: list[tripwires.Tripwire] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    fingerprints: Fingerprints | None = None  # a graded submission's, for the similarity check
 
 
 class _Timer:
@@ -128,8 +141,18 @@ def grade(
             timer.timings["services_start"] = artifacts.services_start_s
         for name, seconds in suite.runner_timings.items():  # inside the suite's (Java: compile)
             timer.timings[f"suite_{name}"] = seconds
+        fingerprints = None
+        if report.status == Status.GRADED:
+            with timer.stage("similarity", "fingerprinting the submission's files"):
+                fingerprints = fingerprint_workspace(workspace)
         report.timings = timer.timings
-        return Grading(report=report, artifacts=artifacts, tripwires=wires, timings=timer.timings)
+        return Grading(
+            report=report,
+            artifacts=artifacts,
+            tripwires=wires,
+            timings=timer.timings,
+            fingerprints=fingerprints,
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -148,6 +171,25 @@ def _fetch(
     )
     fetched = dataclasses.replace(fetched, repo=repo)
     return fetched, fetch.submission_tree(fetched, settings.max_tree_mb << 20)
+
+
+def fingerprint_workspace(workspace: Workspace) -> Fingerprints | None:
+    """The similarity fingerprints of the workspace's regular files, or None if that fails
+    (a similarity is evidence for a reviewer: its failure never fails a grading)."""
+    try:
+        tree: dict[str, str] = {}
+        with tarfile.open(fileobj=io.BytesIO(workspace.tar), mode="r") as archive:
+            for member in archive:
+                # Links are never followed; an oversized file is no source code to compare.
+                if not member.isreg() or member.size > 4 * MAX_FILE_CHARS:
+                    continue
+                handle = archive.extractfile(member)
+                if handle is not None:
+                    tree[member.name] = handle.read().decode("utf-8", errors="replace")
+        return Fingerprints.from_tree(tree)  # the library skips what is not source code
+    except Exception:
+        log.exception("could not fingerprint the submission: no similarity check for it")
+        return None
 
 
 def run_suite(

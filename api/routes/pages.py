@@ -5,8 +5,10 @@
 candidates' latest submissions, sortable by query parameter, statuses kept
 fresh by polling /dashboard.json. /submissions/{id} is a report: a skill chart
 (SVG drawn by the template), the tests, the git history as a timeline with each
-finding on its commit, and the test run's output. /challenges/{id}/compare
-puts several submissions side by side. Everything a candidate wrote (test
+finding on its commit, the test run's output and the similar submissions.
+/submissions/{id}/similar/{other} shows the fragments a similar pair shares,
+side by side with line numbers. /challenges/{id}/compare puts several
+submissions' scores side by side. Everything a candidate wrote (test
 output, messages, commit subjects) is escaped by Jinja's autoescaping, and the
 pages' only script is inline under a per-response CSP nonce.
 """
@@ -42,6 +44,7 @@ from api.presenters import (
     test_rows,
 )
 from api.routes.exports import known_challenge, results_csv
+from api.similar import FLOOR, side_by_side, similar
 from grader.store import repo
 from grader.store.results import challenge_results, skill_names
 from grader.timestamps import utc
@@ -100,6 +103,7 @@ templates.env.filters.update(
     duration=_duration,
     when=_when,
     short=lambda sha: (sha or NONE)[:10],
+    percent=lambda share: f"{share * 100:.0f} %" if isinstance(share, int | float) else NONE,
     noansi=lambda text: ANSI.sub("", text or ""),
 )
 
@@ -199,7 +203,38 @@ def report_page(
     row = repo.get_submission(session, submission_id)
     if row is None:
         return page_error(request, 404, "There is no such submission.", user)
-    return render(request, "report.html", {"user": user, **report_context(session, row)})
+    found = similar(session, row)
+    context = {"user": user, **report_context(session, row), "similar": found, "floor": FLOOR}
+    return render(request, "report.html", context)
+
+
+@router.get("/submissions/{submission_id}/similar/{other}")
+def similar_page(
+    request: Request,
+    submission_id: str,
+    other: str,
+    user: PageReviewer,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    row = repo.get_submission(session, submission_id)
+    if row is None:
+        return page_error(request, 404, "There is no such submission.", user)
+    found = similar(session, row)
+    pair = found.pair(other)
+    if pair is None:
+        return page_error(request, 404, "These two were not found similar.", user)
+    fragments, notes = side_by_side(session, settings, row, pair)
+    context = {
+        "user": user,
+        "submission": row,
+        "challenge": repo.get_challenge(session, row.challenge_id),
+        "pair": pair,
+        "threshold": found.threshold,
+        "fragments": fragments,
+        "notes": notes,
+    }
+    return render(request, "similar.html", context)
 
 
 # -- comparison ----------------------------------------------------------------------------

@@ -9,12 +9,17 @@ from sqlalchemy.orm import Session
 
 from api.deps import AnyRole, SessionDep, SettingsDep, Staff, Submitter
 from api.schemas import (
+    SimilarFragment,
+    SimilarMatch,
+    SimilarOut,
+    SimilarSpan,
     StatusEvent,
     SubmissionCreated,
     SubmissionIn,
     SubmissionOut,
     SubmissionSummary,
 )
+from api.similar import PairView, similar
 from grader import announce, submissions
 from grader.config import Settings
 from grader.hosting import repositories
@@ -167,3 +172,43 @@ def get_report(
     if found is None:
         raise HTTPException(404, "no report yet")
     return found.report
+
+
+@router.get("/{submission_id}/similar", response_model=SimilarOut)
+def get_similar(submission_id: str, _token: Staff, session: SessionDep) -> SimilarOut:
+    """The other submissions of the challenge closest to this one (and the challenge's
+    solution and starter), with the shares both ways and the matched line ranges.
+    Evidence for a reviewer: a similarity never changes a score."""
+    row = repo.get_submission(session, submission_id)
+    if row is None:
+        raise HTTPException(404, "no such submission")
+    found = similar(session, row)
+    return SimilarOut(
+        submission=row.id,
+        computed=found.computed,
+        threshold=found.threshold,
+        submissions=[_match(p) for p in found.submissions],
+        references=[_match(p) for p in found.references],
+        starter=_match(found.starter) if found.starter else None,
+    )
+
+
+def _match(pair: PairView) -> SimilarMatch:
+    return SimilarMatch(
+        other=pair.other,
+        kind=pair.kind,  # type: ignore[arg-type]
+        label=pair.label,
+        shared=pair.shared,
+        share_this=round(pair.share_this, 4),
+        share_other=round(pair.share_other, 4),
+        similarity=round(pair.similarity, 4),
+        flagged=pair.flagged,
+        fragments=[
+            SimilarFragment(
+                this=SimilarSpan(**vars(f.this)),
+                other=SimilarSpan(**vars(f.other)),
+                fingerprints=f.fingerprints,
+            )
+            for f in pair.fragments
+        ],
+    )

@@ -190,3 +190,27 @@ class WebhookDeliveryRow(Base):
     response_code: Mapped[int | None] = mapped_column(Integer)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FingerprintsRow(Base):
+    """A graded submission's similarity fingerprints (grader/similarity), to compare later ones."""
+
+    __tablename__ = "submission_fingerprints"
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    challenge_id: Mapped[str] = mapped_column(ForeignKey("challenges.id"), index=True)
+    scheme: Mapped[int] = mapped_column(Integer)  # Scheme.version: another one is not compared
+    fingerprints: Mapped[dict[str, Any]] = mapped_column()  # Fingerprints.to_json()
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SimilarityRow(Base):
+    """What a submission's fingerprints matched when it was graded (grader.similarity.Report)."""
+
+    __tablename__ = "similarity_results"
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    challenge_id: Mapped[str] = mapped_column(ForeignKey("challenges.id"), index=True)
+    threshold: Mapped[float] = mapped_column(Float)
+    report: Mapped[dict[str, Any]] = mapped_column()  # Report.to_json()
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -28,9 +28,12 @@ from grader.challenge import load_challenge
 from grader.config import PROJECT_ROOT, Settings, get_settings
 from grader.history import analyse_history
 from grader.hosting import invitations
+from grader.similarities import Indexes
+from grader.similarity import Fingerprints
 from grader.store import repo
 from grader.store.db import migrate, session_scope
 from tests.conftest import WORD_FREQUENCY, make_repo
+from tests.grader.similarity.disguise import disguise
 from tests.support.git import git
 
 GOLDEN = PROJECT_ROOT / "tests" / "golden" / "word-frequency"
@@ -236,6 +239,66 @@ def populate(world: World) -> None:
             candidate_email="dee@example.com",
         )
         world.submissions["dee"] = queued.id
+
+
+# -- similar submissions -----------------------------------------------------------------
+INDEPENDENT = (
+    PROJECT_ROOT / "tests/grader/similarity/solutions/word-frequency/independent/wordfreq.py"
+).read_text()
+
+
+def add_compared(
+    world: World, indexes: Indexes, name: str, email: str, code: str, *, hosted: bool = True
+) -> str:
+    """A graded submission of ``{"wordfreq.py": code}`` compared as the worker does; its
+    repository is a bare one on this host (under the data folder's repos/) when ``hosted``."""
+    sha, url = "d" * 40, f"https://example.com/{name}/word-frequency.git"
+    if hosted:
+        work = make_repo(
+            world.settings.data_dir / "work" / name,
+            [("Count words", {"wordfreq.py": code})],
+            base=WORD_FREQUENCY / "starter",
+        )
+        url = str(world.settings.data_dir / "repos" / f"{name}.git")
+        subprocess.run(["git", "clone", "--quiet", "--bare", str(work), url], check=True)
+        sha = git(work, "rev-parse", "HEAD")
+    report = {**world.reports["bob"]["report"], "submission": {"repo": url, "commit": sha}}
+    with session_scope(world.settings.effective_database_url) as session:
+        challenge = repo.get_challenge(session, CHALLENGE)
+        row = repo.create_submission(
+            session, challenge=challenge, repo=url, ref="main", candidate_email=email
+        )
+        repo.claim(session, row.id, "test-worker", 600)
+        repo.finish(
+            session,
+            row.id,
+            status="graded",
+            overall=report["overall"],
+            report=report,
+            artifacts=None,
+            commit=sha,
+            dedupe_key=None,
+        )
+        indexes.record(
+            session,
+            row.id,
+            challenge_id=CHALLENGE,
+            version="v1",
+            root=WORD_FREQUENCY,
+            fingerprints=Fingerprints.from_tree({"wordfreq.py": code}),
+        )
+    world.submissions[name] = row.id
+    return row.id
+
+
+def add_copied_pair(world: World, *, hosted: bool = True) -> tuple[str, str]:
+    """fay's own solution, then gus's disguised copy of it: (original, copy)."""
+    indexes = Indexes()
+    original = add_compared(world, indexes, "fay", "fay@example.com", INDEPENDENT, hosted=hosted)
+    copy = add_compared(
+        world, indexes, "gus", "gus@example.com", disguise(INDEPENDENT), hosted=hosted
+    )
+    return original, copy
 
 
 @pytest.fixture(scope="session")

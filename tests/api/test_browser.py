@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from grader.store import repo
 from grader.store.db import session_scope
-from tests.api.pages_fixtures import World, fresh_world, reports
+from tests.api.pages_fixtures import World, add_copied_pair, fresh_world, reports
 from tests.support.asgi import loopback_socket, serving
 
 __all__ = ["fresh_world", "reports"]
@@ -105,6 +105,29 @@ def test_a_reviewer_reads_a_graded_report(
     assert "Seen while the tests ran" in integrity and "walks the call stack" in integrity
     save(page, tmp_path, "report.png")
     assert problems == []
+
+
+def test_a_reviewer_reads_a_copied_pair_side_by_side(
+    live: tuple[World, str], browser: Any, tmp_path: Path
+) -> None:
+    world, base = live
+    original, copy = add_copied_pair(world)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    sign_in(page, base, world, f"/submissions/{copy}")
+    row = page.locator(f'#similar-table tr.similar[data-other="{original}"]')
+    assert "flagged" in row.inner_text()
+    row.get_by_role("link", name="side by side").click()
+    page.wait_for_url(f"**/submissions/{copy}/similar/{original}")
+    fragments = page.locator(".sbs.fragment")
+    assert fragments.count() >= 1
+    first = fragments.first.locator(".code")
+    assert first.count() == 2, "both sides' lines are shown"
+    assert first.nth(0).is_visible() and first.nth(1).is_visible()
+    assert "renamed_" in first.nth(0).inner_text()  # the copy's own names, on this side
+    save(page, tmp_path, "similar.png")
+    assert problems == []  # no style or script the page's CSP refused
 
 
 def test_the_dashboard_follows_a_grading_without_a_reload(

@@ -220,7 +220,9 @@ def finished_job(world: World) -> tuple[jobs._Job, Any, str]:
     report = Report.model_validate(world.reports["ada"]["report"])
     return (
         job,
-        SimpleNamespace(report=report, artifacts=None, tripwires=[], timings={"sandbox": 1.0}),
+        SimpleNamespace(
+            report=report, artifacts=None, tripwires=[], timings={"sandbox": 1.0}, fingerprints=None
+        ),
         submission_id,
     )
 

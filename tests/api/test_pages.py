@@ -32,7 +32,9 @@ def test_the_login_page_is_a_form(world: World) -> None:
     assert page.headers["content-type"].startswith("text/html")
 
 
-@pytest.mark.parametrize("path", ["/", "/submissions/x", f"/challenges/{CHALLENGE}/compare"])
+@pytest.mark.parametrize(
+    "path", ["/", "/submissions/x", "/submissions/x/similar/y", f"/challenges/{CHALLENGE}/compare"]
+)
 def test_a_page_without_a_session_goes_to_the_login_page(world: World, path: str) -> None:
     world.client.cookies.clear()
     response = world.client.get(path, follow_redirects=False)

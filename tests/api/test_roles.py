@@ -58,6 +58,7 @@ MATRIX = (
     ),
     Endpoint("GET", "/api/submissions/{graded}", ALL),  # the candidate owns it
     Endpoint("GET", "/api/submissions/{graded}/report", STAFF),
+    Endpoint("GET", "/api/submissions/{graded}/similar", STAFF),
     Endpoint("GET", "/api/challenges/{challenge}/results.csv", STAFF),
     Endpoint("GET", "/api/challenges/{challenge}/results.json", STAFF),
     Endpoint("GET", "/api/webhook-deliveries", ("admin",)),

@@ -26,7 +26,7 @@ from redis import Redis
 from rq import Queue
 
 from grader import announce, queue, submissions
-from grader.store import repo
+from grader.store import repo, similarity
 from grader.store.db import session_scope
 from tests.store import KINDS, migrated_database
 from tests.support.deployment import Deployment, redis_client
@@ -86,6 +86,13 @@ def test_a_worker_grades_a_submission_and_stores_one_report(deployment: Deployme
     assert deployment.history(submission_id) == ["queued", "running", "graded"]
     assert deployment.job(submission_id).get_status() == "finished"
     assert list((deployment.settings.data_dir / "tmp").glob("grading-*")) == []
+    # Its fingerprints and their comparison are stored; the tree is the reference solution's.
+    assert "similarity" in report["timings"]
+    with session_scope(deployment.url) as session:
+        assert similarity.fingerprints_of(session, [submission_id])
+        found = similarity.result_of(session, submission_id)
+    assert found is not None and found.report["submissions"] == []
+    assert [(r["other"], r["flagged"]) for r in found.report["references"]] == [("solution", True)]
 
 
 def test_the_same_commit_submitted_twice_is_graded_once(deployment: Deployment) -> None:

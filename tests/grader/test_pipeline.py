@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import pipeline
 from grader.challenge import load_challenge
 from grader.config import Settings
 from grader.errors import InfrastructureError
@@ -14,7 +15,11 @@ from grader.fetch import FetchPolicy
 from grader.images import SandboxImage
 from grader.pipeline import grade
 from grader.prepare import PreparedChallenge
+from grader.report import Outcome, Status
+from grader.results import SuiteResult, TestOutcome
 from grader.sandbox import RunArtifacts, SandboxJob
+from grader.similarity import Fingerprints
+from grader.workspace import Workspace
 from tests.conftest import WORD_FREQUENCY, make_repo
 
 IDS = ["hidden/test_basic.py::test_empty_text_has_no_words"]
@@ -53,6 +58,8 @@ def test_the_history_is_read_while_the_suite_runs(tmp_path: Path, settings: Sett
     ).report
     assert any(name.startswith("history") for name in sandbox.threads)
     assert report.skills["version_control"].score is not None
+    # The suite could not run (an error): nothing is fingerprinted, no similarity stage.
+    assert report.status == Status.ERROR
     assert list(report.timings) == ["fetch", "workspace", "sandbox", "results", "history", "score"]
     assert not any(settings.subdir("tmp").iterdir()), "the grading's folder is left behind"
 
@@ -77,3 +84,64 @@ def test_a_sandbox_failure_waits_for_the_history_and_leaves_nothing(
         )
     assert not any(settings.subdir("tmp").iterdir())
     assert not any(t.name.startswith("history") for t in threading.enumerate())
+
+
+# -- the similarity stage ----------------------------------------------------------
+SOLVED = {
+    "wordfreq.py": (WORD_FREQUENCY / "solution" / "wordfreq.py").read_text(),
+    "README.md": "# notes\n",
+}
+
+
+def passing(
+    challenge: object, test_ids: list[str], artifacts: RunArtifacts, wires: object
+) -> SuiteResult:
+    return SuiteResult(tests=[TestOutcome(id=i, outcome=Outcome.PASSED) for i in test_ids])
+
+
+def test_a_graded_submission_is_fingerprinted_from_its_workspace(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "evaluate_run", passing)
+    repo = make_repo(tmp_path / "repo", [("Solve", SOLVED)], base=WORD_FREQUENCY / "starter")
+    grading = grade(
+        prepared(),
+        str(repo),
+        None,
+        settings=settings,
+        sandbox=RecordingSandbox(),
+        policy=FetchPolicy(allow_local=True),
+    )
+    assert grading.report.status == Status.GRADED
+    assert list(grading.report.timings)[-1] == "similarity"
+    assert grading.fingerprints is not None
+    assert "wordfreq.py" in grading.fingerprints.paths()
+    assert "README.md" not in grading.fingerprints.paths()  # not source code
+    solution = Fingerprints.from_folder(WORD_FREQUENCY / "solution")
+    assert len(grading.fingerprints.hashes & solution.hashes) >= len(solution.hashes) // 2
+    # What the report says about tests and scores is what it says without the stage.
+    assert grading.report.overall > 0 and all(t.outcome == "passed" for t in grading.report.tests)
+
+
+def test_a_tampered_submission_is_not_fingerprinted(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def tampered(*args: object) -> SuiteResult:
+        return SuiteResult(tests=[], tampered=True, tamper_reasons=["a tripwire"])
+
+    monkeypatch.setattr(pipeline, "evaluate_run", tampered)
+    repo = make_repo(tmp_path / "repo", [("Solve", SOLVED)])
+    grading = grade(
+        prepared(),
+        str(repo),
+        None,
+        settings=settings,
+        sandbox=RecordingSandbox(),
+        policy=FetchPolicy(allow_local=True),
+    )
+    assert grading.report.status == Status.TAMPERED
+    assert grading.fingerprints is None and "similarity" not in grading.report.timings
+
+
+def test_fingerprinting_that_fails_gives_none_not_an_error() -> None:
+    assert pipeline.fingerprint_workspace(Workspace(tar=b"not a tar archive", files=1)) is None
