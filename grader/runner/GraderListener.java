@@ -3,7 +3,8 @@
 // Registered through META-INF/services (suite_java.py puts its classes on the launcher's
 // class path), it writes to the path in the system property grader.results: a pipe only
 // the sandbox's PID 1 reads (runner/supervise.py). The records are the ones the pytest
-// plugin writes (grader_plugin.py): start, result, collect_error. Test IDs follow the
+// plugin writes (grader_plugin.py): start, result, collect_error, and timing (the JVM's
+// start up to the first test, and the tests' run). Test IDs follow the
 // contract: PATH::Class[::Inner]::method[[index]], PATH the test file under hidden/,
 // found from the test's class (a package is a folder, as in the Maven layout).
 package grader;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
@@ -35,6 +37,7 @@ public final class GraderListener implements TestExecutionListener {
     private final Map<String, Boolean> reported = new ConcurrentHashMap<>();
     private OutputStream out;
     private TestPlan plan;
+    private long planStarted;
 
     private synchronized void write(String json) {
         try {
@@ -55,7 +58,17 @@ public final class GraderListener implements TestExecutionListener {
     @Override
     public void testPlanExecutionStarted(TestPlan testPlan) {
         plan = testPlan;
+        planStarted = System.nanoTime();
         write("{\"event\":\"begin\",\"schema\":1}");
+        // From the JVM's start to the first test: the JVM, the launcher and test discovery.
+        double jvm = ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0;
+        write("{\"event\":\"timing\",\"jvm_start_s\":" + jvm + "}");
+    }
+
+    @Override
+    public void testPlanExecutionFinished(TestPlan testPlan) {
+        double tests = (System.nanoTime() - planStarted) / 1e9;
+        write("{\"event\":\"timing\",\"tests_s\":" + tests + "}");
     }
 
     @Override
