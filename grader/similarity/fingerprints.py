@@ -26,9 +26,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from grader.errors import InfrastructureError
-from grader.similarity.tokens import MAX_FILE_CHARS, tokenize
+from grader.similarity.tokens import MAX_FILE_CHARS, lexer_for, tokenize
 from grader.similarity.winnow import Scheme, kgram_hashes, winnow
 
+# Source code lexed per tree: past it, the largest files go unread (see from_tree).
+MAX_TREE_CHARS = 512 * 1024
 _SKIPPED_DIRS = frozenset({".git", "node_modules", "__pycache__", ".venv", "venv", "target"})
 _COLUMNS = ("hash", "file", "position", "line", "span")
 
@@ -55,12 +57,26 @@ class Fingerprints:
         object.__setattr__(self, "hashes", frozenset(fp.hash for fp in self.items))
 
     @classmethod
-    def from_tree(cls, tree: Mapping[str, str], scheme: Scheme | None = None) -> Fingerprints:
-        """Fingerprint a tree given as POSIX-style relative path -> file text."""
+    def from_tree(
+        cls, tree: Mapping[str, str], scheme: Scheme | None = None, budget: int = MAX_TREE_CHARS
+    ) -> Fingerprints:
+        """Fingerprint a tree given as POSIX-style relative path -> file text.
+
+        At most ``budget`` characters of source code are lexed, smallest files first: a
+        submission is hostile input, and lexing costs the worker's CPU (about 3 s for the
+        worst 256 KB file found). A tree past the budget keeps the fingerprints of its
+        smaller files, where a take-home's own code is; its largest files go unread."""
         scheme = scheme or Scheme()
         items: list[Fingerprint] = []
-        for path in sorted(tree):
+        left = budget
+        for path in sorted(tree, key=lambda p: (len(tree[p]), p)):
+            if lexer_for(path) is None or len(tree[path]) > MAX_FILE_CHARS:
+                continue  # not source code (tokenize skips it): costs nothing, counts nothing
+            left -= len(tree[path])
+            if left < 0:
+                break
             items.extend(_fingerprint_file(path, tree[path], scheme))
+        items.sort(key=lambda fp: (fp.path, fp.position))
         return cls(scheme, tuple(items))
 
     @classmethod

@@ -9,6 +9,7 @@ import pytest
 
 from grader.errors import InfrastructureError
 from grader.similarity import Fingerprints, Scheme
+from grader.similarity.fingerprints import MAX_TREE_CHARS
 
 CHALLENGES = Path(__file__).resolve().parents[3] / "challenges"
 
@@ -68,3 +69,21 @@ def test_links_git_and_documents_are_not_read(tmp_path: Path) -> None:
 def test_an_empty_tree_has_no_fingerprints() -> None:
     assert len(Fingerprints.from_tree({})) == 0
     assert len(Fingerprints.from_tree({"README.md": "hello"})) == 0
+
+
+def test_a_tree_past_the_budget_keeps_its_smaller_files_and_leaves_the_largest_unread() -> None:
+    body = "    result = 0\n    for value in values:\n        result += value\n    return result\n"
+    own = ("def total(values):\n" + body) * 3
+    padding = "x = [" + "1, " * 40_000 + "]\n"  # a large generated file, lexed last
+    tree = {"zzz_own.py": own, "aaa_padding.py": padding}
+    capped = Fingerprints.from_tree(tree, budget=len(own) + 10)
+    assert capped.paths() == ["zzz_own.py"]
+    assert Fingerprints.from_tree(tree).paths() == ["aaa_padding.py", "zzz_own.py"]
+
+
+def test_the_budget_bounds_the_cost_of_a_hostile_tree() -> None:
+    """Many files of pathological code: only MAX_TREE_CHARS of them are lexed."""
+    nested = "(" * 20_000 + ")" * 20_000 + "\n"
+    tree = {f"f{i:03d}.py": nested for i in range(100)}
+    fingerprinted = Fingerprints.from_tree(tree)
+    assert len(fingerprinted.paths()) == MAX_TREE_CHARS // len(nested)
