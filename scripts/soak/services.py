@@ -1,0 +1,153 @@
+"""The services the soak restarts under the workers: a Redis server and a Docker engine.
+
+By default both are private to the soak (Redis on port 6390, a second dockerd
+on a socket under the soak's root), so that restarting them disturbs nothing
+else on this machine; ``private=False`` uses (and restarts) the machine's own,
+started as scripts/engine.sh does.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from scripts.soak.common import PROJECT, run, say, succeeds
+from tests.support.processes import alive
+from tests.support.services import wait_for
+
+SOAK_REDIS_PORT = 6390
+
+
+@dataclass
+class Redis:
+    port: int
+    folder: Path
+    private: bool
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/{0 if self.private else 14}"
+
+    def cli(self, *args: str) -> list[str]:
+        return ["redis-cli", "-p", str(self.port), *args]
+
+    def start(self) -> None:
+        if succeeds(self.cli("ping")):
+            return
+        if not self.private:
+            run(["bash", "scripts/engine.sh", "--redis"], cwd=PROJECT)
+            return
+        run([
+            "redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--daemonize", "yes",
+            "--logfile", str(self.folder / "redis.log"), "--dir", str(self.folder),
+            "--save", "", "--appendonly", "no",
+        ])  # fmt: skip
+        wait_for("Redis answering", lambda: succeeds(self.cli("ping")), 90, 0.5)
+
+    def restart(self, down_s: float) -> None:
+        say(f"Redis: shutdown nosave (down for {down_s:.0f}s)")
+        subprocess.run(self.cli("shutdown", "nosave"), capture_output=True, check=False)
+        wait_for("Redis stopping", lambda: not succeeds(self.cli("ping")), 90, 0.5)
+        time.sleep(down_s)
+        self.start()
+        say("Redis: started again")
+
+    def flush(self) -> None:
+        run(self.cli("-n", self.url.rsplit("/", 1)[1], "flushdb"))
+
+    def stop(self) -> None:
+        if self.private:
+            subprocess.run(self.cli("shutdown", "nosave"), capture_output=True, check=False)
+
+
+@dataclass
+class Docker:
+    folder: Path
+    private: bool
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def host(self) -> str:
+        return f"unix://{self.folder / 'docker.sock'}" if self.private else _default_docker_host()
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "DOCKER_HOST": self.host}
+
+    def answers(self) -> bool:
+        return succeeds(["docker", "info"], env=self.env)
+
+    def dockerd(self) -> list[str]:
+        if not self.private:
+            return ["dockerd"]
+        f = self.folder
+        return [
+            "dockerd", "--host", self.host, "--data-root", str(f / "data"),
+            "--exec-root", str(f / "exec"), "--pidfile", str(f / "docker.pid"),
+            "--bridge", "none", "--iptables=false", "--ip6tables=false",
+        ]  # fmt: skip
+
+    def pidfile(self) -> Path:
+        return self.folder / "docker.pid" if self.private else Path("/var/run/docker.pid")
+
+    def start(self) -> None:
+        if self.answers():
+            return
+        if not self.private:
+            run(["bash", "scripts/engine.sh"], cwd=PROJECT)
+            return
+        pidfile = self.pidfile()  # a dockerd killed earlier leaves a pid file behind
+        if pidfile.exists() and not alive(int(pidfile.read_text().strip() or 0)):
+            pidfile.unlink()
+        log = (self.folder / "dockerd.log").open("ab")
+        self.process = subprocess.Popen(
+            self.dockerd(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+        log.close()
+        wait_for("the Docker engine answering", self.answers, 90, 0.5)
+
+    def restart(self, down_s: float) -> None:
+        pid = int(self.pidfile().read_text().strip())
+        say(f"Docker engine: kill {pid} (dockerd), down for {down_s:.0f}s at least")
+        os.kill(pid, signal.SIGTERM)
+        wait_for("dockerd exiting", lambda: not alive(pid), 60, 0.5)
+        if self.process is not None:
+            self.process.wait(timeout=10)
+        time.sleep(down_s)
+        self.start()
+        say("Docker engine: started again")
+
+    def stop(self) -> None:
+        """Stop the private engine (the machine's own is left running)."""
+        pidfile = self.pidfile()
+        if not self.private or not pidfile.exists():
+            return
+        pid = int(pidfile.read_text().strip() or 0)
+        if alive(pid):
+            os.kill(pid, signal.SIGTERM)
+            wait_for("dockerd exiting", lambda: not alive(pid), 60, 0.5)
+        if self.process is not None:
+            self.process.wait(timeout=10)
+
+    def sandboxes(self) -> list[str]:
+        template = "{{.ID}} {{.Status}} {{.Labels}}"
+        command = ["docker", "ps", "-a", "--filter", "label=grader.sandbox", "--format", template]
+        done = run(command, env=self.env)
+        return [line for line in done.stdout.splitlines() if line.strip()]
+
+    def load_image(self, reference: str) -> None:
+        if not self.private or succeeds(["docker", "image", "inspect", reference], env=self.env):
+            return
+        say(f"copying {reference} into the soak's Docker engine")
+        save = subprocess.Popen(["docker", "save", reference], stdout=subprocess.PIPE)
+        subprocess.run(["docker", "load", "-q"], stdin=save.stdout, env=self.env, check=True)
+        if save.wait() != 0:
+            raise SystemExit(f"[soak] docker save {reference} failed: run `make images`")
+
+
+def _default_docker_host() -> str:
+    return os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
