@@ -100,7 +100,7 @@ class Soak:
         try:
             deadline = started + self.args.timeout
             ended = watch(self.url, len(self.made), plan, deadline, workers.check_alive)
-            workers.checkalive(replace=False)
+            workers.check_alive(replace=False)
         except TimeoutError as exc:
             say(f"FAILED: {exc}")
             self.stuck()

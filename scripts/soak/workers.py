@@ -36,7 +36,7 @@ class Workers:
         say(f"worker {self.started} started (pid {process.pid})")
         return process
 
-    def checkalive(self, replace: bool = True) -> None:
+    def check_alive(self, replace: bool = True) -> None:
         """Note (and replace) any worker that exited without being asked to."""
         for process in list(self.running):
             if process.poll() is None:
@@ -49,7 +49,7 @@ class Workers:
                 self.start()
 
     def kill_one(self) -> None:
-        self.checkalive()
+        self.check_alive()
         victim = self.running.pop(0)
         tree = process_tree(victim.pid)
         say(f"SIGKILL to worker pid {victim.pid} and its processes {tree[1:]}")
