@@ -8,6 +8,7 @@ import argparse
 import os
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,15 +20,24 @@ from grader.store.db import migrate
 from scripts.soak.checks import Disruption, check, history, watch
 from scripts.soak.common import FINAL, PROJECT, say
 from scripts.soak.deployment import (
-    VARIANTS,
+    Kind,
     fresh_database,
+    mix,
     prepare_data_dir,
     register,
+    repositories,
     submit_all,
-    variant_repo,
 )
+from scripts.soak.images import needed_images
 from scripts.soak.services import SOAK_REDIS_PORT, Docker, Redis
 from scripts.soak.workers import Workers
+
+
+def share(value: str) -> float:
+    number = float(value)
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError(f"a share is between 0 and 1, not {value}")
+    return number
 
 
 def parse() -> argparse.Namespace:
@@ -35,6 +45,12 @@ def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m scripts.soak", description=description)
     parser.add_argument("--submissions", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--service-share",
+        type=share,
+        default=0.2,
+        help="the share of submissions of leaderboard-redis, with a Redis sidecar (0.2)",
+    )
     parser.add_argument("--timeout", type=float, default=1800.0, help="fail after (s)")
     parser.add_argument("--root", type=Path, default=PROJECT / ".grader" / "soak")
     parser.add_argument(
@@ -51,29 +67,34 @@ class Soak:
     redis: Redis
     docker: Docker
     url: str = ""
-    made: dict[str, str] = field(default_factory=dict)
+    made: dict[str, str] = field(default_factory=dict)  # submission id -> "challenge/variant"
+
+    @property
+    def plan(self) -> list[Kind]:
+        return mix(self.args.submissions, self.args.service_share)
 
     @property
     def data(self) -> Path:
         return Path(self.args.root) / "data"
 
-    def setup(self) -> tuple[Settings, Workers, dict[str, Path]]:
+    def setup(self) -> tuple[Settings, Workers, dict[Kind, Path]]:
         root = Path(self.args.root)
         (root / "logs").mkdir(parents=True, exist_ok=True)
         for old in (root / "logs").glob("worker-*.log"):
             old.unlink()
-        reference = prepare_data_dir(self.data)
+        prepare_data_dir(self.data)
+        challenges = {challenge for challenge, _variant in self.plan}
+        images = needed_images(challenges)  # before the private engine: from this machine's
         self.redis.start()
         self.redis.flush()
         self.docker.start()
-        self.docker.load_image(reference)
+        self.docker.load_images(images)
         self.url = fresh_database(root, os.environ.get("GRADER_TEST_POSTGRES_URL"))
         migrate(self.url)
-        register(self.url)
+        register(self.url, challenges)
         repos = self.data / "repos"
         repos.mkdir(parents=True)
-        branches = -(-self.args.submissions // 2)
-        bares = {v: variant_repo(repos, root / "work" / v, v, branches) for v in VARIANTS}
+        bares = repositories(repos, root / "work", self.plan)
         settings = get_settings().model_copy(
             update={"data_dir": self.data, "database_url": self.url, "redis_url": self.redis.url}
         )
@@ -88,8 +109,9 @@ class Soak:
     def run(self) -> int:
         settings, workers, bares = self.setup()
         started = time.monotonic()
-        self.made = submit_all(settings, bares, self.args.submissions)
-        say(f"{len(self.made)} submissions queued in {time.monotonic() - started:.1f}s")
+        self.made = submit_all(settings, bares, self.plan)
+        mixed = ", ".join(f"{n} {kind}" for kind, n in sorted(Counter(self.made.values()).items()))
+        say(f"{len(self.made)} submissions queued in {time.monotonic() - started:.1f}s: {mixed}")
         for _ in range(self.args.workers):
             workers.start()
         plan = [

@@ -2,9 +2,10 @@
 
 ``watch`` runs the disruptions as the gradings progress and returns when every
 submission is final; ``check`` lists the problems (a submission not graded
-exactly once, with one report; variants scored differently; a worker that
-died by itself; a sandbox or a temporary folder left behind) and ``figures``
-counts the claims, retries and recoveries from the status history.
+exactly once, with one report; submissions of one challenge and variant scored
+differently; a worker that died by itself; a sandbox or service container, a
+network or a temporary folder left behind) and ``figures`` counts the claims,
+retries and recoveries from the status history.
 """
 
 from __future__ import annotations
@@ -86,31 +87,56 @@ def reports(url: str) -> dict[str, dict[str, Any]]:
 def check(
     url: str, made: dict[str, str], workers: Workers, docker: Docker, data: Path
 ) -> tuple[list[str], dict[str, int]]:
-    problems: list[str] = []
+    """Every problem found (``made``: submission id -> "challenge/variant"), and the figures."""
     events, stored = history(url), reports(url)
-    graded_lines = workers.graded_lines()
-    scores: dict[str, set[tuple[Any, ...]]] = {}
-    for sid, variant in made.items():
+    problems = graded_once(made, events, stored, workers.graded_lines())
+    problems += scored_alike(made, stored)
+    problems += [f"worker {line}" for line in workers.died]
+    return problems + left_behind(docker, data), figures(events, made)
+
+
+def graded_once(
+    made: dict[str, str],
+    events: dict[str, list[tuple[str, str]]],
+    stored: dict[str, dict[str, Any]],
+    graded_lines: Counter[str],
+) -> list[str]:
+    """Each submission: graded, one final status change, one report, graded by one worker."""
+    problems: list[str] = []
+    for sid, kind in made.items():
         finals = [s for s, _d in events.get(sid, []) if s in FINAL]
         if finals != ["graded"]:
-            problems.append(
-                f"{sid} ({variant}): final statuses {finals}, history {events.get(sid)}"
-            )
+            problems.append(f"{sid} ({kind}): final statuses {finals}, history {events.get(sid)}")
         if sid not in stored:
-            problems.append(f"{sid} ({variant}): no report")
-            continue
+            problems.append(f"{sid} ({kind}): no report")
         if graded_lines[sid] > 1:
             problems.append(f"{sid}: graded {graded_lines[sid]} times by the workers")
-        skills = stored[sid]["skills"]
-        suite = tuple(skills[s]["score"] for s in sorted(skills) if s != "version_control")
-        scores.setdefault(variant, set()).add((stored[sid]["status"], *suite))
-    for variant, seen in scores.items():
-        if len(seen) != 1:
-            problems.append(f"{variant} submissions were scored differently: {sorted(seen)}")
-    problems += [f"worker {line}" for line in workers.died]
-    problems += [f"sandbox left behind: {line}" for line in docker.sandboxes()]
-    problems += [f"temporary folder left behind: {p}" for p in (data / "tmp").glob("grading-*")]
-    return problems, figures(events, made)
+    return problems
+
+
+def scored_alike(made: dict[str, str], stored: dict[str, dict[str, Any]]) -> list[str]:
+    """The same status and skill scores for every submission of one (challenge, variant): they
+    are the same code (version control aside: each is a commit of its own)."""
+    scores: dict[str, set[tuple[Any, ...]]] = {}
+    for sid, kind in made.items():
+        if sid in stored:
+            skills = stored[sid]["skills"]
+            suite = tuple(skills[s]["score"] for s in sorted(skills) if s != "version_control")
+            scores.setdefault(kind, set()).add((stored[sid]["status"], *suite))
+    return [
+        f"{kind} submissions were scored differently: {sorted(seen)}"
+        for kind, seen in sorted(scores.items())
+        if len(seen) != 1
+    ]
+
+
+def left_behind(docker: Docker, data: Path) -> list[str]:
+    """What the gradings left once the workers stopped: sandbox and service containers and
+    the grader's networks in the soak's engine, ``grading-*`` folders in the data folder."""
+    problems = [f"container left behind: {line}" for line in docker.containers_left()]
+    problems += [f"network left behind: {line}" for line in docker.networks_left()]
+    tmp = (data / "tmp").glob("grading-*")
+    return problems + [f"temporary folder left behind: {p}" for p in tmp]
 
 
 def figures(events: dict[str, list[tuple[str, str]]], made: dict[str, str]) -> dict[str, int]:

@@ -3,7 +3,8 @@
 By default both are private to the soak (Redis on port 6390, a second dockerd
 on a socket under the soak's root), so that restarting them disturbs nothing
 else on this machine; ``private=False`` uses (and restarts) the machine's own,
-started as scripts/engine.sh does.
+started as scripts/engine.sh does. The engine also lists what the grader
+left in it (containers, networks) and takes the images the gradings need.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.engine import LABEL, OWNER_LABEL
 from scripts.soak.common import PROJECT, run, say, succeeds
 from tests.support.processes import alive
 from tests.support.services import wait_for
@@ -133,20 +135,47 @@ class Docker:
         if self.process is not None:
             self.process.wait(timeout=10)
 
-    def sandboxes(self) -> list[str]:
-        template = "{{.ID}} {{.Status}} {{.Labels}}"
-        command = ["docker", "ps", "-a", "--filter", "label=grader.sandbox", "--format", template]
-        done = run(command, env=self.env)
-        return [line for line in done.stdout.splitlines() if line.strip()]
+    def containers_left(self) -> list[str]:
+        """The grader's containers in this engine: sandboxes (``LABEL``) and sidecar services
+        (grader.purpose=service, which carry ``LABEL`` too: both filters, in case one did not)."""
+        template = '{{.ID}} {{.Label "grader.purpose"}} {{.Names}} {{.Status}} {{.Labels}}'
+        return self._listed("ps", [LABEL, "grader.purpose=service"], template)
 
-    def load_image(self, reference: str) -> None:
-        if not self.private or succeeds(["docker", "image", "inspect", reference], env=self.env):
+    def networks_left(self) -> list[str]:
+        """The grader's networks in this engine (the private one of a grading with services)."""
+        template = '{{.ID}} {{.Name}} {{.Label "grader.purpose"}} {{.Labels}}'
+        return self._listed("network", [LABEL, OWNER_LABEL], template)
+
+    def _listed(self, what: str, labels: list[str], template: str) -> list[str]:
+        """Lines of ``docker ps -a`` / ``docker network ls`` matching any of the labels, once
+        each (several --filter label= would have to match all)."""
+        command = ["docker", "ps", "-a"] if what == "ps" else ["docker", "network", "ls"]
+        lines: dict[str, str] = {}
+        for wanted in labels:
+            done = run(
+                [*command, "--filter", f"label={wanted}", "--format", template], env=self.env
+            )
+            for line in done.stdout.splitlines():
+                if line.strip():
+                    lines.setdefault(line.split()[0], line)
+        return list(lines.values())
+
+    def load_images(self, references: list[str]) -> None:
+        """Copy into the private engine the images it lacks, with one ``docker save`` (layers
+        the images share are sent once)."""
+        if not self.private:
             return
-        say(f"copying {reference} into the soak's Docker engine")
-        save = subprocess.Popen(["docker", "save", reference], stdout=subprocess.PIPE)
+        missing = [r for r in references if not self.has_image(r)]
+        if not missing:
+            return
+        say(f"copying {', '.join(missing)} into the soak's Docker engine")
+        save = subprocess.Popen(["docker", "save", *missing], stdout=subprocess.PIPE)
         subprocess.run(["docker", "load", "-q"], stdin=save.stdout, env=self.env, check=True)
         if save.wait() != 0:
-            raise SystemExit(f"[soak] docker save {reference} failed: run `make images`")
+            raise SystemExit(f"[soak] docker save {' '.join(missing)} failed: run `make images`")
+
+    def has_image(self, reference: str) -> bool:
+        return succeeds(["docker", "image", "inspect", reference], env=self.env)
 
 
 def _default_docker_host() -> str:
