@@ -17,11 +17,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.engine import LABEL, OWNER_LABEL
+from grader.engine.networks import BRIDGE_PREFIX
 from scripts.soak.common import PROJECT, run, say, succeeds
 from tests.support.processes import alive
 from tests.support.services import wait_for
 
 SOAK_REDIS_PORT = 6390
+# The private dockerd runs with --iptables=false (two daemons must not both rewrite the
+# host's firewall), so nothing lets a sandbox reach its services across their network:
+# with br_netfilter, bridged frames go through FORWARD, whose policy the machine's own
+# dockerd sets to DROP. This rule accepts what a grading's bridge carries between its own
+# ports (what a dockerd allows on a network with icc), never from one bridge to another.
+WITHIN_A_GRADING_BRIDGE = [
+    "FORWARD", "-i", f"{BRIDGE_PREFIX}+", "-o", f"{BRIDGE_PREFIX}+",
+    "-m", "physdev", "--physdev-is-bridged", "-j", "ACCEPT",
+]  # fmt: skip
 
 
 @dataclass
@@ -71,6 +81,7 @@ class Docker:
     folder: Path
     private: bool
     process: subprocess.Popen[bytes] | None = None
+    forwarding: bool = False  # WITHIN_A_GRADING_BRIDGE added by this run, removed at the end
 
     @property
     def host(self) -> str:
@@ -105,6 +116,7 @@ class Docker:
         pidfile = self.pidfile()  # a dockerd killed earlier leaves a pid file behind
         if pidfile.exists() and not alive(int(pidfile.read_text().strip() or 0)):
             pidfile.unlink()
+        self.allow_forwarding()
         log = (self.folder / "dockerd.log").open("ab")
         self.process = subprocess.Popen(
             self.dockerd(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
@@ -126,14 +138,22 @@ class Docker:
     def stop(self) -> None:
         """Stop the private engine (the machine's own is left running)."""
         pidfile = self.pidfile()
-        if not self.private or not pidfile.exists():
-            return
-        pid = int(pidfile.read_text().strip() or 0)
-        if alive(pid):
-            os.kill(pid, signal.SIGTERM)
-            wait_for("dockerd exiting", lambda: not alive(pid), 60, 0.5)
-        if self.process is not None:
-            self.process.wait(timeout=10)
+        if self.private and pidfile.exists():
+            pid = int(pidfile.read_text().strip() or 0)
+            if alive(pid):
+                os.kill(pid, signal.SIGTERM)
+                wait_for("dockerd exiting", lambda: not alive(pid), 60, 0.5)
+            if self.process is not None:
+                self.process.wait(timeout=10)
+        if self.forwarding:
+            subprocess.run(["iptables", "-D", *WITHIN_A_GRADING_BRIDGE], check=False)
+            self.forwarding = False
+
+    def allow_forwarding(self) -> None:
+        """Let sandboxes reach their services on the private engine (WITHIN_A_GRADING_BRIDGE)."""
+        if not succeeds(["iptables", "-C", *WITHIN_A_GRADING_BRIDGE]):
+            run(["iptables", "-I", *WITHIN_A_GRADING_BRIDGE])
+            self.forwarding = True
 
     def containers_left(self) -> list[str]:
         """The grader's containers in this engine: sandboxes (``LABEL``) and sidecar services
