@@ -22,7 +22,8 @@ What it does, in order:
    started killed with SIGKILL and a replacement started; Redis shut down
    (``redis-cli shutdown nosave``) and started again as scripts/engine.sh
    does; the Docker engine stopped (``kill`` of dockerd) and started again as
-   scripts/engine.sh does.
+   scripts/engine.sh does. Each waits (a minute at most) for a grading with
+   services to be running, and the worker killed is one running it.
 4. Checks: every submission finished, graded, with exactly one report and one
    final status change; the submissions of each (challenge, variant) scored
    alike; once the workers stopped, no sandbox or service container, no

@@ -17,9 +17,10 @@ from sqlalchemy import make_url
 import scripts.soak
 from grader.config import Settings, get_settings
 from grader.store.db import migrate
-from scripts.soak.checks import Disruption, check, history, watch
+from scripts.soak.checks import Disruption, check, history, running_owners, watch
 from scripts.soak.common import FINAL, PROJECT, say
 from scripts.soak.deployment import (
+    SERVICE_CHALLENGE,
     Kind,
     fresh_database,
     mix,
@@ -115,13 +116,24 @@ class Soak:
         for _ in range(self.args.workers):
             workers.start()
         plan = [
-            Disruption(0.2, "kill one worker with SIGKILL, start a replacement", workers.kill_one),
+            Disruption(
+                0.2,
+                "kill one worker with SIGKILL (one grading with services if any), start another",
+                lambda: workers.kill_one(running_owners(self.url, SERVICE_CHALLENGE)),
+            ),
             Disruption(0.4, "restart Redis", lambda: self.redis.restart(5)),
             Disruption(0.6, "restart the Docker engine", lambda: self.docker.restart(5)),
         ]
         try:
             deadline = started + self.args.timeout
-            ended = watch(self.url, len(self.made), plan, deadline, workers.check_alive)
+            ended = watch(
+                self.url,
+                len(self.made),
+                plan,
+                deadline,
+                workers.check_alive,
+                self.on_target,
+            )
             workers.check_alive(replace=False)
         except TimeoutError as exc:
             say(f"FAILED: {exc}")
@@ -130,6 +142,12 @@ class Soak:
         finally:
             workers.stop()
         return self.report(ended - started, workers)
+
+    def on_target(self) -> bool:
+        """Whether a disruption now would hit a grading with services (or there is none)."""
+        if not any(kind.startswith(f"{SERVICE_CHALLENGE}/") for kind in self.made.values()):
+            return True
+        return bool(running_owners(self.url, SERVICE_CHALLENGE))
 
     def stuck(self) -> None:
         events = history(self.url)

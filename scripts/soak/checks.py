@@ -32,16 +32,46 @@ def counts(url: str) -> Counter[str]:
         return Counter({str(status): int(n) for status, n in rows})
 
 
+def running_owners(url: str, challenge_id: str) -> set[int]:
+    """The pids of the workers running a grading of that challenge now (the database's view)."""
+    with session_scope(url) as session:
+        rows = session.execute(
+            text("SELECT worker FROM submissions WHERE status = 'running' AND challenge_id = :c"),
+            {"c": challenge_id},
+        )
+        pids = {str(worker).rpartition(":")[2] for (worker,) in rows}
+        return {int(pid) for pid in pids if pid.isdigit()}
+
+
+AIM_FOR_S = 60.0  # how long a due disruption waits for a grading with services to be running
+
+
 @dataclass
 class Disruption:
     at_fraction: float
     name: str
     action: Callable[[], None]
     done: bool = False
+    due_since: float | None = None
+
+    def ready(self, finished: int, total: int, on_target: Callable[[], bool]) -> bool:
+        """Due once that share of the submissions is final; then it waits for a grading with
+        services to be running (``on_target``), so that one goes through it too, for
+        AIM_FOR_S at most."""
+        if self.done or finished < self.at_fraction * total:
+            return False
+        if self.due_since is None:
+            self.due_since = time.monotonic()
+        return on_target() or time.monotonic() - self.due_since > AIM_FOR_S
 
 
 def watch(
-    url: str, total: int, plan: list[Disruption], deadline: float, tick: Callable[[], None]
+    url: str,
+    total: int,
+    plan: list[Disruption],
+    deadline: float,
+    tick: Callable[[], None],
+    on_target: Callable[[], bool] = lambda: True,
 ) -> float:
     """Run the disruptions as the gradings progress; returns when all are final."""
     last_print = 0.0
@@ -49,8 +79,9 @@ def watch(
         status = counts(url)
         finished = sum(status[s] for s in FINAL)
         for step in plan:
-            if not step.done and finished >= step.at_fraction * total:
-                say(f"{finished}/{total} finished: {step.name}")
+            if step.ready(finished, total, on_target):
+                aimed = "a grading with services running" if on_target() else "none running"
+                say(f"{finished}/{total} finished ({aimed}): {step.name}")
                 step.action()
                 step.done = True
         if time.monotonic() - last_print > 15:

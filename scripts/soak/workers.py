@@ -48,9 +48,13 @@ class Workers:
             if replace:
                 self.start()
 
-    def kill_one(self) -> None:
+    def kill_one(self, preferred: set[int] | None = None) -> None:
+        """SIGKILL one worker and all it started (one of ``preferred`` pids if any is ours),
+        and start a replacement."""
         self.check_alive()
-        victim = self.running.pop(0)
+        chosen = [p for p in self.running if p.pid in (preferred or set())] or self.running
+        victim = chosen[0]
+        self.running.remove(victim)
         tree = process_tree(victim.pid)
         say(f"SIGKILL to worker pid {victim.pid} and its processes {tree[1:]}")
         kill_tree(victim.pid)

@@ -6,7 +6,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, cast
 
-from scripts.soak.checks import graded_once, left_behind, scored_alike
+from scripts.soak import checks
+from scripts.soak.checks import Disruption, graded_once, left_behind, scored_alike
 from scripts.soak.services import Docker
 
 
@@ -71,3 +72,14 @@ def test_service_containers_networks_and_folders_left_are_each_a_problem(tmp_pat
         f"temporary folder left behind: {tmp_path / 'tmp' / 'grading-1'}",
     ]
     assert left_behind(cast(Docker, _Engine([], [])), tmp_path / "nothing") == []
+
+
+def test_a_due_disruption_waits_for_a_grading_with_services(monkeypatch: Any) -> None:
+    step = Disruption(0.5, "restart", lambda: None)
+    assert not step.ready(4, 10, lambda: True)  # not due yet
+    assert not step.ready(5, 10, lambda: False)  # due: waits for a grading with services
+    assert step.ready(5, 10, lambda: True)
+    monkeypatch.setattr(checks, "AIM_FOR_S", -1.0)
+    assert step.ready(6, 10, lambda: False)  # waited long enough: goes ahead without one
+    step.done = True
+    assert not step.ready(10, 10, lambda: True)
