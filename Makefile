@@ -50,7 +50,7 @@ postgres:  ## Make sure PostgreSQL runs with the test database; prints its URL (
 	@bash scripts/postgres.sh
 
 soak: images postgres  ## 200 gradings by two workers while a worker, Redis and Docker die (~10 min)
-	GRADER_TEST_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python scripts/soak.py
+	GRADER_TEST_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python -m scripts.soak
 
 clean:  ## Remove the virtualenv and local data (images stay in Docker)
 	rm -rf $(VENV) .grader

@@ -1,2 +1,2 @@
-"""Development scripts, run from the checkout: the bench (``python -m scripts.bench``, a package)
-and the soak test (``scripts/soak.py``)."""
+"""Development scripts, run from the checkout: the bench (``python -m scripts.bench``) and
+the soak test (``python -m scripts.soak``), each a package."""

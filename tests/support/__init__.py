@@ -1,4 +1,4 @@
-"""Helpers the tests, the bench (scripts/bench/) and the soak test (scripts/soak.py) share.
+"""Helpers the tests, the bench (scripts/bench/) and the soak test (scripts/soak/) share.
 
 Each lives here once, so that the three do not copy them from each other:
 
@@ -10,5 +10,5 @@ Each lives here once, so that the three do not copy them from each other:
 
 Nothing in grader/ or api/ imports this package: production code carries no test
 helpers. Importable from the project's root (``python -m pytest``,
-``python -m scripts.bench``, ``scripts/soak.py``, which puts the root on its path).
+``python -m scripts.bench``, ``python -m scripts.soak``).
 """

@@ -1,0 +1,1 @@
+"""Tests of the soak test's parts that need no service (scripts/soak/)."""
