@@ -145,9 +145,12 @@ class DockerSandbox:
 
     def run(self, job: SandboxJob) -> RunArtifacts:
         warm = self._take_warm(job)
-        # Start the next sandbox (and services) now, while this one runs, so that a job
-        # arriving right after this one finds it ready; again at the end if this start failed.
-        self._refill(job)
+        # Start the next sandbox now, while this one runs, so that a job arriving right after
+        # this one finds it ready; again at the end if this start failed. A set with services
+        # is started after the run instead: its start (PostgreSQL's above all) would take a
+        # core from this suite on a small machine.
+        if not job.services:
+            self._refill(job)
         try:
             if warm is not None or not job.services:
                 return self._run(job, warm, warm.services if warm else None)

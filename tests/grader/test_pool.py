@@ -199,7 +199,7 @@ def test_a_job_with_services_finds_a_warm_set_whose_services_start_empty(
     assert evaluate(cold, [REDIS_TEST]).tests[0].outcome == "passed"
     assert cold.services_start_s > 0  # nothing was warm: this grading waited for Redis
     wait_warm(sandbox, first)
-    for attempt in ("b", "c"):  # each in a set of its own, started while the last one ran
+    for attempt in ("b", "c"):  # each in a set of its own, started after the last one ran
         warmed = sandbox.run(service_job(image, tmp_path / attempt, marker))
         assert evaluate(warmed, [REDIS_TEST]).tests[0].outcome == "passed", warmed.output
         assert warmed.services_start_s == 0.0 and set(warmed.services) == {"redis"}
