@@ -14,8 +14,8 @@ from pathlib import Path
 
 import scripts.bench
 from scripts.bench.harness import Bench
-from scripts.bench.report import render
-from scripts.bench.run import run
+from scripts.bench.report import render, render_services
+from scripts.bench.run import run, run_services_only
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -73,6 +73,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--quick", action="store_true", help="no warm-up, 2 jobs per throughput run, short profile"
     )
     parser.add_argument("--keep", action="store_true", help="keep the bench's data folder")
+    parser.add_argument(
+        "--only",
+        choices=["services"],
+        help="run one phase alone (services: the PostgreSQL challenge cold and warm)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.jobs = min(args.jobs, 2)
@@ -95,10 +100,10 @@ def _bench(args: argparse.Namespace) -> Iterator[Bench]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     with _bench(args) as bench:
-        results = run(bench)
+        results = run_services_only(bench) if args.only == "services" else run(bench)
     output = Path(args.output)
     output.write_text(json.dumps(results, indent=2) + "\n")
-    print(render(results))
+    print(render_services(results) if args.only == "services" else render(results))
     print(f"\nwritten: {output.resolve()}")
     return 0
 

@@ -17,13 +17,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from grader.store.db import migrate
 from scripts.bench.common import PROJECT_ROOT, log
 from scripts.bench.harness import Bench
 from scripts.bench.isolation import isolation
 from scripts.bench.latency import latency
 from scripts.bench.machine import memory_summary
 from scripts.bench.profiling import profile
-from scripts.bench.report import targets
+from scripts.bench.report import services_targets, targets
 from scripts.bench.services import services
 from scripts.bench.throughput import throughput
 
@@ -75,6 +76,17 @@ def run(bench: Bench) -> dict[str, Any]:
         "warnings": bench.warnings,
     }
     results["targets"] = targets(results, bench.subjects[0].id)
+    results["meta"]["duration_s"] = round(time.monotonic() - bench.started, 1)
+    return results
+
+
+def run_services_only(bench: Bench) -> dict[str, Any]:
+    """The services phase alone (``--only services``), with its target."""
+    migrate(bench.settings.effective_database_url)
+    log(f"services ({bench.elapsed()})")
+    results: dict[str, Any] = {"meta": meta(bench), "services": services(bench)}
+    results["targets"] = services_targets(results)
+    results["warnings"] = bench.warnings
     results["meta"]["duration_s"] = round(time.monotonic() - bench.started, 1)
     return results
 
