@@ -1,0 +1,101 @@
+"""Red-team attacks on Java grading (pricing-java), each graded for real in a Docker sandbox.
+
+Java is graded ``shared``: the candidate's classes load in the JVM that runs JUnit and
+the grader's listener. What guards the results there is the tripwires (control tests
+planted in the hidden tests), the silenced-control-test check and the exit-status
+checks. Each attack is the pricing-java starter (every method throws) plus the files in
+``submissions/java-<name>/``; no hidden test can pass for real, so a forgery must end
+tampered (every test skill 0) or with nothing passed, in time, with the host clean.
+
+The existing attacks of the same family (an exit from a static initializer, forged
+records, a silenced listener) are in test_attacks.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.attacks.helpers import (
+    GraderEnv,
+    Outcome,
+    assert_expected_ids,
+    assert_host_clean,
+    assert_in_time,
+    describe,
+)
+
+pytestmark = pytest.mark.docker
+
+JAVA = "pricing-java"
+
+GradeIn = Callable[[str, str | None], Outcome]
+
+
+def check_nothing_forged(env: GraderEnv, outcome: Outcome) -> None:
+    """Tampered with every test skill 0, or graded with nothing passed; in time, host clean."""
+    assert_in_time(env, outcome)
+    assert_host_clean(env)
+    assert_expected_ids(env, outcome)
+    report = outcome.report
+    assert report.integrity["mode"] == "shared", describe(outcome)
+    if report.status == "tampered":
+        test_skills = [s for name, s in report.skills.items() if name != "version_control"]
+        assert all(skill.score == 0 for skill in test_skills), describe(outcome)
+    else:
+        assert report.status == "graded", describe(outcome)
+        assert outcome.passed() == [], "forged passes were accepted:\n" + describe(outcome)
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "java-exit-in-test",  # System.exit(0) from the first call a test makes
+        "java-own-listener",  # a TestExecutionListener of its own + META-INF/services
+    ],
+)
+def test_java_exits_and_listeners_forge_nothing(
+    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn, attack: str
+) -> None:
+    """An exit with status 0 while a must-fail control test ran or never ran is tampered;
+    the candidate's own listener is never registered (only compiled classes reach the
+    class path, not META-INF/services files), so nothing it would forge arrives."""
+    outcome = grade_in(JAVA, attack)
+    check_nothing_forged(catalogue_env(JAVA), outcome)
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "java-fork-bomb",  # ProcessBuilder in a loop, forever, each child a shell with two more
+        "java-thread-bomb",  # threads that never end, in a loop, forever
+    ],
+)
+def test_java_process_and_thread_bombs_end_in_time(
+    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn, attack: str
+) -> None:
+    """The pids and memory limits stop the bomb, the time limit stops the loop: graded,
+    nothing passed, in time, no container or grading folder left."""
+    outcome = grade_in(JAVA, attack)
+    check_nothing_forged(catalogue_env(JAVA), outcome)
+    assert outcome.report.status == "graded", describe(outcome)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "BEATS the grader: in the shared JVM, the candidate's code reopens the listener's "
+        "descriptors of the results pipe as a pipe of its own (sun.misc.Unsafe on "
+        "FileDescriptor.fd, /proc/self/fd) and relays every record, turning the failures of "
+        "tests not named test_... into passes; control tests, one result per test and the "
+        "exit status all stay consistent, so no check fires (see README.md)"
+    ),
+)
+def test_java_reflection_into_the_listener_forges_nothing(
+    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
+) -> None:
+    """Reflection from the candidate's code into the grader's listener (setAccessible on
+    grader.GraderListener) and a rewrite of its output stream under it."""
+    outcome = grade_in(JAVA, "java-reflect-junit")
+    check_nothing_forged(catalogue_env(JAVA), outcome)
