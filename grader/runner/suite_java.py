@@ -29,7 +29,18 @@ JUNIT = "/usr/share/java/junit-platform-console-standalone.jar"
 LISTENER = "/opt/grader/java"
 OUT = Path("/tmp/grader-java")
 MAX_ERRORS = 4000
-JVM = ["-XX:+UseSerialGC", "-Xss1m", "-Djava.awt.headless=true"]
+# The Security Manager with the grader's policy (java.policy: the candidate's classes get
+# no reflection into private members, no Unsafe, no exit, no processes, no files), and no
+# attach listener through which another process could load an agent into this JVM.
+POLICY = "/opt/grader/java.policy"
+JVM = [
+    "-XX:+UseSerialGC",
+    "-Xss1m",
+    "-Djava.awt.headless=true",
+    "-XX:+DisableAttachMechanism",
+    "-Djava.security.manager",
+    f"-Djava.security.policy={POLICY}",
+]
 
 
 def command(_header: dict[str, Any], results: Any, _control: Any) -> list[str]:

@@ -82,20 +82,15 @@ def test_java_process_and_thread_bombs_end_in_time(
     assert outcome.report.status == "graded", describe(outcome)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BEATS the grader: in the shared JVM, the candidate's code reopens the listener's "
-        "descriptors of the results pipe as a pipe of its own (sun.misc.Unsafe on "
-        "FileDescriptor.fd, /proc/self/fd) and relays every record, turning the failures of "
-        "tests not named test_... into passes; control tests, one result per test and the "
-        "exit status all stay consistent, so no check fires (see README.md)"
-    ),
-)
 def test_java_reflection_into_the_listener_forges_nothing(
     catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
 ) -> None:
     """Reflection from the candidate's code into the grader's listener (setAccessible on
-    grader.GraderListener) and a rewrite of its output stream under it."""
+    grader.GraderListener) and a rewrite of its output stream under it. It beat the grader
+    (88.6 on the unchanged starter) until the test JVM ran under the Security Manager with
+    the grader's policy (runner/java.policy): with the candidate's code on the stack,
+    setAccessible and sun.misc.Unsafe are refused, and its tests simply fail."""
     outcome = grade_in(JAVA, "java-reflect-junit")
     check_nothing_forged(catalogue_env(JAVA), outcome)
+    assert outcome.report.status == "graded", describe(outcome)
+    assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)
