@@ -43,7 +43,7 @@ class WorkerView:
     name: str
     host: str | None
     pid: int | None
-    state: str
+    state: str | None  # rq's: idle, busy, suspended...; None before rq set one
     heartbeat: datetime | None
     age_s: float | None  # seconds since the heartbeat
     grading: str | None  # the submission it grades now, if known
@@ -67,7 +67,7 @@ class Operations:
 
 def operations_view(session: Session, settings: Settings) -> Operations:
     view = Operations(
-        now=datetime.now(UTC),
+        now=datetime.now(UTC).replace(microsecond=0),
         statuses=operations.status_counts(session),
         failures=operations.infrastructure_failures(session, FAILURES_SHOWN),
     )
@@ -114,13 +114,14 @@ def workers(client: Redis, running: dict[str, str], now: datetime) -> list[Worke
         beat = utc(worker.last_heartbeat) if worker.last_heartbeat else None
         process = f"{worker.hostname}:{worker.pid}"
         current = worker.get_current_job_id()
+        state = str(worker.get_state())
         grading = current.removeprefix(JOB_PREFIX) if current else running.get(process)
         out.append(
             WorkerView(
                 name=worker.name,
                 host=worker.hostname,
                 pid=worker.pid,
-                state=str(worker.get_state()),
+                state=None if state in ("", "?") else state,  # "?": rq knows none
                 heartbeat=beat,
                 age_s=max((now - beat).total_seconds(), 0.0) if beat else None,
                 grading=grading,

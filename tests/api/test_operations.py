@@ -11,12 +11,14 @@ import os
 import re
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from redis import Redis
 from rq import Queue, Worker
 
+from api.routes.pages import _ago
 from grader import metrics
 from grader.queue import QUEUE, enqueue
 from grader.store import repo
@@ -62,6 +64,7 @@ def test_an_admin_sees_workers_queue_and_failures(fresh_world: World, redis_url:
     process = f"{socket.gethostname()}:{os.getpid()}"  # what grader.jobs.worker_name() says
     worker = Worker([Queue(QUEUE, connection=client)], connection=client, name="grader-w-0")
     worker.register_birth()
+    worker.set_state("busy")
     worker.heartbeat()
     metrics.Recorder(client).warm(process, 3)
     client.set("grader:public-url", "http://grader.example:8000")
@@ -78,6 +81,7 @@ def test_an_admin_sees_workers_queue_and_failures(fresh_world: World, redis_url:
     assert socket.gethostname() in cells and f">{os.getpid()}<" in cells
     assert re.search(r'data-field="heartbeat"><time datetime="\S+Z"[^>]*>\d+ s ago<', cells)
     assert "no recent heartbeat" not in cells
+    assert '<td data-field="state">busy</td>' in cells
     assert f'href="/submissions/{submission}"' in cells
     assert '<td class="num" data-field="warm">3</td>' in cells
     assert "http://grader.example:8000" in page.text
@@ -103,6 +107,7 @@ def test_a_worker_without_a_heartbeat_is_marked(fresh_world: World, redis_url: s
     assert page.status_code == 200
     assert 'data-worker="grader-new-0"' in page.text
     assert "no recent heartbeat" in page.text
+    assert '<td data-field="state">\u2013</td>' in page.text  # rq has not said yet
 
 
 def test_with_no_worker_the_page_says_how_to_start_one(fresh_world: World, redis_url: str) -> None:
@@ -136,3 +141,13 @@ def test_a_reviewer_is_refused_the_page_and_has_no_link(fresh_world: World) -> N
 def test_the_dashboard_links_to_it_for_an_admin(fresh_world: World) -> None:
     dashboard = signed_in(fresh_world, "admin").client.get("/")
     assert '<a id="operations-link" href="/operations">' in dashboard.text
+
+
+def test_ages_are_rough_and_never_negative() -> None:
+    now = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+    assert _ago(now - timedelta(seconds=42), now) == "42 s ago"
+    assert _ago(now - timedelta(minutes=5, seconds=59), now) == "5 min ago"
+    assert _ago(now - timedelta(hours=3, minutes=1), now) == "3 h ago"
+    assert _ago((now - timedelta(days=2)).replace(tzinfo=None), now) == "2 d ago"  # SQLite's
+    assert _ago(now + timedelta(seconds=3), now) == "0 s ago"  # another host's clock ahead
+    assert _ago(None, now) == "\u2013"
