@@ -8,7 +8,8 @@ fresh by polling /dashboard.json. /submissions/{id} is a report: a skill chart
 finding on its commit, the test run's output and the similar submissions.
 /submissions/{id}/similar/{other} shows the fragments a similar pair shares,
 side by side with line numbers. /challenges/{id}/compare puts several
-submissions' scores side by side. Everything a candidate wrote (test
+submissions' scores side by side. /operations (admins only) shows the workers,
+the queue and the last infrastructure failures. Everything a candidate wrote (test
 output, messages, commit subjects) is escaped by Jinja's autoescaping, and the
 pages' only script is inline under a per-response CSP nonce.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,6 +36,7 @@ from api.deps import (
     SettingsDep,
     session_cookie_value,
 )
+from api.operations import operations_view
 from api.presenters import (
     boards,
     compare_columns,
@@ -46,8 +48,9 @@ from api.presenters import (
 from api.routes.exports import known_challenge, results_csv
 from api.similar import FLOOR, side_by_side, similar
 from grader.store import repo
+from grader.store.models import Role
 from grader.store.results import challenge_results, skill_names
-from grader.timestamps import utc
+from grader.timestamps import rfc3339, utc
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -98,10 +101,23 @@ def _when(moment: Any) -> str:
     return utc(moment).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _ago(moment: Any, now: datetime | None = None) -> str:
+    """How long ago ``moment`` was, roughly: "42 s ago", "5 min ago", "3 h ago", "2 d ago"."""
+    if not isinstance(moment, datetime):
+        return NONE
+    seconds = max(((now or datetime.now(UTC)) - utc(moment)).total_seconds(), 0.0)
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size:.0f} {unit} ago"
+    return f"{seconds:.0f} s ago"
+
+
 templates.env.filters.update(
     score=_score,
     duration=_duration,
     when=_when,
+    ago=_ago,
+    rfc3339=lambda moment: rfc3339(moment) if isinstance(moment, datetime) else "",
     short=lambda sha: (sha or NONE)[:10],
     percent=lambda share: f"{share * 100:.0f} %" if isinstance(share, int | float) else NONE,
     noansi=lambda text: ANSI.sub("", text or ""),
@@ -260,3 +276,14 @@ def compare_page(
         "tests": test_rows(columns),
     }
     return render(request, "compare.html", context)
+
+
+# -- operations ----------------------------------------------------------------------------
+@router.get("/operations")
+def operations_page(
+    request: Request, user: PageReviewer, session: SessionDep, settings: SettingsDep
+) -> Response:
+    if user.role != Role.ADMIN:
+        return page_error(request, 403, "Only an admin may see the operations page.", user)
+    context = {"user": user, "ops": operations_view(session, settings)}
+    return render(request, "operations.html", context)

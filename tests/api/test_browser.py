@@ -2,7 +2,8 @@
 
 It signs in as a reviewer, opens a graded report, checks that the chart, the
 tests and the history timeline are there, watches the dashboard pick up a
-status change by itself, and saves screenshots (under the test's tmp folder and
+status change by itself, opens the operations page as an admin, and saves
+screenshots (under the test's tmp folder and
 in /tmp/grader-screenshots/). Chromium missing is a failure, not a skip: CI
 installs it (``apt-get install -y chromium``). ``playwright install`` is never
 needed: the browser is the system's.
@@ -17,11 +18,16 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from redis import Redis
+from rq import Queue, Worker
 
+from grader import metrics
+from grader.queue import QUEUE
 from grader.store import repo
 from grader.store.db import session_scope
 from tests.api.pages_fixtures import World, add_copied_pair, fresh_world, reports
 from tests.support.asgi import loopback_socket, serving
+from tests.support.services import redis_server
 
 __all__ = ["fresh_world", "reports"]
 
@@ -72,10 +78,10 @@ def save(page: Any, tmp_path: Path, name: str) -> Path:
     return path
 
 
-def sign_in(page: Any, base: str, world: World, target: str) -> None:
+def sign_in(page: Any, base: str, world: World, target: str, role: str = "reviewer") -> None:
     page.goto(base + target)
     assert "/login" in page.url, "a page without a session goes to the login page"
-    page.fill("#token", world.tokens["reviewer"])
+    page.fill("#token", world.tokens[role])
     page.click("button[type=submit]")
     page.wait_for_url(base + target)
 
@@ -180,3 +186,45 @@ def test_the_api_docs_render_without_the_internet(
     assert page.locator(".opblock").count() > 10  # the operations, from /openapi.json
     save(page, tmp_path, "api-docs.png")
     assert elsewhere == []
+
+
+def test_an_admin_opens_the_operations_page(
+    live: tuple[World, str], browser: Any, tmp_path: Path
+) -> None:
+    world, base = live
+    with redis_server(tmp_path / "redis") as server:
+        world.app.state.settings = world.settings.model_copy(update={"redis_url": server.url})
+        client = Redis.from_url(server.url)
+        processes = []
+        for number, warm in ((1, 2), (2, 0)):
+            worker = Worker(
+                [Queue(QUEUE, connection=client)], connection=client, name=f"grader-w{number}-0"
+            )
+            worker.pid = 40000 + number  # two workers, as if two processes
+            worker.register_birth()
+            worker.set_state("busy" if number == 1 else "idle")
+            worker.heartbeat()
+            processes.append(f"{worker.hostname}:{worker.pid}")
+            metrics.Recorder(client).warm(processes[-1], warm)
+        dee = world.submissions["dee"]
+        with session_scope(world.settings.effective_database_url) as session:
+            repo.claim(session, dee, processes[1], 600)
+            repo.release(session, dee, "infrastructure failure, retrying: Docker went away")
+        with session_scope(world.settings.effective_database_url) as session:
+            repo.claim(session, dee, processes[0], 600)  # grading it again, on the other
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        sign_in(page, base, world, "/", role="admin")
+        page.locator("#operations-link").click()
+        page.wait_for_url(base + "/operations")
+        assert page.locator("#workers tr.worker").count() == 2
+        assert page.locator("#failures tr.failure").count() == 1
+        grading = page.locator('tr[data-worker="grader-w1-0"] [data-field="grading"]')
+        assert grading.inner_text() == dee
+        assert page.locator('tr[data-worker="grader-w1-0"] [data-field="state"]').inner_text() == (
+            "busy"
+        )
+        assert page.locator("#redis-down").count() == 0
+        save(page, tmp_path, "operations.png")
+        assert problems == []

@@ -33,7 +33,14 @@ def test_the_login_page_is_a_form(world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/submissions/x", "/submissions/x/similar/y", f"/challenges/{CHALLENGE}/compare"]
+    "path",
+    [
+        "/",
+        "/submissions/x",
+        "/submissions/x/similar/y",
+        f"/challenges/{CHALLENGE}/compare",
+        "/operations",
+    ],
 )
 def test_a_page_without_a_session_goes_to_the_login_page(world: World, path: str) -> None:
     world.client.cookies.clear()

@@ -179,3 +179,15 @@ def test_a_candidate_cannot_sign_in_to_the_pages(world: World) -> None:
     )
     assert response.status_code == 403
     assert "set-cookie" not in response.headers
+
+
+@pytest.mark.parametrize(("role", "status"), [("admin", 200), ("reviewer", 403)])
+def test_only_an_admin_opens_the_operations_page(world: World, role: str, status: int) -> None:
+    """A page, so a session cookie rather than a bearer token: reviewers are refused."""
+    world.client.cookies.clear()
+    world.sign_in(role)
+    response = world.client.get("/operations")
+    world.client.cookies.clear()
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert ("Workers" in response.text) is (role == "admin")
