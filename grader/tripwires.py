@@ -21,7 +21,7 @@ them from the output); each language plants its own control tests
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +75,34 @@ class Tripwire:
         if self.expected == "passed":
             return outcome == "failed"
         return outcome == "passed"  # "failed" and "not-passed" (mirrors)
+
+
+def camel_name(rng: random.Random, taken: set[str]) -> str:
+    """A control test's name in the style of JUnit methods (``keepsEmptyInput``): a name
+    unlike its neighbours' would let a forger spare the control tests by their names."""
+    while True:
+        name = rng.choice(WORDS) + "".join(w.capitalize() for w in rng.choice(OBJECTS).split("_"))
+        if rng.random() < 0.5:
+            name += str(rng.randint(2, 9))
+        if name not in taken:
+            taken.add(name)
+            return name
+
+
+MAX_MIRRORS = 3
+# A mirror may cost at most this share of the suite's time under the reference solution
+# (and at least MIRROR_FLOOR_S is always allowed): a handful of milliseconds for most
+# tests, while a slow performance test, mirrored, would double its cost in every grading.
+MIRROR_SHARE = 0.02
+MIRROR_FLOOR_S = 0.02
+
+
+def cheap_tests(durations: Mapping[str, float]) -> Callable[[str], bool]:
+    """Which test IDs may be mirrored: all when their times are unknown."""
+    if not durations:
+        return lambda _test_id: True
+    limit = max(MIRROR_FLOOR_S, MIRROR_SHARE * sum(durations.values()))
+    return lambda test_id: durations.get(test_id, float("inf")) <= limit
 
 
 def control_name(rng: random.Random, taken: set[str]) -> str:

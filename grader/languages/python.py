@@ -21,7 +21,7 @@ from pathlib import Path
 
 from grader import mirrors
 from grader.languages.base import Base, Isolation, Language, LanguageSupport, hidden_args
-from grader.tripwires import Tripwire, control_name
+from grader.tripwires import MAX_MIRRORS, Tripwire, cheap_tests, control_name
 
 TEST_DEF = re.compile(r"^def (test_\w+)\(", re.MULTILINE)
 
@@ -69,7 +69,7 @@ def plant_python(
         return []
     known = {test_id.split("::")[-1].split("[")[0] for test_id in test_ids}
     planted: list[Tripwire] = []
-    planted += _plant_mirrors(hidden_copy, modules, known, rng, _cheap(durations or {}))
+    planted += _plant_mirrors(hidden_copy, modules, known, rng, cheap_tests(durations or {}))
     targets = [*modules, *(rng.choice(modules) for _ in range(max(count - len(modules), 0)))]
     for index, module in enumerate(targets):
         source = module.read_text(encoding="utf-8")
@@ -86,22 +86,6 @@ def plant_python(
         expected = "passed" if must_pass else "failed"
         planted.append(Tripwire(f"{relative}::{name}", expected, first=index < len(modules)))
     return planted
-
-
-MAX_MIRRORS = 3
-# A mirror may cost at most this share of the suite's time under the reference solution
-# (and at least MIRROR_FLOOR_S is always allowed): a handful of milliseconds for most
-# tests, while a slow performance test, mirrored, would double its cost in every grading.
-MIRROR_SHARE = 0.02
-MIRROR_FLOOR_S = 0.02
-
-
-def _cheap(durations: Mapping[str, float]) -> Callable[[str], bool]:
-    """Which test IDs may be mirrored: all when their times are unknown."""
-    if not durations:
-        return lambda _test_id: True
-    limit = max(MIRROR_FLOOR_S, MIRROR_SHARE * sum(durations.values()))
-    return lambda test_id: durations.get(test_id, float("inf")) <= limit
 
 
 def _eligible(cheap: Callable[[str], bool], module: str, name: str) -> bool:

@@ -96,28 +96,18 @@ def test_java_reflection_into_the_listener_forges_nothing(
     assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the submission's classes share a runtime package (com.shop, one class loader) with "
-        "the hidden tests: with no permission at all they reflect on them, call their "
-        "package-private test methods again with sentinel answers and read the expected "
-        "value of the failed assertion (AssertionFailedError.getExpected(), the message of "
-        "assertThrows, @CsvSource rows): every programming and security test passes on the "
-        "unchanged starter's logic, graded 68.7, not tampered (the tripwires call no "
-        "candidate code). Only the performance test resists (assertTimeoutPreemptively's "
-        "shutdownNow needs modifyThread with the submission's code on the stack)"
-    ),
-)
 def test_java_rerunning_the_calling_test_learns_nothing(
     catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
 ) -> None:
     """An oracle: when a hidden test calls the submission, the submission finds that test
     on the stack (Throwable.getStackTrace), runs it again reflectively (same package, so
     no setAccessible) in a probing mode that returns sentinels, and keeps what the failed
-    assertion expected; the real call then returns it. The starter's logic is unchanged."""
+    assertion expected; the real call then returns it. The starter's logic is unchanged.
+    It scored 68.7, not tampered, until Java got mirrors: copies of cheap real tests
+    expecting another number, which an oracle passes and an honest submission fails."""
     outcome = grade_in(JAVA, "java-oracle-rerun")
     check_nothing_forged(catalogue_env(JAVA), outcome)
+    assert outcome.report.status == "tampered", describe(outcome)
 
 
 def test_java_method_handle_proxy_does_not_escape_the_policy(
