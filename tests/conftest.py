@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader.config import PROJECT_ROOT, Settings, get_settings
-from tests.support.git import git
+from tests.support.git import git, write_files
 
 WORD_FREQUENCY = PROJECT_ROOT / "challenges" / "word-frequency"
 
@@ -30,16 +30,7 @@ def make_repo(
         git(path, "add", "--all")
         git(path, "commit", "--quiet", "--message", "Start from the starter")
     for message, files in commits:
-        for relative, content in files.items():
-            target = path / relative
-            if content is None:
-                target.unlink()
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                target.write_bytes(content)
-            else:
-                target.write_text(content)
+        write_files(path, files)
         git(path, "add", "--all")
         git(path, "commit", "--quiet", "--allow-empty", "--message", message)
     return path

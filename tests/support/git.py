@@ -63,3 +63,17 @@ def git(
 ) -> str:
     """``git args`` in ``cwd`` as ``author`` (the test candidate unless said); its output."""
     return git_bytes(cwd, list(args), {**author, **(env or {})}).decode().strip()
+
+
+def write_files(root: Path, files: Mapping[str, str | bytes | None]) -> None:
+    """Write each file under ``root`` (text or bytes), creating folders; None deletes it."""
+    for relative, content in files.items():
+        target = root / relative
+        if content is None:
+            target.unlink()
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from grader.history import analyse_history
-from tests.support.git import ISOLATED, git_bytes, identity
+from tests.support.git import ISOLATED, git_bytes, identity, write_files
 
 T0 = 1_700_000_000  # 2023-11-14 22:13:20 UTC
 STEP = 45 * 60  # between two commits of the candidate's
@@ -69,16 +69,7 @@ class Repo:
         when: int | None = None,
     ) -> str:
         """Write (None: delete) ``files``, commit them all, return the new commit's id."""
-        for path, content in (files or {}).items():
-            target = self.root / path
-            if content is None:
-                target.unlink()
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                target.write_bytes(content)
-            else:
-                target.write_text(content)
+        write_files(self.root, files or {})
         self.clock = when if when is not None else self.clock + STEP
         self.git("add", "-A")
         stamp = f"@{self.clock} +0000"
