@@ -38,18 +38,14 @@ def save_fingerprints(
     session: Session, submission_id: str, challenge_id: str, scheme: int, data: dict[str, Any]
 ) -> None:
     """Store (or replace) a submission's fingerprints."""
-    row = session.get(FingerprintsRow, submission_id)
-    if row is None:
-        session.add(
-            FingerprintsRow(
-                submission_id=submission_id,
-                challenge_id=challenge_id,
-                scheme=scheme,
-                fingerprints=data,
-            )
-        )
-    else:
-        row.challenge_id, row.scheme, row.fingerprints = challenge_id, scheme, data
+    _upsert(
+        session,
+        FingerprintsRow,
+        submission_id,
+        challenge_id=challenge_id,
+        scheme=scheme,
+        fingerprints=data,
+    )
 
 
 def owners(session: Session, challenge_id: str, scheme: int) -> dict[str, str]:
@@ -90,18 +86,14 @@ def save_result(
     report: dict[str, Any],
 ) -> None:
     """Store (or replace) what a submission's comparison found."""
-    row = session.get(SimilarityRow, submission_id)
-    if row is None:
-        session.add(
-            SimilarityRow(
-                submission_id=submission_id,
-                challenge_id=challenge_id,
-                threshold=threshold,
-                report=report,
-            )
-        )
-    else:
-        row.challenge_id, row.threshold, row.report = challenge_id, threshold, report
+    _upsert(
+        session,
+        SimilarityRow,
+        submission_id,
+        challenge_id=challenge_id,
+        threshold=threshold,
+        report=report,
+    )
 
 
 def result_of(session: Session, submission_id: str) -> Stored | None:
@@ -125,3 +117,18 @@ def mentioning(session: Session, challenge_id: str, submission_id: str) -> list[
             for m in row.report.get("submissions") or []
         )
     ]
+
+
+def _upsert(
+    session: Session,
+    model: type[FingerprintsRow | SimilarityRow],
+    submission_id: str,
+    **values: Any,
+) -> None:
+    """The submission's row of ``model`` with these values, added or updated."""
+    row = session.get(model, submission_id)
+    if row is None:
+        session.add(model(submission_id=submission_id, **values))
+        return
+    for name, value in values.items():
+        setattr(row, name, value)
