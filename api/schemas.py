@@ -161,3 +161,8 @@ class SimilarOut(BaseModel):
     submissions: list[SimilarMatch] = Field(description="the closest other submissions first")
     references: list[SimilarMatch]
     starter: SimilarMatch | None
+
+
+class ErasureOut(BaseModel):
+    erasure: str = Field(description="the erasure's id, as the audit log records it")
+    counts: dict[str, int] = Field(description="what was removed, per kind")

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     # Challenge validation
     validate_runs: int = Field(default=3, ge=1, le=20)
 
+    # Retention: candidates inactive for this many days are erased (grader/retention.py); 0: never
+    retention_days: int = Field(default=0, ge=0, le=36500)
+
     @field_validator("data_dir", "challenges_dir", "images_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

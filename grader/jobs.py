@@ -12,6 +12,8 @@ twice, retried or recovered safely:
 - a graded submission's fingerprints are stored and compared with the
   challenge's others (grader/similarities.py) after its report is stored; a
   failure there is logged and the grading stands;
+- a submission erased while it was graded (grader/erasure.py) has nothing
+  stored, compared or announced: the job returns ``erased``;
 - an infrastructure failure (Docker, git transport, database) gives the
   submission back to the queue and is retried with backoff by rq
   (``handle_infrastructure_failure``); past the last retry it ends in
@@ -47,6 +49,7 @@ from grader.store.models import ACTIVE, SubmissionStatus
 from grader.timestamps import utc
 
 log = logging.getLogger("grader.jobs")
+ERASED = "erased"  # what a job returns when its submission was erased during the grading
 
 
 def worker_name() -> str:
@@ -109,7 +112,7 @@ def service() -> GradingService:
 def run_grading(submission_id: str) -> str:
     """The rq job. Returns the final status, or 'skipped' when another worker has it."""
     status = _run_grading(submission_id)
-    if status != "skipped":  # final and stored: whoever waits for it may stop waiting
+    if status not in ("skipped", ERASED):  # final and stored: whoever waits may stop waiting
         announce(service().settings, submission_id)
     return status
 
@@ -169,8 +172,9 @@ class _Job:
         return f"{self.challenge_version}:{commit}:{__version__}"
 
     def run(self, svc: GradingService, push_times: Any) -> str:
-        if self.commit and self._reuse_existing(svc, self.commit):
-            return SubmissionStatus.GRADED
+        reused = self._reuse_existing(svc, self.commit) if self.commit else None
+        if reused is not None:
+            return reused
         try:
             grading = self._grade(svc, push_times)
         except BadInput as exc:
@@ -204,12 +208,13 @@ class _Job:
             source=str(local_repository(svc.settings, self.repo) or self.repo),
         )
 
-    def _reuse_existing(self, svc: GradingService, commit: str) -> bool:
+    def _reuse_existing(self, svc: GradingService, commit: str) -> str | None:
+        """The same commit's stored report, reused: the status; None when there is none."""
         with session_scope(svc.settings.effective_database_url) as session:
             existing = repo.graded_with_key(session, self.dedupe_key(commit))
             if existing is None:
-                return False
-            repo.finish(
+                return None
+            stored = repo.finish(
                 session,
                 self.submission_id,
                 status=existing.status,
@@ -220,7 +225,7 @@ class _Job:
                 dedupe_key=self.dedupe_key(commit),
                 detail=f"same commit already graded in {existing.submission_id}",
             )
-        return True
+        return SubmissionStatus.GRADED if stored else ERASED
 
     # -- one method per outcome --------------------------------------------
     def handle_graded(self, svc: GradingService, grading: Any) -> str:
@@ -234,7 +239,7 @@ class _Job:
             }
         )
         with session_scope(svc.settings.effective_database_url) as session:
-            repo.finish(
+            stored = repo.finish(
                 session,
                 self.submission_id,
                 status=report.status,
@@ -246,6 +251,11 @@ class _Job:
             )
             row = repo.get_submission(session, self.submission_id)
             submitted = utc(row.created_at) if row is not None else None
+        if not stored:  # erased while graded: nothing to store, compare or announce
+            log.info(
+                "%s was erased while it was graded: its result is discarded", self.submission_id
+            )
+            return ERASED
         total = (datetime.now(UTC) - submitted).total_seconds() if submitted else None
         metrics.record_graded(str(report.status), grading.timings, total)
         log.info("graded %s: %s %.1f", self.submission_id, report.status, report.overall)

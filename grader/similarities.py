@@ -6,8 +6,8 @@ every other graded submission of the same challenge, with the challenge
 version's reference solution and with its starter (grader.similarity), and
 stores the report. The index is kept per challenge version in the worker
 process: it is built from the store once, then catches up with what other
-workers stored (only the new ids' fingerprints are read) and gets each new
-submission added.
+workers stored (only the new ids' fingerprints are read; erased ones are
+dropped) and gets each new submission added.
 
 A candidate's own earlier submissions are left out of their comparison (a
 resubmission is not a copy). A similarity is evidence for a reviewer: nothing
@@ -39,6 +39,12 @@ class ChallengeIndex:
         self.index.add(submission_id, fingerprints)
         self.owners[submission_id] = owner
         self.fingerprints[submission_id] = fingerprints
+
+    def drop(self, submission_id: str) -> None:
+        """Forget a submission (its candidate was erased)."""
+        self.index.remove(submission_id)
+        self.owners.pop(submission_id, None)
+        self.fingerprints.pop(submission_id, None)
 
     def query(self, submission_id: str, owner: str, fingerprints: Fingerprints) -> Report:
         """Compare with every stored submission but the same candidate's."""
@@ -107,6 +113,8 @@ class Indexes:
             self._by_version[key] = challenge_index(root, self.settings)
         index = self._by_version[key]
         owners = similarity.owners(session, challenge_id, SCHEME_VERSION)
+        for sid in [sid for sid in index.owners if sid not in owners]:
+            index.drop(sid)  # erased since: never named in a comparison again
         missing = [sid for sid in owners if sid not in index.owners]
         for sid, data in similarity.fingerprints_of(session, missing).items():
             index.add(sid, owners[sid], Fingerprints.from_json(data))

@@ -6,7 +6,8 @@
 - Before each job: wait for the Docker engine, so that an engine restart does
   not use up the retries of every queued submission.
 - When Redis goes away (rq then stops working): wait for it and go on.
-- While it runs, a thread repeats the recovery and retries notifications.
+- While it runs, a thread repeats the recovery and retries notifications, and
+  runs a retention round (grader/retention.py) when one is due.
 - A stop request (SIGTERM, SIGINT) wins over every retry loop: the job at hand
   may finish for ``worker_stop_timeout_s`` (warm), then the worker stops
   (cold); a job cut short is recovered by another worker when its lease ends.
@@ -28,7 +29,7 @@ from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.exceptions import StopRequested
 
-from grader import jobs, metrics, notify
+from grader import jobs, metrics, notify, retention
 from grader.config import Settings
 from grader.engine import Engine, owner_is_dead
 from grader.errors import InfrastructureError
@@ -183,6 +184,7 @@ def _recovery_loop(settings: Settings, stop: threading.Event) -> None:
                 recover(settings)
             notify.retry_pending(settings)
             _record_warm_pool()
+            retention.run_periodically(settings)  # at most once an hour, by one worker
         except Exception:  # keep the loop alive; the next round tries again
             log.exception("recovery round failed")
 

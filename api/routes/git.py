@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import SessionDep, SettingsDep
 from grader.config import Settings
 from grader.hosting import pushes, repositories
-from grader.store import hosted, repo
+from grader.store import erasure, hosted, repo
 
 router = APIRouter(prefix="/git", tags=["git"])
 basic = HTTPBasic(
@@ -37,6 +37,7 @@ NO_CACHE = {
     "Pragma": "no-cache",
     "Expires": "Fri, 01 Jan 1980 00:00:00 GMT",
 }
+ERASED = "this invitation was closed and its candidate's data erased"
 SERVICES = {"git-upload-pack": "upload-pack", "git-receive-pack": "receive-pack"}
 DRAIN_FACTOR = 4  # past its limit a push body is still read this far, so git hears why
 _CHUNK = 64 * 1024
@@ -59,6 +60,8 @@ def hosted_repository(
     if credentials is None:
         raise HTTPException(401, "credentials required: your token as the password", CHALLENGE)
     token = repo.token_for_secret(session, credentials.password)
+    if token is None and erasure.token_erased(session, repo.hash_token(credentials.password)):
+        raise HTTPException(401, ERASED, CHALLENGE)
     if token is None:
         raise HTTPException(401, "invalid token", CHALLENGE)
     invitation_id = name.removesuffix(".git")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import fcntl
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -102,10 +102,15 @@ def _push_lock(settings: Settings, invitation_id: str) -> Iterator[None]:
 
 
 # -- limits -------------------------------------------------------------------------------------
+ERASED = "this invitation was closed and its candidate's data erased: nothing more is received"
+
+
 def push_limit_reason(settings: Settings, invitation_id: str) -> str | None:
     """Why one more push (to the hosted repository, or told by a webhook) is refused, if it is."""
     since = utcnow() - timedelta(hours=1)
     with session_scope(settings.effective_database_url) as session:
+        if hosted.get_invitation(session, invitation_id) is None:
+            return ERASED
         recent = hosted.pushes_since(session, invitation_id, since)
     if len(recent) < settings.max_pushes_per_hour:
         return None
@@ -249,3 +254,8 @@ def queue_external_push(settings: Settings, invitation_id: str, push: ExternalPu
         )
         submissions.queue_after_commit(session, settings, row)
         return row.id
+
+
+def hold_pushes(settings: Settings, invitation_id: str) -> AbstractContextManager[None]:
+    """While held, no push to this repository is received (an erasure removes it meanwhile)."""
+    return _push_lock(settings, invitation_id)

@@ -214,3 +214,26 @@ class SimilarityRow(Base):
     threshold: Mapped[float] = mapped_column(Float)
     report: Mapped[dict[str, Any]] = mapped_column()  # Report.to_json()
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ErasureRow(Base):
+    """A candidate's erasure (grader/erasure.py): who asked, when, how much went; never whom.
+
+    The candidate is kept only as a salted hash of their email, so that a half-done erasure
+    can be found and finished by asking for it again. ``identifiers`` holds the random ids
+    the erasure removes (invitations, token hashes, submissions): what the disk removal
+    needs after the rows are gone, and what lets a late push or token be refused clearly.
+    """
+
+    __tablename__ = "erasures"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)  # sha256(salt + email)
+    salt: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(20))  # request, retention
+    state: Mapped[str] = mapped_column(String(20), index=True)  # pending, done
+    identifiers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

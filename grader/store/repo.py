@@ -235,10 +235,12 @@ def finish(
     commit: str | None,
     dedupe_key: str | None,
     detail: str = "",
-) -> None:
+) -> bool:
+    """Store a grading's outcome; False (and nothing stored) when the submission is gone:
+    its candidate was erased while it was graded."""
     row = session.get(SubmissionRow, submission_id)
     if row is None:
-        return
+        return False
     row.overall, row.commit, row.dedupe_key, row.lease_until = overall, commit, dedupe_key, None
     row.error = None if status != SubmissionStatus.ERROR else detail
     existing = session.get(ReportRow, submission_id)
@@ -253,6 +255,7 @@ def finish(
             )
         )
     _event(session, row, status, detail)
+    return True
 
 
 def release(session: Session, submission_id: str, detail: str) -> None:

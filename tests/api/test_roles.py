@@ -21,24 +21,29 @@ __all__ = ["reports", "world"]
 
 ALL = ("admin", "reviewer", "candidate")
 STAFF = ("admin", "reviewer")
+UNKNOWN = "unknown@example.com"  # {candidate}: nobody the world knows, so it stays whole
 
 
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: str  # {graded} and {challenge} are filled in from the world
+    path: str  # {graded}, {challenge} and {candidate} are filled in from the world
     allowed: tuple[str, ...]
     success: int = 200
     body: dict[str, Any] | None = field(default=None, hash=False)
 
     @property
     def route(self) -> str:
-        return self.path.replace("{graded}", "{submission_id}").replace(
-            "{challenge}", "{challenge_id}"
+        return (
+            self.path.replace("{graded}", "{submission_id}")
+            .replace("{challenge}", "{challenge_id}")
+            .replace("{candidate}", "{email}")
         )
 
     def url(self, world: World) -> str:
-        return self.path.format(graded=world.submissions["ada"], challenge=CHALLENGE)
+        return self.path.format(
+            graded=world.submissions["ada"], challenge=CHALLENGE, candidate=UNKNOWN
+        )
 
     def json(self, world: World) -> dict[str, Any] | None:
         if self.body is None:
@@ -70,6 +75,7 @@ MATRIX = (
         201,
         {"challenge": CHALLENGE, "candidate": "new@example.com"},
     ),
+    Endpoint("DELETE", "/api/candidates/{candidate}", ("admin",)),
 )
 
 
