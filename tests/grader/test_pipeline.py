@@ -195,3 +195,26 @@ def test_a_failed_timing_test_is_rerun_in_new_sandbox_runs_and_reported_flaky(
     assert perf_json["runs"] == ["failed", "passed", "passed"] and perf_json["flaky"] is True
     assert "runs" not in report.to_dict()["tests"][0]  # a test that ran once: no rerun fields
     assert "rerun after a failure (1):" in render_text(report)
+
+
+def test_no_rerun_when_the_jobs_time_limit_leaves_no_room(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def one_run(challenge: object, test_ids: list[str], *_: object) -> SuiteResult:
+        return SuiteResult(tests=[TestOutcome(PERF, Outcome.FAILED, 1.3, "too slow")])
+
+    monkeypatch.setattr(pipeline, "evaluate_run", one_run)
+    repo = make_repo(tmp_path / "repo", [("Solve", SOLVED)], base=WORD_FREQUENCY / "starter")
+    image = SandboxImage("grader-python:test", "sha256:" + "1" * 64, "3.11")
+    sandbox = CountingSandbox()
+    report = grade(
+        PreparedChallenge(load_challenge(WORD_FREQUENCY), image, [PERF]),
+        str(repo),
+        None,
+        settings=settings.model_copy(update={"max_job_timeout_s": 0.001}),
+        sandbox=sandbox,
+        policy=FetchPolicy(allow_local=True),
+    ).report
+    assert sandbox.runs == 1
+    assert report.tests[0].outcome == Outcome.FAILED and report.tests[0].runs is None
+    assert any("leaves no room" in note for note in report.notes)
