@@ -24,6 +24,7 @@ from typing import Any
 
 from grader.config import MAX_CPUS, MAX_MEMORY_MB, MAX_TIMEOUT_S
 from grader.errors import BadInput, ChallengeInvalid
+from grader.flaky_policy import FlakyPolicy, parse_policy
 from grader.languages import LANGUAGES, Isolation, Language, support
 from grader.manifest_hints import corrected_glob, did_you_mean, quoted, toml_problem
 from grader.services import ServiceRequest, parse_services
@@ -72,6 +73,8 @@ class Challenge:
     extra: dict[str, Any] = field(default_factory=dict)
     isolation: Isolation = Isolation.PROCESS
     services: tuple[ServiceRequest, ...] = ()  # sidecars, fresh for each grading
+    # Which failed tests are rerun, and how their runs decide (grader/flaky.py).
+    flaky: FlakyPolicy = field(default_factory=FlakyPolicy)
 
     @property
     def hidden_dir(self) -> Path:
@@ -100,6 +103,11 @@ class Challenge:
                 problems.append(
                     f"{MANIFEST}: test {test_id} is matched by several skills: " + ", ".join(owners)
                 )
+        for glob in self.flaky.tests:  # a rerun glob that matches nothing protects nothing
+            if not any(_matches(t, glob) for t in ids):
+                meant = corrected_glob(glob, ids, _matches)
+                hint = f" (did you mean {quoted(meant)}?)" if meant else ""
+                problems.append(f"{MANIFEST}: flaky.tests: {quoted(glob)} matches no test{hint}")
         return problems
 
     def _idle_glob_problems(self, ids: list[str]) -> tuple[list[str], set[str]]:
@@ -183,6 +191,7 @@ KNOWN_KEYS = {
         "difficulty",
         "grading",
         "services",
+        "flaky",
     },
     "grading": {"isolation"},
     "limits": {"timeout_s", "memory_mb", "cpus"},
@@ -232,6 +241,7 @@ def _parse(
     skills = _parse_skills(data.get("skills"), rest)
     isolation = _parse_isolation(_table(data, "grading", run), language, run)
     services = _parse_services(data.get("services", {}), run)
+    flaky = parse_policy(data.get("flaky", {}), MANIFEST, rest)
     problems += run + rest
     if run or not skills:
         return None
@@ -247,6 +257,7 @@ def _parse(
         commit=commit,
         isolation=isolation,
         services=services,
+        flaky=flaky,
     )
 
 

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
 
     # Challenge validation
     validate_runs: int = Field(default=3, ge=1, le=20)
+    # One more run of the solution with a busy loop on every core beside it, when the
+    # challenge has timing tests: a budget a loaded machine breaks is the author's problem.
+    validate_contention: bool = True
 
     # Retention: candidates inactive for this many days are erased (grader/retention.py); 0: never
     retention_days: int = Field(default=0, ge=0, le=36500)

@@ -33,7 +33,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from grader import __version__, fetch, integrity, timestamps, tripwires
+from grader import __version__, fetch, flaky, integrity, timestamps, tripwires
 from grader.challenge import Challenge
 from grader.config import Settings
 from grader.git import TreeEntry
@@ -125,6 +125,9 @@ def grade(
                 artifacts, wires = run_suite(prepared, workspace.tar, sandbox, workdir)
             with timer.stage("results", "reading the results"):
                 suite = evaluate_run(challenge, prepared.test_ids, artifacts, wires)
+            suite = _rerun_failed(
+                prepared, workspace.tar, sandbox, workdir, suite, artifacts, timer, settings
+            )
             progress("reading the git history")
             vc, timer.timings["history"] = history.result()
         with timer.stage("score", "scoring"):
@@ -209,6 +212,41 @@ def run_suite(
         shutil.rmtree(hidden_copy.parent, ignore_errors=True)
 
 
+def _rerun_failed(
+    prepared: PreparedChallenge,
+    tar: bytes,
+    sandbox: Sandbox,
+    workdir: Path,
+    first: SuiteResult,
+    artifacts: RunArtifacts,
+    timer: _Timer,
+    settings: Settings,
+) -> SuiteResult:
+    """The first run's result with its failed timing (or declared) tests rerun (grader/flaky.py):
+    each rerun is a whole new sandbox run with fresh control tests, evaluated as the first."""
+    challenge = prepared.challenge
+    reruns = 0
+    started = time.perf_counter()
+    # A rerun costs about what the first run cost; the job's own limit must leave room for
+    # it (half the limit at most goes to reruns), or the queue would kill the grading.
+    one_run_s = timer.timings.get("sandbox", 0.0)
+
+    def run_again() -> SuiteResult:
+        nonlocal reruns
+        if time.perf_counter() - started + one_run_s > settings.max_job_timeout_s / 2:
+            return SuiteResult(tests=[], error="the job's time limit leaves no room for it")
+        reruns += 1
+        timer.progress(f"rerunning the suite for its failed tests (rerun {reruns})")
+        again, wires = run_suite(prepared, tar, sandbox, workdir)
+        return evaluate_run(challenge, prepared.test_ids, again, wires)
+
+    scope = flaky.scope(challenge.flaky, challenge.skill_of, prepared.test_ids)
+    settled = flaky.settle(first, scope, run_again, repeatable=not artifacts.timed_out)
+    if reruns:
+        timer.timings["reruns"] = round(time.perf_counter() - started, 4)
+    return settled
+
+
 def evaluate_run(
     challenge: Challenge,
     test_ids: list[str],
@@ -291,6 +329,8 @@ def build_report(
                 outcome=t.outcome,
                 duration_s=t.duration_s,
                 message=t.message,
+                runs=list(t.runs) or None,
+                flaky=t.flaky,
             )
             for t in suite.tests
         ],

@@ -50,6 +50,10 @@ class TestReport(BaseModel):
     outcome: Outcome
     duration_s: float
     message: str = ""
+    # A rerun test (grader/flaky.py): every run's outcome, first run first; ``outcome`` is
+    # what the challenge's rule decided from them. Absent when the test ran once.
+    runs: list[Outcome] | None = None
+    flaky: bool = False
 
 
 class ChallengeRef(BaseModel):
@@ -99,6 +103,10 @@ class Report(BaseModel):
             name: {k: _plain(v) if k == "weight" else v for k, v in skill.items() if v is not None}
             for name, skill in data["skills"].items()
         }
+        for test in data["tests"]:  # a test that ran once carries no rerun fields
+            if not test.get("runs"):
+                test.pop("runs", None)
+                test.pop("flaky", None)
         return data
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -148,6 +156,13 @@ def render_text(report: Report) -> str:
         for test in failing:
             reason = headline(test.message)
             lines.append(f"  {test.outcome:<8} {test.id}{': ' + reason if reason else ''}")
+    reran = [t for t in report.tests if t.runs]
+    if reran:
+        lines += ["", f"rerun after a failure ({len(reran)}):"]
+        for test in reran:
+            runs = ", ".join(str(r) for r in test.runs or [])
+            flaky = "flaky, " if test.flaky else ""
+            lines.append(f"  {test.outcome:<8} {test.id} ({flaky}runs: {runs})")
     vc = report.skills.get("version_control")
     if vc and vc.findings:
         lines += ["", "version control:"]

@@ -32,6 +32,9 @@ class TestOutcome:
     outcome: Outcome
     duration_s: float = 0.0
     message: str = ""
+    # Every run's outcome when the test was rerun (grader/flaky.py); flaky: they differed.
+    runs: tuple[Outcome, ...] = ()
+    flaky: bool = False
 
 
 @dataclass

@@ -2,21 +2,28 @@
 
 Runs in the real sandbox. The reference solution must score 100 on every
 declared skill in every run; the starter must not; a test whose outcome
-changes between runs is flaky; the suite's time under the reference is shown,
-with a warning past half of timeout_s. Every problem is reported, one a line,
+changes between runs is flaky; a timing test (the ``performance`` skill's, or
+one ``[flaky]`` covers) must also pass in one more run with a busy loop on
+every core beside the sandbox, since candidates are graded on a loaded machine;
+the suite's time under the reference is shown, with a warning past half of
+timeout_s. Every problem is reported, one a line,
 in one pass: a manifest whose problems still let the suite run (a misspelled
 skill) is validated anyway, its problems listed first.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import integrity
+from grader import flaky, integrity
 from grader.config import Settings
 from grader.errors import ChallengeInvalid
 from grader.languages import Isolation
@@ -85,6 +92,11 @@ def validate(
     for index, suite in enumerate(runs, start=1):
         _check_solution(prepared, suite, index, result)
     _check_flaky(runs, result)
+    timing = _timing_tests(prepared)
+    if timing and settings.validate_contention and not result.problems:
+        with busy_cores():
+            contended = _run(prepared, "solution", sandbox, settings, progress, len(runs) + 1)
+        _check_contention(contended, timing, result)
     _check_starter(prepared, _run(prepared, "starter", sandbox, settings, progress, 1), result)
     _check_time(prepared, runs, result)
     _check_isolation(prepared, result)
@@ -135,6 +147,51 @@ def _check_flaky(runs: list[SuiteResult], result: Validation) -> None:
             result.problems.append(
                 f"flaky: {test_id} gave {', '.join(sorted(seen))} "
                 f"over {len(runs)} runs of the solution"
+            )
+
+
+def _timing_tests(prepared: PreparedChallenge) -> list[str]:
+    challenge = prepared.challenge
+    scope = flaky.scope(challenge.flaky, challenge.skill_of, prepared.test_ids)
+    return [t for t in prepared.test_ids if t in scope.timing or scope.covers(t)]
+
+
+@contextmanager
+def busy_cores() -> Iterator[None]:
+    """A busy loop on every core of this machine while the block runs (the load a worker
+    shares its machine with: other gradings, the engine, git)."""
+    loops = [
+        subprocess.Popen(
+            [sys.executable, "-c", "while True: pass"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(os.cpu_count() or 1)
+    ]
+    try:
+        yield
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+
+
+def _check_contention(contended: SuiteResult, timing: list[str], result: Validation) -> None:
+    """A timing test that passed alone and flips with the machine busy has a budget that
+    grades the machine, not the code."""
+    if contended.error or contended.tampered:
+        result.problems.append(
+            "solution/ (with every core busy): "
+            + (contended.error or "; ".join(contended.tamper_reasons))
+        )
+        return
+    for test in contended.tests:
+        if test.id in timing and test.outcome != "passed":
+            last = test.message.strip().splitlines()[-1:] if test.message.strip() else [""]
+            result.problems.append(
+                f"timing: {test.id} passes alone but {test.outcome} with a busy loop on every "
+                f"core beside it: its budget is too tight for a loaded machine: {last[0][:200]}"
             )
 
 

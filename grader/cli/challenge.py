@@ -18,13 +18,20 @@ app = typer.Typer(help="Author and register challenges.", no_args_is_help=True)
 def challenge_validate(
     path: Annotated[str, typer.Argument(help="Challenge folder or git URL")],
     runs: Annotated[int | None, typer.Option(help="How many runs against the solution")] = None,
+    contention: Annotated[
+        bool,
+        typer.Option(help="Also run the timing tests with every core busy (slower, stricter)"),
+    ] = True,
 ) -> None:
-    """Check a challenge: manifest, solution scores 100, starter does not, no flaky tests."""
+    """Check a challenge: manifest, solution scores 100, starter does not, no flaky tests,
+    timing tests that hold on a busy machine."""
     from grader.validate import raise_if_invalid, validate_challenge
 
     settings = get_settings()
     if runs is not None:
         settings = settings.model_copy(update={"validate_runs": max(1, runs)})
+    if not contention:
+        settings = settings.model_copy(update={"validate_contention": False})
     progress = Progress()
     prepared, result = validate_challenge(
         path, settings, lambda: sandbox_services(settings, progress), progress

@@ -277,3 +277,29 @@ def test_the_environment_a_service_gives_the_suite() -> None:
         "PGDATABASE": "grader",
     }
     assert SERVICES[ServiceKind.REDIS].environment() == {"REDIS_URL": "redis://redis:6379/0"}
+
+
+def test_the_flaky_table_is_read_and_its_idle_globs_are_named(tmp_path: Path) -> None:
+    manifest = (
+        VALID
+        + '\n[flaky]\nreruns = 3\nrule = "first-pass"\ntests = ["hidden/test_a.py::test_slow*"]\n'
+    )
+    challenge = load_challenge(write_challenge(tmp_path, manifest))
+    assert (challenge.flaky.reruns, challenge.flaky.rule) == (3, "first-pass")
+    problems = challenge.mapping_problems(
+        ["hidden/test_a.py::test_x", "hidden/test_perf.py::test_n[1000]"]
+    )
+    assert problems == [
+        'challenge.toml: flaky.tests: "hidden/test_a.py::test_slow*" matches no test'
+    ]
+    assert (
+        challenge.mapping_problems(
+            ["hidden/test_a.py::test_slower", "hidden/test_perf.py::test_n[1000]"]
+        )
+        == []
+    )
+
+
+def test_a_malformed_flaky_table_is_one_more_problem(tmp_path: Path) -> None:
+    problems = problems_of(write_challenge(tmp_path, VALID + "\n[flaky]\nreruns = 12\n"))
+    assert problems == ["challenge.toml: flaky.reruns: must be a whole number from 0 to 4"]

@@ -15,7 +15,7 @@ from grader.fetch import FetchPolicy
 from grader.images import SandboxImage
 from grader.pipeline import grade
 from grader.prepare import PreparedChallenge
-from grader.report import Outcome, Status
+from grader.report import Outcome, Status, render_text
 from grader.results import SuiteResult, TestOutcome
 from grader.sandbox import RunArtifacts, SandboxJob
 from grader.similarity import Fingerprints
@@ -145,3 +145,76 @@ def test_a_tampered_submission_is_not_fingerprinted(
 
 def test_fingerprinting_that_fails_gives_none_not_an_error() -> None:
     assert pipeline.fingerprint_workspace(Workspace(tar=b"not a tar archive", files=1)) is None
+
+
+# -- flake-aware grading (grader/flaky.py) -------------------------------------------
+PERF = "hidden/test_perf.py::test_large_text_is_counted_in_linear_time"
+
+
+class CountingSandbox:
+    def __init__(self) -> None:
+        self.runs = 0
+
+    def run(self, job: SandboxJob) -> RunArtifacts:
+        self.runs += 1
+        return RunArtifacts(frame_found=True)
+
+
+def test_a_failed_timing_test_is_rerun_in_new_sandbox_runs_and_reported_flaky(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outcomes = iter([Outcome.FAILED, Outcome.PASSED, Outcome.PASSED])
+
+    def one_run(challenge: object, test_ids: list[str], *_: object) -> SuiteResult:
+        return SuiteResult(
+            tests=[TestOutcome(IDS[0], Outcome.PASSED), TestOutcome(PERF, next(outcomes), 1.3)]
+        )
+
+    monkeypatch.setattr(pipeline, "evaluate_run", one_run)
+    repo = make_repo(tmp_path / "repo", [("Solve", SOLVED)], base=WORD_FREQUENCY / "starter")
+    image = SandboxImage("grader-python:test", "sha256:" + "1" * 64, "3.11")
+    sandbox = CountingSandbox()
+    report = grade(
+        PreparedChallenge(load_challenge(WORD_FREQUENCY), image, [IDS[0], PERF]),
+        str(repo),
+        None,
+        settings=settings,
+        sandbox=sandbox,
+        policy=FetchPolicy(allow_local=True),
+    ).report
+    assert sandbox.runs == 3
+    perf = next(t for t in report.tests if t.id == PERF)
+    assert (
+        perf.outcome == Outcome.PASSED
+        and perf.flaky
+        and perf.runs == ["failed", "passed", "passed"]
+    )
+    assert report.skills["performance"].passed == 1
+    assert "reruns" in report.timings
+    (perf_json,) = [t for t in report.to_dict()["tests"] if t["id"] == PERF]
+    assert perf_json["runs"] == ["failed", "passed", "passed"] and perf_json["flaky"] is True
+    assert "runs" not in report.to_dict()["tests"][0]  # a test that ran once: no rerun fields
+    assert "rerun after a failure (1):" in render_text(report)
+
+
+def test_no_rerun_when_the_jobs_time_limit_leaves_no_room(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def one_run(challenge: object, test_ids: list[str], *_: object) -> SuiteResult:
+        return SuiteResult(tests=[TestOutcome(PERF, Outcome.FAILED, 1.3, "too slow")])
+
+    monkeypatch.setattr(pipeline, "evaluate_run", one_run)
+    repo = make_repo(tmp_path / "repo", [("Solve", SOLVED)], base=WORD_FREQUENCY / "starter")
+    image = SandboxImage("grader-python:test", "sha256:" + "1" * 64, "3.11")
+    sandbox = CountingSandbox()
+    report = grade(
+        PreparedChallenge(load_challenge(WORD_FREQUENCY), image, [PERF]),
+        str(repo),
+        None,
+        settings=settings.model_copy(update={"max_job_timeout_s": 0.001}),
+        sandbox=sandbox,
+        policy=FetchPolicy(allow_local=True),
+    ).report
+    assert sandbox.runs == 1
+    assert report.tests[0].outcome == Outcome.FAILED and report.tests[0].runs is None
+    assert any("leaves no room" in note for note in report.notes)
