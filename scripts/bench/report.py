@@ -264,7 +264,27 @@ def render_machine_profile(results: dict[str, Any]) -> str:
 
 
 def machine_lines(results: dict[str, Any]) -> list[str]:
-    machine = results.get("profile", {}).get("machine")
+    return _role_lines(results.get("profile", {}).get("machine")) + _lifecycle_lines(
+        results.get("profile", {}).get("lifecycle")
+    )
+
+
+def _lifecycle_lines(lifecycle: dict[str, Any] | None) -> list[str]:
+    if not lifecycle:
+        return []
+    if "error" in lifecycle:
+        return ["", f"== container lifecycle: not available ({lifecycle['error']})"]
+    lines = [
+        "",
+        "== container lifecycle running /bin/true: CPU seconds of dockerd, containerd, "
+        "shims, runc and the client",
+    ]
+    for name, entry in lifecycle.items():
+        lines.append(f"  {name:<54} {entry['cpu_s_median']:>7.3f}  x{entry['vs_sandbox']:.2f}")
+    return lines
+
+
+def _role_lines(machine: dict[str, Any] | None) -> list[str]:
     if not machine:
         return []
     if "error" in machine:

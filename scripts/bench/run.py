@@ -24,6 +24,7 @@ from scripts.bench.gradings import inprocess_once
 from scripts.bench.harness import Bench
 from scripts.bench.isolation import isolation
 from scripts.bench.latency import latency
+from scripts.bench.lifecycle import lifecycle
 from scripts.bench.machine import memory_summary
 from scripts.bench.profiling import profile
 from scripts.bench.report import services_targets, targets
@@ -105,6 +106,22 @@ def run_machine_profile_only(bench: Bench) -> dict[str, Any]:
     log(f"machine-wide profile ({bench.elapsed()})")
     results: dict[str, Any] = {"meta": meta(bench), "profile": {"challenge": subject.id}}
     results["profile"]["machine"] = machine_profile(bench, subject, max(bench.args.runs, 3))
+    results["targets"] = []
+    results["warnings"] = bench.warnings
+    results["meta"]["duration_s"] = round(time.monotonic() - bench.started, 1)
+    return results
+
+
+def run_lifecycle_only(bench: Bench) -> dict[str, Any]:
+    """The container lifecycle's alternatives alone (``--only lifecycle``)."""
+    migrate(bench.settings.effective_database_url)
+    subject = prepare_subject(
+        "small", [bench.args.small], bench.settings, bench.builder, bench.sandbox, bench.warnings
+    )
+    bench.subjects.append(subject)
+    log(f"container lifecycle alternatives ({bench.elapsed()})")
+    results: dict[str, Any] = {"meta": meta(bench), "profile": {"challenge": subject.id}}
+    results["profile"]["lifecycle"] = lifecycle(bench, subject)
     results["targets"] = []
     results["warnings"] = bench.warnings
     results["meta"]["duration_s"] = round(time.monotonic() - bench.started, 1)
