@@ -112,6 +112,13 @@ def test_the_bench_runs_and_reports_every_section(tmp_path: Path) -> None:
         positive(profile[section][name], f"profile {section} {name}")
         assert all(s["median_s"] >= 0 for s in profile[section].values())
     assert profile["cprofile_top"]
+    machine = profile["machine"]  # every process's CPU per grading, by role
+    assert machine["gradings"] >= 3 and machine["whole_machine_cpu_s_per_grading"] > 0
+    assert machine["cpu_s_per_grading"]["sandbox: the suite and the submission"] > 0
+    assert machine["processes_per_grading"]["sandbox: PID 1 (the supervisor)"] >= 1
+    lifecycle = profile["lifecycle"]
+    assert lifecycle["as the sandbox"]["vs_sandbox"] == 1.0
+    assert all(v["cpu_s_median"] > 0 for v in lifecycle.values()), lifecycle
 
     isolation = results["isolation"]
     python = {c["id"]: c for c in results["challenges"].values() if c["language"] == "python"}

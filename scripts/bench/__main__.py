@@ -14,8 +14,13 @@ from pathlib import Path
 
 import scripts.bench
 from scripts.bench.harness import Bench
-from scripts.bench.report import render, render_services
-from scripts.bench.run import run, run_services_only
+from scripts.bench.report import render, render_machine_profile, render_services
+from scripts.bench.run import (
+    run,
+    run_lifecycle_only,
+    run_machine_profile_only,
+    run_services_only,
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -75,8 +80,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the bench's data folder")
     parser.add_argument(
         "--only",
-        choices=["services"],
-        help="run one phase alone (services: the PostgreSQL challenge cold and warm)",
+        choices=["services", "machine-profile", "lifecycle"],
+        help="run one phase alone (services: the PostgreSQL challenge cold and warm; "
+        "machine-profile: every process's CPU per grading, by role, --runs gradings; "
+        "lifecycle: a container's CPU with and without each group of the sandbox's options)",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -99,11 +106,21 @@ def _bench(args: argparse.Namespace) -> Iterator[Bench]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    phases = {
+        "services": run_services_only,
+        "machine-profile": run_machine_profile_only,
+        "lifecycle": run_lifecycle_only,
+    }
+    renderers = {
+        "services": render_services,
+        "machine-profile": render_machine_profile,
+        "lifecycle": render_machine_profile,
+    }
     with _bench(args) as bench:
-        results = run_services_only(bench) if args.only == "services" else run(bench)
+        results = phases.get(args.only or "", run)(bench)
     output = Path(args.output)
     output.write_text(json.dumps(results, indent=2) + "\n")
-    print(render_services(results) if args.only == "services" else render(results))
+    print(renderers.get(args.only or "", render)(results))
     print(f"\nwritten: {output.resolve()}")
     return 0
 

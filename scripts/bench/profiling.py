@@ -22,10 +22,12 @@ from typing import Any
 from grader import fetch, git
 from grader.history import analyse_history
 from grader.runner.supervise_channels import SAFE_ENV  # the sandbox's own environment
+from scripts.bench import accounting
 from scripts.bench.common import PROJECT_ROOT, summary
 from scripts.bench.containers import container_floor, cpu_costs, pool_probe
 from scripts.bench.gradings import inprocess_once
 from scripts.bench.harness import Bench
+from scripts.bench.lifecycle import lifecycle
 from scripts.bench.physical import SUITE_DRIVER
 from scripts.bench.subjects import Subject
 
@@ -62,6 +64,11 @@ def profile(bench: Bench) -> dict[str, Any]:
     profile = cProfile.Profile()
     inprocess_once(bench, subject, profile)
     out["cprofile_top"] = top_functions(profile, 25)
+    # Every process's CPU per grading, by role (runc, shims, the sandbox's processes too).
+    inprocess_once(bench, subject)
+    out["machine"] = accounting.profile(lambda: inprocess_once(bench, subject), max(reps, 3))
+    quick = bench.args.quick
+    out["lifecycle"] = lifecycle(bench, subject, rounds=1 if quick else 3, reps=2 if quick else 6)
     # The in-process gradings' Docker calls made off their critical path (pool refills,
     # background removals), over the whole latency phase.
     out["off_critical_path_calls"] = {

@@ -243,6 +243,7 @@ def render(results: dict[str, Any]) -> str:
             f"{entry['runs']} runs each)"
         )
     lines += services_lines(results)
+    lines += machine_lines(results)
     lines += tail_lines(results)
     return "\n".join(lines)
 
@@ -255,6 +256,50 @@ def header_line(results: dict[str, Any]) -> str:
         f"{' (dirty)' if meta['git_dirty'] else ''}  {machine['cpus']} CPUs  "
         f"{machine['memory_mb']} MB  docker {machine['docker']}  runtime {meta['runtime']}"
     )
+
+
+def render_machine_profile(results: dict[str, Any]) -> str:
+    """``--only machine-profile``: the machine, then CPU seconds per grading by role."""
+    return "\n".join([header_line(results), *machine_lines(results), *tail_lines(results)])
+
+
+def machine_lines(results: dict[str, Any]) -> list[str]:
+    return _role_lines(results.get("profile", {}).get("machine")) + _lifecycle_lines(
+        results.get("profile", {}).get("lifecycle")
+    )
+
+
+def _lifecycle_lines(lifecycle: dict[str, Any] | None) -> list[str]:
+    if not lifecycle:
+        return []
+    if "error" in lifecycle:
+        return ["", f"== container lifecycle: not available ({lifecycle['error']})"]
+    lines = [
+        "",
+        "== container lifecycle running /bin/true: CPU seconds of dockerd, containerd, "
+        "shims, runc and the client",
+    ]
+    for name, entry in lifecycle.items():
+        lines.append(f"  {name:<54} {entry['cpu_s_median']:>7.3f}  x{entry['vs_sandbox']:.2f}")
+    return lines
+
+
+def _role_lines(machine: dict[str, Any] | None) -> list[str]:
+    if not machine:
+        return []
+    if "error" in machine:
+        return ["", f"== machine-wide profile: not available ({machine['error']})"]
+    lines = [
+        "",
+        f"== machine-wide profile: CPU seconds per grading, by role "
+        f"({machine['gradings']} in-process gradings, "
+        f"{machine['whole_machine_cpu_s_per_grading']:.3f} s in all)",
+    ]
+    counts = machine.get("processes_per_grading", {})
+    for role, seconds in machine["cpu_s_per_grading"].items():
+        processes = f"{counts[role]:g} processes" if role in counts else ""
+        lines.append(f"  {role:<44} {seconds:>8.3f}  {processes}")
+    return lines
 
 
 def render_services(results: dict[str, Any]) -> str:

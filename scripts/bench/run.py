@@ -18,14 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from grader.store.db import migrate
+from scripts.bench import accounting
 from scripts.bench.common import PROJECT_ROOT, log
+from scripts.bench.gradings import inprocess_once
 from scripts.bench.harness import Bench
 from scripts.bench.isolation import isolation
 from scripts.bench.latency import latency
+from scripts.bench.lifecycle import lifecycle
 from scripts.bench.machine import memory_summary
 from scripts.bench.profiling import profile
 from scripts.bench.report import services_targets, targets
 from scripts.bench.services import services
+from scripts.bench.subjects import prepare_subject
 from scripts.bench.throughput import throughput
 
 
@@ -89,6 +93,45 @@ def run_services_only(bench: Bench) -> dict[str, Any]:
     results["warnings"] = bench.warnings
     results["meta"]["duration_s"] = round(time.monotonic() - bench.started, 1)
     return results
+
+
+def run_machine_profile_only(bench: Bench) -> dict[str, Any]:
+    """The machine-wide profile alone (``--only machine-profile``): the small challenge's
+    in-process gradings, every process's CPU by role (scripts/bench/accounting.py)."""
+    migrate(bench.settings.effective_database_url)
+    subject = prepare_subject(
+        "small", [bench.args.small], bench.settings, bench.builder, bench.sandbox, bench.warnings
+    )
+    bench.subjects.append(subject)
+    log(f"machine-wide profile ({bench.elapsed()})")
+    results: dict[str, Any] = {"meta": meta(bench), "profile": {"challenge": subject.id}}
+    results["profile"]["machine"] = machine_profile(bench, subject, max(bench.args.runs, 3))
+    results["targets"] = []
+    results["warnings"] = bench.warnings
+    results["meta"]["duration_s"] = round(time.monotonic() - bench.started, 1)
+    return results
+
+
+def run_lifecycle_only(bench: Bench) -> dict[str, Any]:
+    """The container lifecycle's alternatives alone (``--only lifecycle``)."""
+    migrate(bench.settings.effective_database_url)
+    subject = prepare_subject(
+        "small", [bench.args.small], bench.settings, bench.builder, bench.sandbox, bench.warnings
+    )
+    bench.subjects.append(subject)
+    log(f"container lifecycle alternatives ({bench.elapsed()})")
+    results: dict[str, Any] = {"meta": meta(bench), "profile": {"challenge": subject.id}}
+    results["profile"]["lifecycle"] = lifecycle(bench, subject)
+    results["targets"] = []
+    results["warnings"] = bench.warnings
+    results["meta"]["duration_s"] = round(time.monotonic() - bench.started, 1)
+    return results
+
+
+def machine_profile(bench: Bench, subject: Any, gradings: int) -> dict[str, Any]:
+    inprocess_once(bench, subject)  # warm: the pool holds a started sandbox, imports are done
+    time.sleep(2)
+    return accounting.profile(lambda: inprocess_once(bench, subject), gradings)
 
 
 def meta(bench: Bench) -> dict[str, Any]:
