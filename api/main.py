@@ -18,12 +18,14 @@ from fastapi.staticfiles import StaticFiles
 from api import errors, limits
 from api.routes import (
     challenges,
+    decisions,
     exports,
     git,
     health,
     invitations,
     metrics,
     pages,
+    rounds,
     submissions,
     webhooks,
 )
@@ -45,6 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = (submissions, challenges, exports, pages, invitations, git, webhooks, health, metrics)
     for module in routers:
         app.include_router(module.router)
+    app.include_router(decisions.router)
+    app.include_router(rounds.router)
     _docs(app)
     return app
 

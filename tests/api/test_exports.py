@@ -56,6 +56,14 @@ def test_the_csv_export_has_a_column_per_skill(world: World) -> None:
         "commit",
         "submitted_at",
         "graded_at",
+        "decision",
+        "decided_by",
+        "decided_at",
+        "decision_notes",
+        "candidate_decision",
+        "candidate_decided_by",
+        "candidate_decided_at",
+        "candidate_decision_notes",
     ]
     by_candidate = {r["candidate"]: r for r in rows}
     bob = world.reports["bob"]["report"]

@@ -26,24 +26,37 @@ STAFF = ("admin", "reviewer")
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: str  # {graded} and {challenge} are filled in from the world
+    path: str  # {graded}, {challenge} and {invitation} are filled in from the world
     allowed: tuple[str, ...]
     success: int = 200
     body: dict[str, Any] | None = field(default=None, hash=False)
 
     @property
     def route(self) -> str:
-        return self.path.replace("{graded}", "{submission_id}").replace(
-            "{challenge}", "{challenge_id}"
+        return (
+            self.path.replace("{graded}", "{submission_id}")
+            .replace("{challenge}", "{challenge_id}")
+            .replace("{invitation}", "{invitation_id}")
         )
 
     def url(self, world: World) -> str:
-        return self.path.format(graded=world.submissions["ada"], challenge=CHALLENGE)
+        invitation = world.own_repo.rsplit("/", 1)[-1].removesuffix(".git")
+        return self.path.format(
+            graded=world.submissions["ada"], challenge=CHALLENGE, invitation=invitation
+        )
 
     def json(self, world: World) -> dict[str, Any] | None:
         if self.body is None:
             return None
-        return {k: (world.own_repo if v == "{own_repo}" else v) for k, v in self.body.items()}
+        a_test = world.reports["ada"]["report"]["tests"][0]["id"]
+        fill = {"{own_repo}": world.own_repo, "{a_test}": a_test}
+
+        def filled(value: Any) -> Any:
+            if isinstance(value, dict):
+                return {k: filled(v) for k, v in value.items()}
+            return fill.get(value, value) if isinstance(value, str) else value
+
+        return filled(self.body)  # type: ignore[no-any-return]
 
 
 MATRIX = (
@@ -69,6 +82,26 @@ MATRIX = (
         ("admin",),
         201,
         {"challenge": CHALLENGE, "candidate": "new@example.com"},
+    ),
+    Endpoint("GET", "/api/submissions/{graded}/decisions", STAFF),
+    Endpoint(
+        "POST",
+        "/api/submissions/{graded}/decisions",
+        STAFF,
+        201,
+        {"decision": "hold", "notes": "role matrix"},
+    ),
+    Endpoint("GET", "/api/invitations/{invitation}/decisions", STAFF),
+    Endpoint(
+        "POST", "/api/invitations/{invitation}/decisions", STAFF, 201, {"decision": "advance"}
+    ),
+    Endpoint("GET", "/api/submissions/{graded}/comments", STAFF),
+    Endpoint(
+        "POST",
+        "/api/submissions/{graded}/comments",
+        STAFF,
+        201,
+        {"target": {"kind": "test", "id": "{a_test}"}, "body": "role matrix"},
     ),
 )
 
