@@ -75,7 +75,7 @@ def _decide(
 ) -> DecisionRow:
     row = decisions.record_decision(session, subject, body.decision, body.notes, token)
     delivery = notify.queue_decision(session, settings, row)
-    session.commit()  # the delivery's first attempt must find the decision
+    session.commit()  # before the answer: the next page and the delivery must find it
     if delivery is not None:
         background.add_task(notify.deliver, settings, delivery)
     return row
@@ -86,7 +86,13 @@ def _comment(session: Session, row: SubmissionRow, body: CommentIn, token: Token
     problem = target_problem(found.report if found else None, body.target.kind, body.target.id)
     if problem:
         raise HTTPException(422, problem)
-    return decisions.add_comment(session, row, body.target.kind, body.target.id, body.body, token)
+    created = decisions.add_comment(
+        session, row, body.target.kind, body.target.id, body.body, token
+    )
+    # Committed before the answer leaves: the session dependency's own commit runs after
+    # the response is sent, and the page a redirect leads to must show the comment.
+    session.commit()
+    return created
 
 
 def _decisions_out(rows: list[DecisionRow]) -> DecisionsOut:
