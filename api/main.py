@@ -19,12 +19,14 @@ from api import errors, limits
 from api.routes import (
     candidates,
     challenges,
+    decisions,
     exports,
     git,
     health,
     invitations,
     metrics,
     pages,
+    rounds,
     submissions,
     webhooks,
 )
@@ -47,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in routers:
         app.include_router(module.router)
     app.include_router(candidates.router)
+    app.include_router(decisions.router)
+    app.include_router(rounds.router)
     _docs(app)
     return app
 

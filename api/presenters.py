@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from grader.store import hosted, repo
-from grader.store.models import ACTIVE, ChallengeRow, SubmissionRow, SubmissionStatus
-from grader.store.results import Result, challenge_results, skill_names
+from grader.store.models import ACTIVE, DecisionRow, SubmissionRow, SubmissionStatus
+from grader.store.results import skill_names
 from grader.timestamps import utc
 
 STATUS_ORDER: dict[str, int] = {
@@ -25,51 +25,8 @@ STATUS_ORDER: dict[str, int] = {
     SubmissionStatus.TAMPERED: 3,
     SubmissionStatus.GRADED: 4,
 }
-MAX_COMPARED = 8
+MIN_COMPARED, MAX_COMPARED = 2, 4  # more columns than four do not fit side by side
 COLORS = ("#2563eb", "#d97706", "#059669", "#db2777", "#7c3aed", "#0891b2", "#65a30d", "#dc2626")
-
-
-@dataclass
-class Board:
-    challenge: ChallengeRow
-    skills: list[str]
-    rows: list[Result]
-    submissions: int
-
-
-def latest_per_candidate(results: list[Result]) -> list[Result]:
-    """The newest submission of each candidate (or, without one, of each repository)."""
-    seen: dict[str, Result] = {}
-    for result in results:  # newest first
-        seen.setdefault(result.candidate or f"repo:{result.repo}", result)
-    return list(seen.values())
-
-
-def sort_rows(rows: list[Result], sort: str, order: str) -> list[Result]:
-    def key(r: Result) -> Any:
-        if sort == "candidate":
-            return (r.candidate or r.repo).lower()
-        if sort == "status":
-            return STATUS_ORDER.get(r.status, 9)
-        if sort == "overall":
-            return r.overall
-        if sort.startswith("skill:"):
-            return r.skills.get(sort.removeprefix("skill:"))
-        return r.submitted_at
-
-    known = [r for r in rows if key(r) is not None]
-    unknown = [r for r in rows if key(r) is None]  # always last, whatever the order
-    return sorted(known, key=key, reverse=order == "desc") + unknown
-
-
-def boards(session: Session, sort: str = "submitted", order: str = "desc") -> list[Board]:
-    out = []
-    for challenge in repo.list_challenges(session):
-        results = challenge_results(session, challenge.id)
-        rows = sort_rows(latest_per_candidate(results), sort, order)
-        skills = skill_names(session, challenge.id, results)
-        out.append(Board(challenge, skills, rows, len(results)))
-    return out
 
 
 # -- a report ------------------------------------------------------------------------------
@@ -174,6 +131,7 @@ class Column:
     row: SubmissionRow
     report: dict[str, Any]
     color: str
+    decision: DecisionRow | None = None
 
     @property
     def label(self) -> str:
@@ -201,11 +159,17 @@ def requested_ids(values: list[str]) -> list[str]:
 
 
 def compare_columns(session: Session, challenge_id: str, ids: list[str]) -> list[Column] | str:
-    """The compared submissions, or why they cannot be compared."""
-    if not ids:
-        return "Choose the submissions to compare (ids=a,b,c)."
+    """The compared submissions, or why they cannot be compared (a sentence for the page)."""
+    if len(ids) < MIN_COMPARED:
+        ticked = "none was" if not ids else "only one was"
+        return (
+            f"Tick {MIN_COMPARED} to {MAX_COMPARED} submissions to compare them: {ticked} ticked."
+        )
     if len(ids) > MAX_COMPARED:
-        return f"At most {MAX_COMPARED} submissions can be compared at once."
+        return (
+            f"At most {MAX_COMPARED} submissions can be compared at once: "
+            f"{len(ids)} were ticked. Untick some and compare again."
+        )
     columns = []
     for index, submission_id in enumerate(ids):
         row = repo.get_submission(session, submission_id)

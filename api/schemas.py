@@ -120,7 +120,7 @@ class ResultsOut(BaseModel):
 
 class DeliveryOut(BaseModel):
     id: int
-    submission: str
+    submission: str | None  # None: a decision about a candidate with no submission
     url: str
     status: str
     attempts: int
@@ -128,6 +128,8 @@ class DeliveryOut(BaseModel):
     response_code: int | None
     next_attempt_at: Timestamp | None
     created_at: Timestamp
+    event: str = "grading.completed"
+    decision: int | None = None
 
 
 class SimilarSpan(BaseModel):

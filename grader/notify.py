@@ -1,4 +1,4 @@
-"""Outgoing webhooks: tell another system that a grading completed.
+"""Outgoing webhooks: tell another system that a grading completed or a reviewer decided.
 
 Configured by ``GRADER_NOTIFY_URL`` (no URL, no notifications) and
 ``GRADER_NOTIFY_SECRET``. Each completed grading gets one delivery row
@@ -7,6 +7,19 @@ Configured by ``GRADER_NOTIFY_URL`` (no URL, no notifications) and
     {"event": "grading.completed", "delivery": 7, "submission_id": "...",
      "challenge": "...", "candidate": "...", "status": "graded", "overall": 85.2,
      "report_url": "<public_url>/submissions/<id>"}
+
+Each recorded decision gets one too (``queue_decision``, in the decision's own
+transaction, so a decision is never recorded without its delivery)::
+
+    {"event": "decision.recorded", "delivery": 8, "decision_id": 3,
+     "decision": "advance", "scope": "submission" | "candidate",
+     "submission_id": "..." | null, "invitation_id": "..." | null,
+     "challenge": "...", "candidate": "...", "notes": "...",
+     "decided_by": "<token name>", "decided_by_token": 2,
+     "decided_at": "2024-05-02T10:15:00Z", "report_url": "..." | null}
+
+Both kinds are signed, retried and recorded alike; the event is also in the
+``X-Grader-Event`` header.
 
 signed with ``X-Grader-Signature: sha256=<hex HMAC-SHA256 of the raw body with the secret>``.
 A delivery succeeds on any 2xx answer; otherwise it is tried again after
@@ -32,13 +45,15 @@ import httpx
 from sqlalchemy.orm import Session
 
 from grader.config import Settings
-from grader.store import deliveries, repo
+from grader.store import decisions, deliveries, hosted, repo
 from grader.store.db import session_scope
-from grader.store.models import WebhookDeliveryRow, utcnow
+from grader.store.models import DecisionRow, WebhookDeliveryRow, utcnow
+from grader.timestamps import rfc3339
 
 log = logging.getLogger("grader.notify")
 
 EVENT = "grading.completed"
+DECISION_EVENT = "decision.recorded"
 SIGNATURE_HEADER = "X-Grader-Signature"
 BACKOFF_S = (30, 120, 600, 3600, 6 * 3600)  # the wait after the 1st, 2nd, ... failed attempt
 MAX_ATTEMPTS = len(BACKOFF_S) + 1
@@ -116,16 +131,51 @@ def attempt(
         delivery = deliveries.claim_delivery(session, delivery_id, utcnow(), CLAIM_S)
         if delivery is None:
             return None
-        target, body = delivery.url, _body(session, delivery, settings)
-    code, error = _send(post, target, body, config.secret, delivery_id)
+        target, event, body = delivery.url, delivery.event, _body(session, delivery, settings)
+    code, error = _send(post, target, body, config.secret, delivery_id, event)
     with session_scope(url) as session:
         return _record(session, delivery_id, code, error)
 
 
+def queue_decision(
+    session: Session, settings: Settings, decision: DecisionRow, config: NotifyConfig | None = None
+) -> int | None:
+    """Record a delivery of ``decision`` in the caller's transaction; its id, or None when
+    no webhook is configured. Its first attempt is ``deliver``'s, once that transaction
+    committed; if that never happens, ``retry_pending`` sends it."""
+    config = config or config_from_settings(settings)
+    if config is None:
+        return None
+    return deliveries.create_delivery(
+        session, decision.submission_id, config.url, event=DECISION_EVENT, decision_id=decision.id
+    )
+
+
+def deliver(
+    settings: Settings, delivery_id: int, config: NotifyConfig | None = None, post: Post = http_post
+) -> str | None:
+    """The first attempt at a recorded delivery (see ``attempt``); never raises for the
+    receiver's failures, which are recorded and retried."""
+    config = config or config_from_settings(settings)
+    return None if config is None else attempt(settings, delivery_id, config, post)
+
+
 # -- the steps of an attempt -----------------------------------------------------------------
 def _body(session: Session, delivery: WebhookDeliveryRow, settings: Settings) -> bytes:
-    submission = repo.get_submission(session, delivery.submission_id)
-    payload: dict[str, Any] = {
+    if delivery.event == DECISION_EVENT:
+        payload = _decision_payload(session, delivery, settings)
+    else:
+        payload = _graded_payload(session, delivery, settings)
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+
+
+def _graded_payload(
+    session: Session, delivery: WebhookDeliveryRow, settings: Settings
+) -> dict[str, Any]:
+    submission = (
+        repo.get_submission(session, delivery.submission_id) if delivery.submission_id else None
+    )
+    return {
         "event": EVENT,
         "delivery": delivery.id,
         "submission_id": delivery.submission_id,
@@ -135,16 +185,52 @@ def _body(session: Session, delivery: WebhookDeliveryRow, settings: Settings) ->
         "overall": submission.overall if submission else None,
         "report_url": f"{settings.public_url.rstrip('/')}/submissions/{delivery.submission_id}",
     }
-    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+
+
+def _decision_payload(
+    session: Session, delivery: WebhookDeliveryRow, settings: Settings
+) -> dict[str, Any]:
+    decision = decisions.get_decision(session, delivery.decision_id or 0)
+    payload: dict[str, Any] = {"event": DECISION_EVENT, "delivery": delivery.id}
+    if decision is None:  # cannot happen while decisions are never deleted
+        return {**payload, "decision_id": delivery.decision_id}
+    submission_id = decision.submission_id
+    return {
+        **payload,
+        "decision_id": decision.id,
+        "decision": decision.verdict,
+        "scope": "submission" if submission_id else "candidate",
+        "submission_id": submission_id,
+        "invitation_id": decision.invitation_id,
+        "challenge": decision.challenge_id,
+        "candidate": _candidate(session, decision),
+        "notes": decision.notes,
+        "decided_by": decision.actor,
+        "decided_by_token": decision.token_id,
+        "decided_at": rfc3339(decision.created_at),
+        "report_url": (
+            f"{settings.public_url.rstrip('/')}/submissions/{submission_id}"
+            if submission_id
+            else None
+        ),
+    }
+
+
+def _candidate(session: Session, decision: DecisionRow) -> str | None:
+    if decision.submission_id:
+        submission = repo.get_submission(session, decision.submission_id)
+        return submission.candidate_email if submission else None
+    invitation = hosted.get_invitation(session, decision.invitation_id or "")
+    return invitation.candidate_email if invitation else None
 
 
 def _send(
-    post: Post, url: str, body: bytes, secret: str, delivery_id: int
+    post: Post, url: str, body: bytes, secret: str, delivery_id: int, event: str = EVENT
 ) -> tuple[int | None, str | None]:
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "grader-webhook",
-        "X-Grader-Event": EVENT,
+        "X-Grader-Event": event,
         "X-Grader-Delivery": str(delivery_id),
     }
     if secret:

@@ -2,7 +2,9 @@
 
 A result row is one submission: its candidate, status, overall score, the score
 of each skill (from its report), the graded commit and when it was graded
-(grader/store/results.py reads them; the reviewer pages read the same rows).
+(grader/store/results.py reads them; the reviewer pages read the same rows),
+then the reviewers' decisions: the submission's current decision and its
+candidate's (grader/store/decisions.py), each with who decided, when and the notes.
 """
 
 from __future__ import annotations
@@ -15,14 +17,19 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from sqlalchemy.orm import Session
 
 from api.deps import Admin, SessionDep, Staff
-from api.schemas import DeliveryOut, ResultOut, ResultsOut
-from grader.store import deliveries, repo
+from api.review_schemas import DecidedResultOut, DecidedResultsOut, DecisionOut
+from api.schemas import DeliveryOut
+from grader.store import decisions, deliveries, repo
+from grader.store.decisions import Current
+from grader.store.models import DecisionRow
 from grader.store.results import Result, challenge_results, skill_names
 from grader.timestamps import rfc3339, utc
 
 router = APIRouter(tags=["exports"])
 FIXED_COLUMNS = ("submission", "candidate", "repo", "status", "overall")
 TRAILING_COLUMNS = ("commit", "submitted_at", "graded_at")
+DECISION_COLUMNS = ("decision", "decided_by", "decided_at", "decision_notes")
+CANDIDATE_COLUMNS = tuple(f"candidate_{name}" for name in DECISION_COLUMNS)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -33,25 +40,36 @@ def known_challenge(session: Session, challenge_id: str) -> None:
 
 
 # -- CSV -----------------------------------------------------------------------------------
-def results_csv(skills: list[str], results: list[Result]) -> str:
+def results_csv(skills: list[str], results: list[Result], decided: Current) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([*FIXED_COLUMNS, *skills, *TRAILING_COLUMNS])
-    for r in results:
-        writer.writerow(
-            [
-                r.submission,
-                _cell(r.candidate),
-                _cell(r.repo),
-                r.status,
-                _number(r.overall),
-                *(_number(r.skills.get(name)) for name in skills),
-                r.commit or "",
-                rfc3339(r.submitted_at),
-                rfc3339(r.graded_at) if r.graded_at else "",
-            ]
-        )
+    writer.writerow(
+        [*FIXED_COLUMNS, *skills, *TRAILING_COLUMNS, *DECISION_COLUMNS, *CANDIDATE_COLUMNS]
+    )
+    writer.writerows(_row(skills, r, decided) for r in results)
     return out.getvalue()
+
+
+def _row(skills: list[str], r: Result, decided: Current) -> list[str]:
+    return [
+        r.submission,
+        _cell(r.candidate),
+        _cell(r.repo),
+        r.status,
+        _number(r.overall),
+        *(_number(r.skills.get(name)) for name in skills),
+        r.commit or "",
+        rfc3339(r.submitted_at),
+        rfc3339(r.graded_at) if r.graded_at else "",
+        *_decision_cells(decided.of_submission(r.submission)),
+        *_decision_cells(decided.of_candidate(r.candidate)),
+    ]
+
+
+def _decision_cells(row: DecisionRow | None) -> list[str]:
+    if row is None:
+        return ["", "", "", ""]
+    return [row.verdict, _cell(row.actor), rfc3339(row.created_at), _cell(row.notes)]
 
 
 def _cell(text: str | None) -> str:
@@ -75,7 +93,8 @@ def export_csv(challenge_id: str, _token: Staff, session: SessionDep) -> Respons
     """A challenge's results as CSV: one row per submission, a column per skill."""
     known_challenge(session, challenge_id)
     results = challenge_results(session, challenge_id)
-    body = results_csv(skill_names(session, challenge_id, results), results)
+    decided = decisions.current_decisions(session, challenge_id)
+    body = results_csv(skill_names(session, challenge_id, results), results, decided)
     filename = f"{challenge_id}-results.csv".encode("ascii", "replace").decode()
     return Response(
         body,
@@ -84,16 +103,33 @@ def export_csv(challenge_id: str, _token: Staff, session: SessionDep) -> Respons
     )
 
 
-@router.get("/api/challenges/{challenge_id}/results.json", response_model=ResultsOut)
-def export_json(challenge_id: str, _token: Staff, session: SessionDep) -> ResultsOut:
-    """A challenge's results as JSON: one entry per submission, newest first."""
+@router.get("/api/challenges/{challenge_id}/results.json", response_model=DecidedResultsOut)
+def export_json(challenge_id: str, _token: Staff, session: SessionDep) -> DecidedResultsOut:
+    """A challenge's results as JSON: one entry per submission, newest first, with the
+    submission's and its candidate's current decisions."""
     known_challenge(session, challenge_id)
+    return results_json(session, challenge_id)
+
+
+def results_json(session: Session, challenge_id: str) -> DecidedResultsOut:
     results = challenge_results(session, challenge_id)
-    return ResultsOut(
+    decided = decisions.current_decisions(session, challenge_id)
+    return DecidedResultsOut(
         challenge=challenge_id,
         skills=skill_names(session, challenge_id, results),
-        results=[ResultOut(**r.__dict__) for r in results],
+        results=[
+            DecidedResultOut(
+                **r.__dict__,
+                decision=_decision_out(decided.of_submission(r.submission)),
+                candidate_decision=_decision_out(decided.of_candidate(r.candidate)),
+            )
+            for r in results
+        ],
     )
+
+
+def _decision_out(row: DecisionRow | None) -> DecisionOut | None:
+    return DecisionOut.of(row) if row else None
 
 
 @router.get(
@@ -106,7 +142,7 @@ def list_webhook_deliveries(
     submission: str | None = Query(default=None, max_length=36),
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> list[DeliveryOut]:
-    """Outgoing notifications of completed gradings, newest first (admin only)."""
+    """Outgoing notifications (completed gradings, decisions), newest first (admin only)."""
     rows = deliveries.list_deliveries(session, status=status, submission_id=submission, limit=limit)
     return [
         DeliveryOut(
@@ -119,6 +155,8 @@ def list_webhook_deliveries(
             response_code=r.response_code,
             next_attempt_at=utc(r.next_attempt_at) if r.next_attempt_at else None,
             created_at=utc(r.created_at),
+            event=r.event,
+            decision=r.decision_id,
         )
         for r in rows
     ]

@@ -1,14 +1,15 @@
 """The reviewer pages: server-rendered HTML for admins and reviewers, signed in by cookie.
 
 /login takes an admin or reviewer API token and sets a signed session cookie
-(candidate tokens are refused). / is the dashboard: each challenge with its
-candidates' latest submissions, sortable by query parameter, statuses kept
-fresh by polling /dashboard.json. /submissions/{id} is a report: a skill chart
+(candidate tokens are refused). / is the round view (api/routes/rounds.py).
+/submissions/{id} is a report: a skill chart
 (SVG drawn by the template), the tests, the git history as a timeline with each
-finding on its commit, the test run's output and the similar submissions.
+finding on its commit, the test run's output, the similar submissions, and the
+review block (decisions and comments; their forms post to api/routes/decisions.py).
 /submissions/{id}/similar/{other} shows the fragments a similar pair shares,
-side by side with line numbers. /challenges/{id}/compare puts several
-submissions' scores side by side. /operations (admins only) shows the workers,
+side by side with line numbers. /challenges/{id}/compare puts two to four
+submissions side by side (fewer or more: the page says so and offers the
+choice again). /operations (admins only) shows the workers,
 the queue and the last infrastructure failures. Everything a candidate wrote (test
 output, messages, commit subjects) is escaped by Jinja's autoescaping, and the
 pages' only script is inline under a per-response CSP nonce.
@@ -31,25 +32,25 @@ from api.deps import (
     SESSION_COOKIE,
     SESSION_MAX_AGE_S,
     PageReviewer,
-    PollReviewer,
     SessionDep,
     SettingsDep,
     session_cookie_value,
 )
 from api.operations import operations_view
 from api.presenters import (
-    boards,
+    MAX_COMPARED,
+    MIN_COMPARED,
     compare_columns,
     compared_skills,
     report_context,
     requested_ids,
     test_rows,
 )
-from api.routes.exports import known_challenge, results_csv
+from api.review import review_context
+from api.round import decide_columns, entries
 from api.similar import FLOOR, side_by_side, similar
 from grader.store import repo
 from grader.store.models import Role
-from grader.store.results import challenge_results, skill_names
 from grader.timestamps import rfc3339, utc
 
 router = APIRouter(include_in_schema=False)
@@ -174,44 +175,6 @@ def logout() -> Response:
     return response
 
 
-# -- dashboard -----------------------------------------------------------------------------
-@router.get("/")
-def dashboard(
-    request: Request,
-    user: PageReviewer,
-    session: SessionDep,
-    sort: str = Query(default="submitted", max_length=120),
-    order: str = Query(default="desc", pattern="^(asc|desc)$"),
-) -> Response:
-    context = {"user": user, "boards": boards(session, sort, order), "sort": sort, "order": order}
-    return render(request, "dashboard.html", context)
-
-
-@router.get("/dashboard.json")
-def dashboard_poll(_user: PollReviewer, session: SessionDep) -> dict[str, Any]:
-    """What the dashboard refreshes: each shown submission's status and scores."""
-    shown = [row for board in boards(session) for row in board.rows]
-    return {
-        "latest": [row.submission for row in shown],
-        "submissions": {
-            row.submission: {"status": row.status, "overall": row.overall, "skills": row.skills}
-            for row in shown
-        },
-    }
-
-
-@router.get("/challenges/{challenge_id}/results.csv")
-def results_download(challenge_id: str, _user: PageReviewer, session: SessionDep) -> Response:
-    """The same CSV as /api/challenges/{id}/results.csv, for a signed-in reviewer."""
-    known_challenge(session, challenge_id)
-    results = challenge_results(session, challenge_id)
-    return Response(
-        results_csv(skill_names(session, challenge_id, results), results),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{challenge_id}-results.csv"'},
-    )
-
-
 @router.get("/submissions/{submission_id}")
 def report_page(
     request: Request, submission_id: str, user: PageReviewer, session: SessionDep
@@ -221,6 +184,7 @@ def report_page(
         return page_error(request, 404, "There is no such submission.", user)
     found = similar(session, row)
     context = {"user": user, **report_context(session, row), "similar": found, "floor": FLOOR}
+    context |= review_context(session, row, context["report"])
     return render(request, "report.html", context)
 
 
@@ -265,15 +229,23 @@ def compare_page(
     challenge = repo.get_challenge(session, challenge_id)
     if challenge is None:
         return page_error(request, 404, "There is no such challenge.", user)
-    columns = compare_columns(session, challenge_id, requested_ids(ids))
+    wanted = requested_ids(ids)
+    columns = compare_columns(session, challenge_id, wanted)
     if isinstance(columns, str):
-        return page_error(request, 400, columns, user)
+        # Not an error page: the message, and the candidates to tick again.
+        choices = [e for e in entries(session, challenge_id, datetime.now(UTC))[0] if e.latest]
+        context = {"user": user, "challenge": challenge, "problem": columns}
+        context |= {"choices": choices, "ticked": wanted}
+        context |= {"min_compared": MIN_COMPARED, "max_compared": MAX_COMPARED}
+        return render(request, "compare.html", context)
+    decide_columns(session, challenge_id, columns)
     context = {
         "user": user,
         "challenge": challenge,
         "columns": columns,
         "skills": compared_skills(session, challenge_id, columns),
         "tests": test_rows(columns),
+        "problem": None,
     }
     return render(request, "compare.html", context)
 

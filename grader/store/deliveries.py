@@ -16,10 +16,23 @@ from sqlalchemy.orm import Session
 from grader.store.models import WebhookDeliveryRow, utcnow
 
 
-def create_delivery(session: Session, submission_id: str, url: str) -> int:
-    """A pending delivery of a completed grading to ``url``, due now; its id."""
+def create_delivery(
+    session: Session,
+    submission_id: str | None,
+    url: str,
+    *,
+    event: str = "grading.completed",
+    decision_id: int | None = None,
+) -> int:
+    """A pending delivery of ``event`` (a completed grading unless told) to ``url``, due now;
+    its id. A decision's delivery names its decision (and its submission, if it has one)."""
     row = WebhookDeliveryRow(
-        submission_id=submission_id, url=url, status="pending", next_attempt_at=utcnow()
+        submission_id=submission_id,
+        url=url,
+        status="pending",
+        next_attempt_at=utcnow(),
+        event=event,
+        decision_id=decision_id,
     )
     session.add(row)
     session.flush()

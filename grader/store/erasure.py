@@ -37,6 +37,8 @@ from sqlalchemy.orm import Session
 
 from grader.store.models import (
     AuditRow,
+    CommentRow,
+    DecisionRow,
     ErasureRow,
     FingerprintsRow,
     InvitationRow,
@@ -157,6 +159,7 @@ def erase_rows(session: Session, erasure_id: str, email: str) -> dict[str, int]:
     mentions = _scrub_comparisons(session, submissions)
     counts = {
         "similarity_mentions": mentions,
+        **_delete_reviews(session, submissions, invitations),
         **_delete_submissions(session, submissions),
         "pushes": _delete(session, PushRow, PushRow.invitation_id.in_(invitations)),
         "invitations": _delete(session, InvitationRow, InvitationRow.id.in_(invitations)),
@@ -182,6 +185,24 @@ def _delete(session: Session, model: Any, condition: Any) -> int:
         delete(model).where(condition), execution_options={"synchronize_session": False}
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _delete_reviews(
+    session: Session, submissions: list[str], invitations: list[str]
+) -> dict[str, int]:
+    """Reviewers' decisions and comments about the candidate, and the deliveries that
+    announced those decisions: they name the candidate's work, and refer to its rows."""
+    about = or_(
+        DecisionRow.submission_id.in_(submissions), DecisionRow.invitation_id.in_(invitations)
+    )
+    decisions = list(session.scalars(select(DecisionRow.id).where(about)))
+    return {
+        "decision_deliveries": _delete(
+            session, WebhookDeliveryRow, WebhookDeliveryRow.decision_id.in_(decisions)
+        ),
+        "decisions": _delete(session, DecisionRow, DecisionRow.id.in_(decisions)),
+        "comments": _delete(session, CommentRow, CommentRow.submission_id.in_(submissions)),
+    }
 
 
 def _delete_submissions(session: Session, ids: list[str]) -> dict[str, int]:

@@ -182,7 +182,8 @@ class WebhookDeliveryRow(Base):
     __tablename__ = "webhook_deliveries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    # None for a decision about a candidate who has no submission
+    submission_id: Mapped[str | None] = mapped_column(ForeignKey("submissions.id"), index=True)
     url: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, delivered, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -190,6 +191,11 @@ class WebhookDeliveryRow(Base):
     response_code: Mapped[int | None] = mapped_column(Integer)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # What the delivery announces (grader.notify); a decision's delivery names its decision.
+    event: Mapped[str] = mapped_column(
+        String(40), default="grading.completed", server_default="grading.completed"
+    )
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), index=True)
 
 
 class FingerprintsRow(Base):
@@ -237,3 +243,53 @@ class ErasureRow(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Verdict(StrEnum):
+    """What a reviewer decided about a submission or a candidate."""
+
+    ADVANCE = "advance"
+    HOLD = "hold"
+    REJECT = "reject"
+
+
+class DecisionRow(Base):
+    """One decision about a submission, or about a candidate (their invitation); never
+    updated: the newest of a subject is its current decision, the older ones its history."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    challenge_id: Mapped[str] = mapped_column(ForeignKey("challenges.id"), index=True)
+    submission_id: Mapped[str | None] = mapped_column(ForeignKey("submissions.id"), index=True)
+    invitation_id: Mapped[str | None] = mapped_column(ForeignKey("invitations.id"), index=True)
+    verdict: Mapped[str] = mapped_column(String(20))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    token_id: Mapped[int] = mapped_column(ForeignKey("tokens.id"))
+    actor: Mapped[str] = mapped_column(String(200))  # the token's name when it decided
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+
+
+class CommentTarget(StrEnum):
+    """What on a report a reviewer's comment is about."""
+
+    TEST = "test"
+    FINDING = "finding"
+    COMMIT = "commit"
+
+
+class CommentRow(Base):
+    """A reviewer's comment on one test, finding or commit of a submission's report."""
+
+    __tablename__ = "review_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    target_kind: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    token_id: Mapped[int] = mapped_column(ForeignKey("tokens.id"))
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

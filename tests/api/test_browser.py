@@ -158,7 +158,7 @@ def test_the_dashboard_follows_a_grading_without_a_reload(
 
     page.locator(f'tr[data-sub="{world.submissions["ada"]}"] input[name=ids]').check()
     page.locator(f'tr[data-sub="{world.submissions["bob"]}"] input[name=ids]').check()
-    page.get_by_role("button", name="Compare selected").click()
+    page.get_by_role("button", name="Compare ticked").click()
     page.wait_for_url("**/compare?**")
     assert page.locator("#compare-chart").is_visible()
     save(page, tmp_path, "compare.png")

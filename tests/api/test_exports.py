@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 
 from grader import notify
-from grader.store import repo
+from grader.store import hosted, repo
 from grader.store.db import session_scope
 from grader.timestamps import rfc3339
 from tests.api.pages_fixtures import CHALLENGE, World, fresh_world, reports, world
@@ -56,6 +56,14 @@ def test_the_csv_export_has_a_column_per_skill(world: World) -> None:
         "commit",
         "submitted_at",
         "graded_at",
+        "decision",
+        "decided_by",
+        "decided_at",
+        "decision_notes",
+        "candidate_decision",
+        "candidate_decided_by",
+        "candidate_decided_at",
+        "candidate_decision_notes",
     ]
     by_candidate = {r["candidate"]: r for r in rows}
     bob = world.reports["bob"]["report"]
@@ -83,6 +91,42 @@ def test_a_cell_is_never_a_spreadsheet_formula(fresh_world: World) -> None:
     assert all(not r["candidate"].startswith("=") for r in rows)
     assert any(r["candidate"].startswith("'=cmd") for r in rows)
     assert any(r["repo"].startswith("'=HYPERLINK") for r in rows)
+
+
+def test_the_exports_carry_the_current_decisions(fresh_world: World) -> None:
+    """ada's submission was decided twice; bob, invited, was decided about as a candidate."""
+    world, staff = fresh_world, fresh_world.auth("reviewer")
+    ada = f"/api/submissions/{world.submissions['ada']}/decisions"
+    world.client.post(ada, headers=staff, json={"decision": "hold"})
+    made = world.client.post(ada, headers=staff, json={"decision": "advance", "notes": "=1+1"})
+    bob = world.tokens["other"]  # bob's candidate token: his invitation
+    with session_scope(world.settings.effective_database_url) as session:
+        token = repo.token_for_secret(session, bob)
+        assert token is not None
+        invitation = hosted.invitation_of_token(session, token.id)
+        assert invitation is not None
+        path = f"/api/invitations/{invitation.id}/decisions"
+    world.client.post(path, headers=staff, json={"decision": "reject", "notes": "no tests"})
+
+    text = world.client.get(f"/api/challenges/{CHALLENGE}/results.csv", headers=staff).text
+    by_candidate = {r["candidate"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert by_candidate["ada@example.com"]["decision"] == "advance"
+    assert by_candidate["ada@example.com"]["decided_by"] == "reviewer token"
+    assert by_candidate["ada@example.com"]["decided_at"] == made.json()["decided_at"]
+    assert by_candidate["ada@example.com"]["decision_notes"] == "'=1+1"  # never a formula
+    assert by_candidate["ada@example.com"]["candidate_decision"] == ""
+    assert by_candidate["bob@example.com"]["decision"] == ""
+    assert by_candidate["bob@example.com"]["candidate_decision"] == "reject"
+    assert by_candidate["bob@example.com"]["candidate_decision_notes"] == "no tests"
+
+    data = world.client.get(f"/api/challenges/{CHALLENGE}/results.json", headers=staff).json()
+    by_email = {r["candidate"]: r for r in data["results"]}
+    assert by_email["ada@example.com"]["decision"]["decision"] == "advance"
+    assert by_email["ada@example.com"]["decision"]["notes"] == "=1+1"
+    assert by_email["ada@example.com"]["candidate_decision"] is None
+    assert by_email["bob@example.com"]["candidate_decision"]["decision"] == "reject"
+    assert by_email["bob@example.com"]["candidate_decision"]["scope"] == "candidate"
+    assert by_email["cy@example.com"]["decision"] is None
 
 
 def test_an_unknown_challenge_is_a_404(world: World) -> None:

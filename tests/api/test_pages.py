@@ -277,17 +277,33 @@ def test_the_comparison_takes_repeated_ids_too(world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "status", "says"),
+    ("ticked", "says"),
     [
-        ("", 400, "Choose the submissions"),
-        ("ids=nope", 400, "no submission"),
-        ("ids=" + ",".join(f"s{i}" for i in range(9)), 400, "At most 8"),
+        (0, "Tick 2 to 4 submissions to compare them: none was ticked."),
+        (1, "Tick 2 to 4 submissions to compare them: only one was ticked."),
+        (5, "At most 4 submissions can be compared at once: 5 were ticked."),
     ],
 )
-def test_a_bad_comparison_says_why(world: World, query: str, status: int, says: str) -> None:
+def test_too_few_or_too_many_ticked_says_so_on_the_compare_page(
+    world: World, ticked: int, says: str
+) -> None:
+    """Not an error page: the message, and the candidates to tick again."""
+    ids = [world.submissions[n] for n in ("ada", "bob", "cy", "dee")] + ["fifth"]
+    query = "&".join(f"ids={i}" for i in ids[:ticked])
     page = signed_in(world).client.get(f"/challenges/{CHALLENGE}/compare?{query}")
-    assert page.status_code == status
-    assert says in page.text
+    assert page.status_code == 200
+    assert 'id="compare-problem"' in page.text and says in page.text
+    assert 'id="compare-choices"' in page.text
+    assert page.text.count('type="checkbox" name="ids"') == 4  # every candidate who submitted
+    assert 'id="compare-table"' not in page.text
+
+
+def test_an_unknown_submission_in_a_comparison_says_so(world: World) -> None:
+    page = signed_in(world).client.get(
+        f"/challenges/{CHALLENGE}/compare?ids=nope&ids={world.submissions['ada']}"
+    )
+    assert page.status_code == 200
+    assert "There is no submission &#39;nope&#39; for this challenge." in page.text
 
 
 def test_comparing_in_an_unknown_challenge_is_a_404_page(world: World) -> None:

@@ -27,7 +27,7 @@ UNKNOWN = "unknown@example.com"  # {candidate}: nobody the world knows, so it st
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: str  # {graded}, {challenge} and {candidate} are filled in from the world
+    path: str  # {graded}, {challenge}, {candidate} and {invitation} are filled in from the world
     allowed: tuple[str, ...]
     success: int = 200
     body: dict[str, Any] | None = field(default=None, hash=False)
@@ -38,17 +38,30 @@ class Endpoint:
             self.path.replace("{graded}", "{submission_id}")
             .replace("{challenge}", "{challenge_id}")
             .replace("{candidate}", "{email}")
+            .replace("{invitation}", "{invitation_id}")
         )
 
     def url(self, world: World) -> str:
+        invitation = world.own_repo.rsplit("/", 1)[-1].removesuffix(".git")
         return self.path.format(
-            graded=world.submissions["ada"], challenge=CHALLENGE, candidate=UNKNOWN
+            graded=world.submissions["ada"],
+            challenge=CHALLENGE,
+            candidate=UNKNOWN,
+            invitation=invitation,
         )
 
     def json(self, world: World) -> dict[str, Any] | None:
         if self.body is None:
             return None
-        return {k: (world.own_repo if v == "{own_repo}" else v) for k, v in self.body.items()}
+        a_test = world.reports["ada"]["report"]["tests"][0]["id"]
+        fill = {"{own_repo}": world.own_repo, "{a_test}": a_test}
+
+        def filled(value: Any) -> Any:
+            if isinstance(value, dict):
+                return {k: filled(v) for k, v in value.items()}
+            return fill.get(value, value) if isinstance(value, str) else value
+
+        return filled(self.body)  # type: ignore[no-any-return]
 
 
 MATRIX = (
@@ -76,6 +89,26 @@ MATRIX = (
         {"challenge": CHALLENGE, "candidate": "new@example.com"},
     ),
     Endpoint("DELETE", "/api/candidates/{candidate}", ("admin",)),
+    Endpoint("GET", "/api/submissions/{graded}/decisions", STAFF),
+    Endpoint(
+        "POST",
+        "/api/submissions/{graded}/decisions",
+        STAFF,
+        201,
+        {"decision": "hold", "notes": "role matrix"},
+    ),
+    Endpoint("GET", "/api/invitations/{invitation}/decisions", STAFF),
+    Endpoint(
+        "POST", "/api/invitations/{invitation}/decisions", STAFF, 201, {"decision": "advance"}
+    ),
+    Endpoint("GET", "/api/submissions/{graded}/comments", STAFF),
+    Endpoint(
+        "POST",
+        "/api/submissions/{graded}/comments",
+        STAFF,
+        201,
+        {"target": {"kind": "test", "id": "{a_test}"}, "body": "role matrix"},
+    ),
 )
 
 

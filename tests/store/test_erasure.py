@@ -9,18 +9,20 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from grader.store import deliveries, erasure, hosted, repo, retention, similarity
+from grader.store import decisions, deliveries, erasure, hosted, repo, retention, similarity
 from grader.store.db import session_scope
 from grader.store.models import (
     AuditRow,
     Base,
     ChallengeRow,
     ChallengeVersionRow,
+    CommentTarget,
     ErasureRow,
     InvitationRow,
     PushRow,
     ReportRow,
     SubmissionRow,
+    Verdict,
     utcnow,
 )
 from tests.store.test_repo import add_challenge, finish
@@ -57,6 +59,23 @@ def add_candidate(session: Session, email: str) -> dict[str, Any]:
     )
     finish(session, row.id, key=f"key-{email}")
     deliveries.create_delivery(session, row.id, "https://hooks.example.com/graded")
+    # A reviewer's decisions about the submission and the candidate, a comment, and the
+    # delivery that announced a decision: they name the candidate's work too.
+    _secret, reviewer = repo.create_token(session, "reviewer", "a reviewer")
+    decisions.record_decision(
+        session, decisions.Subject.of_submission(row), Verdict.HOLD, "close call", reviewer
+    )
+    decided = decisions.record_decision(
+        session, decisions.Subject.of_invitation(invitation), Verdict.ADVANCE, "", reviewer
+    )
+    decisions.add_comment(session, row, CommentTarget.COMMIT, "a" * 40, "tidy", reviewer)
+    deliveries.create_delivery(
+        session,
+        None,
+        "https://hooks.example.com/d",
+        event="decision.recorded",
+        decision_id=decided.id,
+    )
     similarity.save_fingerprints(session, row.id, "word-frequency", 1, {"files": {}})
     session.flush()
     return {"submission": row.id, "invitation": invitation.id, "token": token.id}
@@ -94,11 +113,21 @@ def test_erasing_one_candidate_removes_their_rows_and_nothing_else(db_url: str) 
         compared(session, bob["submission"], [ann["submission"]])
         compared(session, ann["submission"], [bob["submission"]])
     before = everything(db_url)
+    ann_decisions = {
+        r["id"]
+        for r in before["decisions"]
+        if ann["submission"] in (r["submission_id"], r["invitation_id"])
+        or ann["invitation"] in (r["submission_id"], r["invitation_id"])
+    }
+    ann_hooks = {r["id"] for r in before["webhook_deliveries"] if r["decision_id"] in ann_decisions}
 
     counts = erase(db_url, "  ann@EXAMPLE.com ")  # case and blanks do not matter
 
     assert counts == {
         "similarity_mentions": 1,
+        "decision_deliveries": 1,
+        "decisions": 2,
+        "comments": 1,
         "submission_events": 2,
         "reports": 1,
         "webhook_deliveries": 1,
@@ -124,6 +153,8 @@ def test_erasing_one_candidate_removes_their_rows_and_nothing_else(db_url: str) 
         kept = [r for r in kept if ann["submission"] not in repr(r)]
         kept = [r for r in kept if ann["invitation"] not in repr(r)]
         kept = [r for r in kept if not (table == "tokens" and r["id"] == ann["token"])]
+        kept = [r for r in kept if table != "webhook_deliveries" or r["id"] not in ann_hooks]
+        kept = [r for r in kept if table != "decisions" or r["id"] not in ann_decisions]
         assert after[table] == kept, table
     with session_scope(db_url) as session:
         stored = similarity.result_of(session, bob["submission"])
