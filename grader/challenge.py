@@ -72,6 +72,7 @@ class Challenge:
     extra: dict[str, Any] = field(default_factory=dict)
     isolation: Isolation = Isolation.PROCESS
     services: tuple[ServiceRequest, ...] = ()  # sidecars, fresh for each grading
+    review_blind: bool = False  # [review] blind: reviewers see pseudonyms (api/identity.py)
 
     @property
     def hidden_dir(self) -> Path:
@@ -183,12 +184,14 @@ KNOWN_KEYS = {
         "difficulty",
         "grading",
         "services",
+        "review",
     },
     "grading": {"isolation"},
     "limits": {"timeout_s", "memory_mb", "cpus"},
     "version_control": {"weight"},
     "environment": {"packages"},
     "skills": {"name", "weight", "tests"},
+    "review": {"blind"},
 }
 
 
@@ -232,6 +235,7 @@ def _parse(
     skills = _parse_skills(data.get("skills"), rest)
     isolation = _parse_isolation(_table(data, "grading", run), language, run)
     services = _parse_services(data.get("services", {}), run)
+    blind = _parse_review(_table(data, "review", rest), rest)
     problems += run + rest
     if run or not skills:
         return None
@@ -247,6 +251,7 @@ def _parse(
         commit=commit,
         isolation=isolation,
         services=services,
+        review_blind=blind,
     )
 
 
@@ -377,3 +382,12 @@ def _parse_skills(raw: Any, problems: list[str]) -> tuple[SkillSpec, ...]:
             seen.add(name)
             skills.append(SkillSpec(name=name, weight=weight, tests=tuple(tests)))
     return tuple(skills)
+
+
+def _parse_review(table: dict[str, Any], problems: list[str]) -> bool:
+    """[review] blind: whether reviewers see pseudonyms instead of identities (default false)."""
+    value = table.get("blind", False)
+    if not isinstance(value, bool):
+        problems.append(f"{MANIFEST}: review.blind: must be true or false, not {value!r}")
+        return False
+    return value

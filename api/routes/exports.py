@@ -3,6 +3,8 @@
 A result row is one submission: its candidate, status, overall score, the score
 of each skill (from its report), the graded commit and when it was graded
 (grader/store/results.py reads them; the reviewer pages read the same rows).
+Under blind review a reviewer gets the candidate's pseudonym and no repository
+(api/identity.py).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query, Response
 from sqlalchemy.orm import Session
 
-from api.deps import Admin, SessionDep, Staff
+from api.deps import Admin, SessionDep, SettingsDep, Staff
+from api.identity import Identities
 from api.schemas import DeliveryOut, ResultOut, ResultsOut
 from grader.store import deliveries, repo
 from grader.store.results import Result, challenge_results, skill_names
@@ -71,10 +74,13 @@ def _number(value: float | None) -> str:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "one row per submission"}},
 )
-def export_csv(challenge_id: str, _token: Staff, session: SessionDep) -> Response:
+def export_csv(
+    challenge_id: str, token: Staff, session: SessionDep, settings: SettingsDep
+) -> Response:
     """A challenge's results as CSV: one row per submission, a column per skill."""
     known_challenge(session, challenge_id)
-    results = challenge_results(session, challenge_id)
+    ids = Identities(session, settings, token)
+    results = ids.results(challenge_id, challenge_results(session, challenge_id))
     body = results_csv(skill_names(session, challenge_id, results), results)
     filename = f"{challenge_id}-results.csv".encode("ascii", "replace").decode()
     return Response(
@@ -85,14 +91,18 @@ def export_csv(challenge_id: str, _token: Staff, session: SessionDep) -> Respons
 
 
 @router.get("/api/challenges/{challenge_id}/results.json", response_model=ResultsOut)
-def export_json(challenge_id: str, _token: Staff, session: SessionDep) -> ResultsOut:
+def export_json(
+    challenge_id: str, token: Staff, session: SessionDep, settings: SettingsDep
+) -> ResultsOut:
     """A challenge's results as JSON: one entry per submission, newest first."""
     known_challenge(session, challenge_id)
+    ids = Identities(session, settings, token)
     results = challenge_results(session, challenge_id)
+    shown = [ids.result(challenge_id, r) for r in results]
     return ResultsOut(
         challenge=challenge_id,
         skills=skill_names(session, challenge_id, results),
-        results=[ResultOut(**r.__dict__) for r in results],
+        results=[ResultOut(**r.__dict__, blinded=blinded) for r, blinded in shown],
     )
 
 

@@ -11,7 +11,9 @@ side by side with line numbers. /challenges/{id}/compare puts several
 submissions' scores side by side. /operations (admins only) shows the workers,
 the queue and the last infrastructure failures. Everything a candidate wrote (test
 output, messages, commit subjects) is escaped by Jinja's autoescaping, and the
-pages' only script is inline under a per-response CSP nonce.
+pages' only script is inline under a per-response CSP nonce. Candidates are
+named, and their repositories and reports shown, through api/identity.py (blind
+review: a reviewer may see pseudonyms and masked text).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from api.deps import (
     SettingsDep,
     session_cookie_value,
 )
+from api.identity import Identities, Shown
 from api.operations import operations_view
 from api.presenters import (
     boards,
@@ -46,7 +49,7 @@ from api.presenters import (
     test_rows,
 )
 from api.routes.exports import known_challenge, results_csv
-from api.similar import FLOOR, side_by_side, similar
+from api.similar import FLOOR, FragmentSides, Side, side_by_side, similar
 from grader.store import repo
 from grader.store.models import Role
 from grader.store.results import challenge_results, skill_names
@@ -180,17 +183,22 @@ def dashboard(
     request: Request,
     user: PageReviewer,
     session: SessionDep,
+    settings: SettingsDep,
     sort: str = Query(default="submitted", max_length=120),
     order: str = Query(default="desc", pattern="^(asc|desc)$"),
 ) -> Response:
-    context = {"user": user, "boards": boards(session, sort, order), "sort": sort, "order": order}
+    shown = boards(session, Identities(session, settings, user), sort, order)
+    context = {"user": user, "boards": shown, "sort": sort, "order": order}
     return render(request, "dashboard.html", context)
 
 
 @router.get("/dashboard.json")
-def dashboard_poll(_user: PollReviewer, session: SessionDep) -> dict[str, Any]:
+def dashboard_poll(
+    user: PollReviewer, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
     """What the dashboard refreshes: each shown submission's status and scores."""
-    shown = [row for board in boards(session) for row in board.rows]
+    ids = Identities(session, settings, user)
+    shown = [row for board in boards(session, ids) for row in board.rows]
     return {
         "latest": [row.submission for row in shown],
         "submissions": {
@@ -201,12 +209,15 @@ def dashboard_poll(_user: PollReviewer, session: SessionDep) -> dict[str, Any]:
 
 
 @router.get("/challenges/{challenge_id}/results.csv")
-def results_download(challenge_id: str, _user: PageReviewer, session: SessionDep) -> Response:
+def results_download(
+    challenge_id: str, user: PageReviewer, session: SessionDep, settings: SettingsDep
+) -> Response:
     """The same CSV as /api/challenges/{id}/results.csv, for a signed-in reviewer."""
     known_challenge(session, challenge_id)
     results = challenge_results(session, challenge_id)
+    shown = Identities(session, settings, user).results(challenge_id, results)
     return Response(
-        results_csv(skill_names(session, challenge_id, results), results),
+        results_csv(skill_names(session, challenge_id, results), shown),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{challenge_id}-results.csv"'},
     )
@@ -214,13 +225,18 @@ def results_download(challenge_id: str, _user: PageReviewer, session: SessionDep
 
 @router.get("/submissions/{submission_id}")
 def report_page(
-    request: Request, submission_id: str, user: PageReviewer, session: SessionDep
+    request: Request,
+    submission_id: str,
+    user: PageReviewer,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
     row = repo.get_submission(session, submission_id)
     if row is None:
         return page_error(request, 404, "There is no such submission.", user)
-    found = similar(session, row)
-    context = {"user": user, **report_context(session, row), "similar": found, "floor": FLOOR}
+    ids = Identities(session, settings, user)
+    found = similar(session, row, ids.label)
+    context = {"user": user, **report_context(session, ids, row), "similar": found, "floor": FLOOR}
     return render(request, "report.html", context)
 
 
@@ -236,21 +252,38 @@ def similar_page(
     row = repo.get_submission(session, submission_id)
     if row is None:
         return page_error(request, 404, "There is no such submission.", user)
-    found = similar(session, row)
+    ids = Identities(session, settings, user)
+    found = similar(session, row, ids.label)
     pair = found.pair(other)
     if pair is None:
         return page_error(request, 404, "These two were not found similar.", user)
     fragments, notes = side_by_side(session, settings, row, pair)
+    who = ids.submission(row, people=True)
+    other_row = repo.get_submission(session, other) if pair.kind == "submission" else None
+    theirs = ids.submission(other_row, people=True) if other_row else who
     context = {
         "user": user,
         "submission": row,
+        "who": who,
         "challenge": repo.get_challenge(session, row.challenge_id),
         "pair": pair,
         "threshold": found.threshold,
-        "fragments": fragments,
-        "notes": notes,
+        "fragments": [_masked(f, who, theirs) for f in fragments],
+        "notes": [who.text(n) for n in notes],
     }
     return render(request, "similar.html", context)
+
+
+def _masked(fragment: FragmentSides, mine: Shown, theirs: Shown) -> FragmentSides:
+    """The code of both sides with their candidates' names and emails masked (blind review)."""
+
+    def side(s: Side, who: Shown) -> Side:
+        lines = None if s.lines is None else [(n, who.text(t) or "") for n, t in s.lines]
+        return Side(s.span, lines)
+
+    return FragmentSides(
+        side(fragment.this, mine), side(fragment.other, theirs), fragment.fingerprints
+    )
 
 
 # -- comparison ----------------------------------------------------------------------------
@@ -260,12 +293,14 @@ def compare_page(
     challenge_id: str,
     user: PageReviewer,
     session: SessionDep,
+    settings: SettingsDep,
     ids: Annotated[list[str], Query(max_length=2000)] = [],  # noqa: B006 (FastAPI copies it)
 ) -> Response:
     challenge = repo.get_challenge(session, challenge_id)
     if challenge is None:
         return page_error(request, 404, "There is no such challenge.", user)
-    columns = compare_columns(session, challenge_id, requested_ids(ids))
+    shown = Identities(session, settings, user)
+    columns = compare_columns(session, shown, challenge_id, requested_ids(ids))
     if isinstance(columns, str):
         return page_error(request, 400, columns, user)
     context = {
