@@ -71,13 +71,18 @@ def blind_challenges(session: Session) -> set[str]:
     return {r.challenge_id for r in rows if (r.blind if r.blind is not None else r.manifest_blind)}
 
 
-def reveal(session: Session, challenge_id: str, candidate: str, actor: str) -> bool:
-    """Record that ``candidate`` is shown to this challenge's reviewers; False if already."""
-    if _reveal_of(session, challenge_id, candidate) is not None:
-        return False
-    session.add(RevealRow(challenge_id=challenge_id, candidate=candidate, revealed_by=actor))
+def reveal(
+    session: Session, challenge_id: str, candidate: str, actor: str
+) -> tuple[RevealRow, bool]:
+    """Record that ``candidate`` is shown to this challenge's reviewers: the reveal, and
+    False when it had been recorded before (the first one is kept)."""
+    found = _reveal_of(session, challenge_id, candidate)
+    if found is not None:
+        return found, False
+    row = RevealRow(challenge_id=challenge_id, candidate=candidate, revealed_by=actor, at=utcnow())
+    session.add(row)
     session.flush()
-    return True
+    return row, True
 
 
 def _reveal_of(session: Session, challenge_id: str, candidate: str) -> RevealRow | None:
