@@ -277,3 +277,23 @@ def test_the_environment_a_service_gives_the_suite() -> None:
         "PGDATABASE": "grader",
     }
     assert SERVICES[ServiceKind.REDIS].environment() == {"REDIS_URL": "redis://redis:6379/0"}
+
+
+def test_review_blind_is_off_unless_the_manifest_says_so(tmp_path: Path) -> None:
+    assert load_challenge(write_challenge(tmp_path / "a", VALID)).review_blind is False
+    blind = load_challenge(write_challenge(tmp_path / "b", VALID + "\n[review]\nblind = true\n"))
+    assert blind.review_blind is True
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ("[review]\nblind = 'yes'\n", "review.blind: must be true or false, not 'yes'"),
+        ("[review]\nblnd = true\n", 'review.blnd: unknown field (did you mean "blind"?)'),
+        ("review = true\n", "[review] must be a table"),
+    ],
+)
+def test_a_bad_review_section_is_named(tmp_path: Path, section: str, expected: str) -> None:
+    manifest = section + VALID if not section.startswith("[") else VALID + "\n" + section
+    problems = problems_of(write_challenge(tmp_path, manifest))
+    assert any(expected in p for p in problems), problems
