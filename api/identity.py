@@ -112,11 +112,17 @@ def _masks(
     return tuple(found[k] for k in sorted(found, key=len, reverse=True))
 
 
+FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
 @lru_cache(maxsize=512)
-def _people(repository: Path, commit: str) -> frozenset[str]:
-    """A graded commit's history never changes: read its people once per process."""
+def _people(repository: Path, commit: str, start: str | None) -> frozenset[str]:
+    """A graded commit's history never changes: read its people once per process. Those of
+    ``start`` and before (the starter: the grader's own seed commit, say) are not the
+    candidate's."""
+    exclude = [start] if start and FULL_SHA.fullmatch(start) else []
     try:
-        return frozenset(git.commit_people(repository, commit))
+        return frozenset(git.commit_people(repository, commit, exclude))
     except (GraderError, OSError, ValueError):
         return frozenset()
 
@@ -160,13 +166,25 @@ class Identities:
         return Shown(True, alias, None, HIDDEN_REPO, alias, masks)
 
     def submission(self, row: SubmissionRow, *, people: bool = False) -> Shown:
-        """``people``: also mask the names in the commits (reads the repository's history)."""
+        """``people``: also mask the names in the candidate's commits (reads the history)."""
         repos = self._invitation_repos(row.invitation_id)
         found: Iterable[str] = ()
         if people and row.commit and not self.sees_all:
             where = repository_on_host(self.settings, row.repo)
-            found = _people(where, row.commit) if where is not None else ()
+            start = self._start(row)
+            found = _people(where, row.commit, start) if where is not None else ()
         return self.of(row.challenge_id, row.candidate_email, row.repo, repos=repos, people=found)
+
+    def _start(self, row: SubmissionRow) -> str | None:
+        """The commit the candidate's work starts after: the seed of their hosted repository,
+        else the one their report's history analysis found."""
+        invitation = hosted.get_invitation(self.session, row.invitation_id or "")
+        if invitation is not None and invitation.seed_commit:
+            return invitation.seed_commit
+        found = repo.report_of(self.session, row.id)
+        history = found.report.get("history") if found else None
+        base = history.get("base_commit") if isinstance(history, dict) else None
+        return base if isinstance(base, str) else None
 
     def invitation(self, row: InvitationRow) -> Shown:
         url = clone_url(self.settings, row.id)

@@ -234,16 +234,18 @@ def is_ancestor(repo: Path, ancestor: str, descendant: str) -> bool:
 PEOPLE_TRAILERS = ("Signed-off-by", "Co-authored-by", "Reviewed-by", "Acked-by", "Tested-by")
 
 
-def commit_people(repo: Path, tip: str, limit: int = 500, timeout_s: float = 30) -> set[str]:
+def commit_people(
+    repo: Path, tip: str, exclude: Sequence[str] = (), limit: int = 500, timeout_s: float = 30
+) -> set[str]:
     """The names and emails of the authors, committers and trailer people (Signed-off-by,
-    Co-authored-by, ...) of the newest ``limit`` commits reachable from ``tip``: what a
-    blind review masks wherever a page shows commit text."""
-    require_full_ids(tip)
+    Co-authored-by, ...) of the newest ``limit`` commits reachable from ``tip`` and not from
+    ``exclude`` (the starter's commit, say): what a blind review masks wherever a page shows
+    commit text."""
+    require_full_ids(tip, *exclude)
     keys = ",".join(f"key={k}" for k in PEOPLE_TRAILERS)
     fields = f"%an%x00%ae%x00%cn%x00%ce%x00%(trailers:{keys},valueonly,separator=%x00)%x00"
-    out = git(
-        ["log", f"-n{limit}", "-z", f"--format={fields}", tip, "--"], cwd=repo, timeout_s=timeout_s
-    )
+    args = ["log", f"-n{limit}", "-z", f"--format={fields}", tip, *(f"^{sha}" for sha in exclude)]
+    out = git([*args, "--"], cwd=repo, timeout_s=timeout_s)
     people: set[str] = set()
     for field in out.decode("utf-8", "replace").split("\0"):
         value = field.strip()

@@ -180,6 +180,7 @@ def test_a_reviewer_sees_the_pseudonym_and_masked_commits(blinded: Blinded) -> N
     report = world.client.get(
         f"/api/submissions/{blinded.graded}/report", headers=world.auth("reviewer")
     ).json()
+    assert report["sandbox"]["image"] == "grader-python:test"  # the seed's author is not hers
     subjects = [c["subject"] for c in report["history"]["commits"]][-2:]
     assert subjects == [
         f"Count words (asked by {her})",
