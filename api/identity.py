@@ -167,9 +167,11 @@ class Identities:
 
     def submission(self, row: SubmissionRow, *, people: bool = False) -> Shown:
         """``people``: also mask the names in the candidate's commits (reads the history)."""
+        if not self.blinded(row.challenge_id, identity_key(row.candidate_email, row.repo)):
+            return self.of(row.challenge_id, row.candidate_email, row.repo)  # nothing to read
         repos = self._invitation_repos(row.invitation_id)
         found: Iterable[str] = ()
-        if people and row.commit and not self.sees_all:
+        if people and row.commit:
             where = repository_on_host(self.settings, row.repo)
             start = self._start(row)
             found = _people(where, row.commit, start) if where is not None else ()
@@ -192,7 +194,7 @@ class Identities:
         return self.of(row.challenge_id, row.candidate_email, url, repos=extra)
 
     def _invitation_repos(self, invitation_id: str | None) -> list[str]:
-        if invitation_id is None or self.sees_all:
+        if invitation_id is None:
             return []
         row = hosted.get_invitation(self.session, invitation_id)
         if row is None:
