@@ -26,6 +26,7 @@ from api.routes import (
     invitations,
     metrics,
     pages,
+    review,
     rounds,
     submissions,
     webhooks,
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(candidates.router)
     app.include_router(decisions.router)
     app.include_router(rounds.router)
+    app.include_router(review.router)
     _docs(app)
     return app
 

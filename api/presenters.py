@@ -1,7 +1,9 @@
 """What the reviewer pages show, built from the database and the reports.
 
 Pure view models: the routes in api/routes/pages.py fetch and render, these
-functions decide what a board, a report page and a comparison contain.
+functions decide what a board, a report page and a comparison contain. Every
+candidate they name, every repository and every report is shown through the
+request's api/identity.py ``Identities`` (blind review).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from api.identity import Identities, Shown
 from grader.store import hosted, repo
 from grader.store.models import ACTIVE, DecisionRow, SubmissionRow, SubmissionStatus
 from grader.store.results import skill_names
@@ -106,14 +109,18 @@ def outcome_counts(tests: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def report_context(session: Session, row: SubmissionRow) -> dict[str, Any]:
+def report_context(session: Session, ids: Identities, row: SubmissionRow) -> dict[str, Any]:
+    """What report.html shows; ``who`` is the candidate as the viewer sees them, and the
+    report, events and error are masked by it."""
     found = repo.report_of(session, row.id)
-    report: dict[str, Any] = found.report if found else {}
+    who = ids.submission(row, people=True)
+    report: dict[str, Any] = who.data(found.report) if found else {}
     pushed = hosted.push_times(session, row.invitation_id) if row.invitation_id else {}
     general, commits = timeline(report, pushed)
     tests = [t for t in report.get("tests") or [] if isinstance(t, dict)]
     return {
         "submission": row,
+        "who": who,
         "challenge": repo.get_challenge(session, row.challenge_id),
         "report": report,
         "skills": chart_skills(report),
@@ -131,11 +138,14 @@ class Column:
     row: SubmissionRow
     report: dict[str, Any]
     color: str
+    who: Shown
     decision: DecisionRow | None = None
 
     @property
     def label(self) -> str:
-        return self.row.candidate_email or f"{self.row.repo.rsplit('/', 1)[-1]} ({self.row.id[:8]})"
+        if self.who.blinded or self.row.candidate_email:
+            return self.who.name
+        return f"{self.row.repo.rsplit('/', 1)[-1]} ({self.row.id[:8]})"
 
     def skill(self, name: str) -> dict[str, Any]:
         found = (self.report.get("skills") or {}).get(name)
@@ -158,7 +168,9 @@ def requested_ids(values: list[str]) -> list[str]:
     return ids
 
 
-def compare_columns(session: Session, challenge_id: str, ids: list[str]) -> list[Column] | str:
+def compare_columns(
+    session: Session, who: Identities, challenge_id: str, ids: list[str]
+) -> list[Column] | str:
     """The compared submissions, or why they cannot be compared (a sentence for the page)."""
     if len(ids) < MIN_COMPARED:
         ticked = "none was" if not ids else "only one was"
@@ -176,7 +188,9 @@ def compare_columns(session: Session, challenge_id: str, ids: list[str]) -> list
         if row is None or row.challenge_id != challenge_id:
             return f"There is no submission {submission_id!r} for this challenge."
         found = repo.report_of(session, submission_id)
-        columns.append(Column(row, found.report if found else {}, COLORS[index % len(COLORS)]))
+        shown = who.submission(row)
+        report = shown.data(found.report) if found else {}
+        columns.append(Column(row, report, COLORS[index % len(COLORS)], shown))
     return columns
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from api.identity import Identities
 from api.presenters import STATUS_ORDER, Column
 from grader.store import decisions, repo
 from grader.store.models import ChallengeRow, DecisionRow, InvitationRow, Verdict
@@ -99,8 +100,11 @@ class Filters:
 
 
 # -- building a round ----------------------------------------------------------------------
-def entries(session: Session, challenge_id: str, now: datetime) -> tuple[list[Entry], int]:
-    """Every candidate of a challenge, and how many submissions the challenge has."""
+def entries(
+    session: Session, ids: Identities, challenge_id: str, now: datetime
+) -> tuple[list[Entry], int]:
+    """Every candidate of a challenge as ``ids`` shows them (a pseudonym under blind review),
+    and how many submissions the challenge has."""
     results = challenge_results(session, challenge_id)  # newest first
     current = decisions.current_decisions(session, challenge_id)
     by_key: dict[str, list[Result]] = {}
@@ -113,11 +117,16 @@ def entries(session: Session, challenge_id: str, now: datetime) -> tuple[list[En
         mine = by_key.get(key, [])
         invitation = current.invitation_of(key)
         found = [current.of_candidate(key), *(current.of_submission(r.submission) for r in mine)]
+        # Grouped and decided by the real identity, then shown as the viewer may see it.
+        latest = ids.result(challenge_id, mine[0])[0] if mine else None
+        shown = ids.of(challenge_id, key, "") if not mine else None
         out.append(
             Entry(
-                candidate=(mine[0].candidate or mine[0].repo) if mine else key,
+                candidate=(latest.candidate or latest.repo)
+                if latest
+                else (shown.name if shown else key),
                 invitation=invitation,
-                latest=mine[0] if mine else None,
+                latest=latest,
                 attempts=len(mine),
                 decision=decisions.newest(found),
                 time_left=time_left_text(invitation, now),
@@ -155,13 +164,15 @@ def _activity(rows: list[Entry]) -> datetime | None:
     return max(moments) if moments else None
 
 
-def rounds(session: Session, sort: str, order: str, filters: Filters, now: datetime) -> list[Round]:
+def rounds(
+    session: Session, ids: Identities, sort: str, order: str, filters: Filters, now: datetime
+) -> list[Round]:
     """The challenges' rounds, those with activity first (the most recent first)."""
     out = []
     for challenge in repo.list_challenges(session):
         if filters.challenge and challenge.id != filters.challenge:
             continue
-        rows, submissions = entries(session, challenge.id, now)
+        rows, submissions = entries(session, ids, challenge.id, now)
         kept = sort_entries([e for e in rows if filters.keeps(e)], sort, order)
         skills = skill_names(session, challenge.id, [e.latest for e in rows if e.latest])
         out.append(Round(challenge, skills, kept, len(rows), submissions, _activity(rows)))

@@ -30,10 +30,18 @@ class StatusEvent(BaseModel):
     detail: str
 
 
+BLINDED = Field(
+    default=False,
+    description="true: blind review hides this candidate from you; `candidate` is a pseudonym "
+    "and the repository is hidden",
+)
+
+
 class SubmissionOut(BaseModel):
     id: str
     challenge: str
     candidate: str | None
+    blinded: bool = BLINDED
     repo: str
     ref: str | None
     commit: str | None
@@ -49,6 +57,7 @@ class SubmissionSummary(BaseModel):
     id: str
     challenge: str
     candidate: str | None
+    blinded: bool = BLINDED
     status: str
     overall: float | None
     commit: str | None
@@ -103,6 +112,7 @@ class WebhookResult(BaseModel):
 class ResultOut(BaseModel):
     submission: str
     candidate: str | None
+    blinded: bool = BLINDED
     repo: str
     status: str
     overall: float | None
@@ -147,7 +157,7 @@ class SimilarFragment(BaseModel):
 class SimilarMatch(BaseModel):
     other: str = Field(description="the other submission's id, or 'solution' / 'starter'")
     kind: Literal["submission", "reference", "starter"]
-    label: str = Field(description="a pseudonym for a submission, never its candidate's email")
+    label: str = Field(description="the other submission's candidate by pseudonym, never by email")
     shared: int = Field(description="fingerprints found on both sides")
     share_this: float = Field(description="the share of this submission found in the other")
     share_other: float = Field(description="the share of the other found in this submission")

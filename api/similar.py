@@ -3,8 +3,9 @@
 Built from the stored comparisons (grader/store/similarity.py): the
 submission's own (made when it was graded, against the ones graded before) and
 the later ones that found it, turned around so that "this" is always the
-submission asked about. Another submission is named by a pseudonym derived
-from its id ("candidate 3f2a"), never by its candidate's email. The shares are
+submission asked about. Another submission is named by its candidate's
+pseudonym ("Candidate 7F3A2C", from api/identity.py: the caller passes the
+naming function), never by its candidate's email. The shares are
 given both ways (how much of this one is found in the other, and the reverse);
 ``flagged`` is the stored comparison's verdict against the threshold. A
 similarity is evidence for a reviewer, never a score.
@@ -17,7 +18,7 @@ when a side cannot be read, its line ranges are shown alone, with a note.
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,8 +38,7 @@ FOLDERS = ("solution", "starter")  # the challenge's own trees a submission is c
 MAX_LINES = 400  # a fragment's lines shown at most, a side
 
 
-def pseudonym(submission_id: str) -> str:
-    return "candidate " + hashlib.sha256(submission_id.encode()).hexdigest()[:4]
+Name = Callable[[str], str]  # another submission's id -> what to call it
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def _span(data: Any) -> SpanView:
     return SpanView(str(data["path"]), int(data["start_line"]), int(data["end_line"]))
 
 
-def _pair(match: dict[str, Any], *, turned: str | None = None) -> PairView:
+def _pair(match: dict[str, Any], name: Name, *, turned: str | None = None) -> PairView:
     """A stored match; ``turned``: the id of the submission whose comparison it is, when
     it is seen from the other side."""
     fragments = [
@@ -112,7 +112,7 @@ def _pair(match: dict[str, Any], *, turned: str | None = None) -> PairView:
     if turned is not None:
         fragments = [FragmentView(f.other, f.this, f.fingerprints) for f in fragments]
         share_q, share_o = share_o, share_q
-    label = pseudonym(other) if kind == "submission" else f"the challenge's {other}"
+    label = name(other) if kind == "submission" else f"the challenge's {other}"
     return PairView(
         other,
         kind,
@@ -125,23 +125,24 @@ def _pair(match: dict[str, Any], *, turned: str | None = None) -> PairView:
     )
 
 
-def similar(session: Session, row: SubmissionRow) -> Similar:
-    """This submission's closest others, from its own comparison and the later ones."""
+def similar(session: Session, row: SubmissionRow, name: Name) -> Similar:
+    """This submission's closest others, from its own comparison and the later ones;
+    ``name`` says what to call another submission."""
     own = similarity.result_of(session, row.id)
     report = own.report if own else {}
     threshold = own.threshold if own else SimilaritySettings().threshold
-    pairs = {p.other: p for p in map(_pair, report.get("submissions") or [])}
+    pairs = {p.other: p for p in (_pair(m, name) for m in report.get("submissions") or [])}
     for later in similarity.mentioning(session, row.challenge_id, row.id):
         for match in later.report.get("submissions") or []:
             if match.get("other") == row.id and later.submission_id not in pairs:
-                pairs[later.submission_id] = _pair(match, turned=later.submission_id)
+                pairs[later.submission_id] = _pair(match, name, turned=later.submission_id)
     starter = report.get("starter")
     return Similar(
         computed=own is not None,
         threshold=threshold,
         submissions=sorted(pairs.values(), key=lambda p: (-p.similarity, p.other)),
-        references=[_pair(m) for m in report.get("references") or []],
-        starter=_pair(starter) if isinstance(starter, dict) else None,
+        references=[_pair(m, name) for m in report.get("references") or []],
+        starter=_pair(starter, name) if isinstance(starter, dict) else None,
     )
 
 

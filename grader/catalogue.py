@@ -15,7 +15,7 @@ from grader.challenge import Challenge
 from grader.config import Settings
 from grader.errors import ChallengeInvalid, GraderError
 from grader.prepare import PreparedChallenge, locate_challenge, prepare
-from grader.store import repo
+from grader.store import repo, reveals
 from grader.store.db import session_scope
 from grader.store.models import ChallengeRow
 from grader.validate import raise_if_invalid, validate_challenge
@@ -50,6 +50,7 @@ def register_challenge(
             skills=skills,
             test_count=test_count,
         )
+        reveals.record_manifest(session, challenge.id, challenge.review_blind)
 
 
 def add(

@@ -75,6 +75,7 @@ class Challenge:
     services: tuple[ServiceRequest, ...] = ()  # sidecars, fresh for each grading
     # Which failed tests are rerun, and how their runs decide (grader/flaky.py).
     flaky: FlakyPolicy = field(default_factory=FlakyPolicy)
+    review_blind: bool = False  # [review] blind: reviewers see pseudonyms (api/identity.py)
 
     @property
     def hidden_dir(self) -> Path:
@@ -192,12 +193,14 @@ KNOWN_KEYS = {
         "grading",
         "services",
         "flaky",
+        "review",
     },
     "grading": {"isolation"},
     "limits": {"timeout_s", "memory_mb", "cpus"},
     "version_control": {"weight"},
     "environment": {"packages"},
     "skills": {"name", "weight", "tests"},
+    "review": {"blind"},
 }
 
 
@@ -242,6 +245,7 @@ def _parse(
     isolation = _parse_isolation(_table(data, "grading", run), language, run)
     services = _parse_services(data.get("services", {}), run)
     flaky = parse_policy(data.get("flaky", {}), MANIFEST, rest)
+    blind = _parse_review(_table(data, "review", rest), rest)
     problems += run + rest
     if run or not skills:
         return None
@@ -258,6 +262,7 @@ def _parse(
         isolation=isolation,
         services=services,
         flaky=flaky,
+        review_blind=blind,
     )
 
 
@@ -388,3 +393,12 @@ def _parse_skills(raw: Any, problems: list[str]) -> tuple[SkillSpec, ...]:
             seen.add(name)
             skills.append(SkillSpec(name=name, weight=weight, tests=tuple(tests)))
     return tuple(skills)
+
+
+def _parse_review(table: dict[str, Any], problems: list[str]) -> bool:
+    """[review] blind: whether reviewers see pseudonyms instead of identities (default false)."""
+    value = table.get("blind", False)
+    if not isinstance(value, bool):
+        problems.append(f"{MANIFEST}: review.blind: must be true or false, not {value!r}")
+        return False
+    return value

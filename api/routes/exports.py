@@ -5,6 +5,9 @@ of each skill (from its report), the graded commit and when it was graded
 (grader/store/results.py reads them; the reviewer pages read the same rows),
 then the reviewers' decisions: the submission's current decision and its
 candidate's (grader/store/decisions.py), each with who decided, when and the notes.
+Under blind review a reviewer gets the candidate's pseudonym and no repository
+(api/identity.py): decisions are looked up by the real identity, then the row is
+shown as the viewer may see it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query, Response
 from sqlalchemy.orm import Session
 
-from api.deps import Admin, SessionDep, Staff
+from api.deps import Admin, SessionDep, SettingsDep, Staff
+from api.identity import Identities
 from api.review_schemas import DecidedResultOut, DecidedResultsOut, DecisionOut
 from api.schemas import DeliveryOut
 from grader.store import decisions, deliveries, repo
@@ -40,17 +44,26 @@ def known_challenge(session: Session, challenge_id: str) -> None:
 
 
 # -- CSV -----------------------------------------------------------------------------------
-def results_csv(skills: list[str], results: list[Result], decided: Current) -> str:
+def results_csv(
+    skills: list[str], results: list[Result], decided: Current, shown: list[Result]
+) -> str:
+    """One row per result, as ``shown`` (the same results, as the viewer may see them),
+    with the decisions looked up by the real identity."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(
         [*FIXED_COLUMNS, *skills, *TRAILING_COLUMNS, *DECISION_COLUMNS, *CANDIDATE_COLUMNS]
     )
-    writer.writerows(_row(skills, r, decided) for r in results)
+    writer.writerows(
+        _row(skills, s, decided.of_submission(r.submission), decided.of_candidate(r.candidate))
+        for r, s in zip(results, shown, strict=True)
+    )
     return out.getvalue()
 
 
-def _row(skills: list[str], r: Result, decided: Current) -> list[str]:
+def _row(
+    skills: list[str], r: Result, decision: DecisionRow | None, candidate: DecisionRow | None
+) -> list[str]:
     return [
         r.submission,
         _cell(r.candidate),
@@ -61,8 +74,8 @@ def _row(skills: list[str], r: Result, decided: Current) -> list[str]:
         r.commit or "",
         rfc3339(r.submitted_at),
         rfc3339(r.graded_at) if r.graded_at else "",
-        *_decision_cells(decided.of_submission(r.submission)),
-        *_decision_cells(decided.of_candidate(r.candidate)),
+        *_decision_cells(decision),
+        *_decision_cells(candidate),
     ]
 
 
@@ -89,12 +102,16 @@ def _number(value: float | None) -> str:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "one row per submission"}},
 )
-def export_csv(challenge_id: str, _token: Staff, session: SessionDep) -> Response:
+def export_csv(
+    challenge_id: str, token: Staff, session: SessionDep, settings: SettingsDep
+) -> Response:
     """A challenge's results as CSV: one row per submission, a column per skill."""
     known_challenge(session, challenge_id)
+    ids = Identities(session, settings, token)
     results = challenge_results(session, challenge_id)
     decided = decisions.current_decisions(session, challenge_id)
-    body = results_csv(skill_names(session, challenge_id, results), results, decided)
+    skills = skill_names(session, challenge_id, results)
+    body = results_csv(skills, results, decided, ids.results(challenge_id, results))
     filename = f"{challenge_id}-results.csv".encode("ascii", "replace").decode()
     return Response(
         body,
@@ -104,27 +121,33 @@ def export_csv(challenge_id: str, _token: Staff, session: SessionDep) -> Respons
 
 
 @router.get("/api/challenges/{challenge_id}/results.json", response_model=DecidedResultsOut)
-def export_json(challenge_id: str, _token: Staff, session: SessionDep) -> DecidedResultsOut:
+def export_json(
+    challenge_id: str, token: Staff, session: SessionDep, settings: SettingsDep
+) -> DecidedResultsOut:
     """A challenge's results as JSON: one entry per submission, newest first, with the
     submission's and its candidate's current decisions."""
     known_challenge(session, challenge_id)
-    return results_json(session, challenge_id)
+    return results_json(session, challenge_id, Identities(session, settings, token))
 
 
-def results_json(session: Session, challenge_id: str) -> DecidedResultsOut:
+def results_json(session: Session, challenge_id: str, ids: Identities) -> DecidedResultsOut:
     results = challenge_results(session, challenge_id)
     decided = decisions.current_decisions(session, challenge_id)
+    out = []
+    for raw in results:
+        shown, blinded = ids.result(challenge_id, raw)
+        out.append(
+            DecidedResultOut(
+                **shown.__dict__,
+                blinded=blinded,
+                decision=_decision_out(decided.of_submission(raw.submission)),
+                candidate_decision=_decision_out(decided.of_candidate(raw.candidate)),
+            )
+        )
     return DecidedResultsOut(
         challenge=challenge_id,
         skills=skill_names(session, challenge_id, results),
-        results=[
-            DecidedResultOut(
-                **r.__dict__,
-                decision=_decision_out(decided.of_submission(r.submission)),
-                candidate_decision=_decision_out(decided.of_candidate(r.candidate)),
-            )
-            for r in results
-        ],
+        results=out,
     )
 
 

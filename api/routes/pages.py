@@ -12,7 +12,9 @@ submissions side by side (fewer or more: the page says so and offers the
 choice again). /operations (admins only) shows the workers,
 the queue and the last infrastructure failures. Everything a candidate wrote (test
 output, messages, commit subjects) is escaped by Jinja's autoescaping, and the
-pages' only script is inline under a per-response CSP nonce.
+pages' only script is inline under a per-response CSP nonce. Candidates are
+named, and their repositories and reports shown, through api/identity.py (blind
+review: a reviewer may see pseudonyms and masked text).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from api.deps import (
     SettingsDep,
     session_cookie_value,
 )
+from api.identity import Identities, Shown
 from api.operations import operations_view
 from api.presenters import (
     MAX_COMPARED,
@@ -48,7 +51,7 @@ from api.presenters import (
 )
 from api.review import review_context
 from api.round import decide_columns, entries
-from api.similar import FLOOR, side_by_side, similar
+from api.similar import FLOOR, FragmentSides, Side, side_by_side, similar
 from grader.store import repo
 from grader.store.models import Role
 from grader.timestamps import rfc3339, utc
@@ -177,13 +180,18 @@ def logout() -> Response:
 
 @router.get("/submissions/{submission_id}")
 def report_page(
-    request: Request, submission_id: str, user: PageReviewer, session: SessionDep
+    request: Request,
+    submission_id: str,
+    user: PageReviewer,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
     row = repo.get_submission(session, submission_id)
     if row is None:
         return page_error(request, 404, "There is no such submission.", user)
-    found = similar(session, row)
-    context = {"user": user, **report_context(session, row), "similar": found, "floor": FLOOR}
+    ids = Identities(session, settings, user)
+    found = similar(session, row, ids.label)
+    context = {"user": user, **report_context(session, ids, row), "similar": found, "floor": FLOOR}
     context |= review_context(session, row, context["report"])
     return render(request, "report.html", context)
 
@@ -200,21 +208,38 @@ def similar_page(
     row = repo.get_submission(session, submission_id)
     if row is None:
         return page_error(request, 404, "There is no such submission.", user)
-    found = similar(session, row)
+    ids = Identities(session, settings, user)
+    found = similar(session, row, ids.label)
     pair = found.pair(other)
     if pair is None:
         return page_error(request, 404, "These two were not found similar.", user)
     fragments, notes = side_by_side(session, settings, row, pair)
+    who = ids.submission(row, people=True)
+    other_row = repo.get_submission(session, other) if pair.kind == "submission" else None
+    theirs = ids.submission(other_row, people=True) if other_row else who
     context = {
         "user": user,
         "submission": row,
+        "who": who,
         "challenge": repo.get_challenge(session, row.challenge_id),
         "pair": pair,
         "threshold": found.threshold,
-        "fragments": fragments,
-        "notes": notes,
+        "fragments": [_masked(f, who, theirs) for f in fragments],
+        "notes": [who.text(n) for n in notes],
     }
     return render(request, "similar.html", context)
+
+
+def _masked(fragment: FragmentSides, mine: Shown, theirs: Shown) -> FragmentSides:
+    """The code of both sides with their candidates' names and emails masked (blind review)."""
+
+    def side(s: Side, who: Shown) -> Side:
+        lines = None if s.lines is None else [(n, who.text(t) or "") for n, t in s.lines]
+        return Side(s.span, lines)
+
+    return FragmentSides(
+        side(fragment.this, mine), side(fragment.other, theirs), fragment.fingerprints
+    )
 
 
 # -- comparison ----------------------------------------------------------------------------
@@ -224,16 +249,19 @@ def compare_page(
     challenge_id: str,
     user: PageReviewer,
     session: SessionDep,
+    settings: SettingsDep,
     ids: Annotated[list[str], Query(max_length=2000)] = [],  # noqa: B006 (FastAPI copies it)
 ) -> Response:
     challenge = repo.get_challenge(session, challenge_id)
     if challenge is None:
         return page_error(request, 404, "There is no such challenge.", user)
     wanted = requested_ids(ids)
-    columns = compare_columns(session, challenge_id, wanted)
+    shown = Identities(session, settings, user)
+    columns = compare_columns(session, shown, challenge_id, wanted)
     if isinstance(columns, str):
         # Not an error page: the message, and the candidates to tick again.
-        choices = [e for e in entries(session, challenge_id, datetime.now(UTC))[0] if e.latest]
+        found = entries(session, shown, challenge_id, datetime.now(UTC))[0]
+        choices = [e for e in found if e.latest]
         context = {"user": user, "challenge": challenge, "problem": columns}
         context |= {"choices": choices, "ticked": wanted}
         context |= {"min_compared": MIN_COMPARED, "max_compared": MAX_COMPARED}

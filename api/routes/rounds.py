@@ -18,7 +18,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.deps import PageReviewer, PollReviewer, SessionDep
+from api.deps import PageReviewer, PollReviewer, SessionDep, SettingsDep
+from api.identity import Identities
 from api.presenters import MAX_COMPARED, MIN_COMPARED
 from api.review_schemas import DecidedResultsOut
 from api.round import INVITED, NO_DECISION, Filters, rounds
@@ -56,6 +57,7 @@ def dashboard(
     request: Request,
     user: PageReviewer,
     session: SessionDep,
+    settings: SettingsDep,
     sort: str = Query(default="submitted", max_length=120),
     order: str = Query(default="desc", pattern="^(asc|desc)$"),
     status: StatusFilter = "",
@@ -68,7 +70,9 @@ def dashboard(
     params |= {"q": filters.q, "challenge": challenge}
     context = {
         "user": user,
-        "rounds": rounds(session, sort, order, filters, datetime.now(UTC)),
+        "rounds": rounds(
+            session, Identities(session, settings, user), sort, order, filters, datetime.now(UTC)
+        ),
         "all_challenges": repo.list_challenges(session),
         "sort": sort,
         "order": order,
@@ -84,8 +88,9 @@ def dashboard(
 
 @router.get("/dashboard.json")
 def dashboard_poll(
-    _user: PollReviewer,
+    user: PollReviewer,
     session: SessionDep,
+    settings: SettingsDep,
     status: StatusFilter = "",
     decision: DecisionFilter = "",
     q: str = Query(default="", max_length=200),
@@ -93,9 +98,10 @@ def dashboard_poll(
 ) -> dict[str, Any]:
     """What the round view refreshes: each shown submission's status and scores."""
     filters = _filters(status, decision, q, challenge)
+    ids = Identities(session, settings, user)
     shown = [
         e.latest
-        for found in rounds(session, "submitted", "desc", filters, datetime.now(UTC))
+        for found in rounds(session, ids, "submitted", "desc", filters, datetime.now(UTC))
         for e in found.entries
         if e.latest
     ]
@@ -109,23 +115,29 @@ def dashboard_poll(
 
 
 @router.get("/challenges/{challenge_id}/results.csv")
-def results_download(challenge_id: str, _user: PageReviewer, session: SessionDep) -> Response:
+def results_download(
+    challenge_id: str, user: PageReviewer, session: SessionDep, settings: SettingsDep
+) -> Response:
     """The same CSV as /api/challenges/{id}/results.csv, for a signed-in reviewer."""
     known_challenge(session, challenge_id)
     results = challenge_results(session, challenge_id)
     decided = decisions.current_decisions(session, challenge_id)
+    shown = Identities(session, settings, user).results(challenge_id, results)
     return Response(
-        results_csv(skill_names(session, challenge_id, results), results, decided),
+        results_csv(skill_names(session, challenge_id, results), results, decided, shown),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{challenge_id}-results.csv"'},
     )
 
 
 @router.get("/challenges/{challenge_id}/results.json")
-def results_json_download(challenge_id: str, _user: PageReviewer, session: SessionDep) -> Response:
+def results_json_download(
+    challenge_id: str, user: PageReviewer, session: SessionDep, settings: SettingsDep
+) -> Response:
     """The same JSON as /api/challenges/{id}/results.json, for a signed-in reviewer."""
     known_challenge(session, challenge_id)
-    body: DecidedResultsOut = results_json(session, challenge_id)
+    ids = Identities(session, settings, user)
+    body: DecidedResultsOut = results_json(session, challenge_id, ids)
     return Response(
         body.model_dump_json(),
         media_type="application/json",

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy.orm import Session
 
 from api.deps import AnyRole, SessionDep, SettingsDep, Staff, Submitter
+from api.identity import Identities
 from api.schemas import (
     SimilarFragment,
     SimilarMatch,
@@ -78,24 +79,32 @@ def create_submission(
 
 @router.get("", response_model=list[SubmissionSummary])
 def list_submissions(
-    _token: Staff,
+    token: Staff,
     session: SessionDep,
+    settings: SettingsDep,
     challenge: str | None = Query(default=None, max_length=100),
     candidate: str | None = Query(default=None, max_length=320),
 ) -> list[SubmissionSummary]:
-    """Submissions, newest first; both filters optional."""
-    rows = repo.list_submissions(session, challenge_id=challenge, candidate_email=candidate)
+    """Submissions, newest first; both filters optional. Under blind review a reviewer's
+    `candidate` filter matches the pseudonym only: an email would confirm a guess."""
+    ids = Identities(session, settings, token)
+    email = candidate if candidate and "@" in candidate else None  # a pseudonym has none
+    rows = repo.list_submissions(session, challenge_id=challenge, candidate_email=email)
+    shown = [(r, ids.submission(r)) for r in rows]
+    if candidate:
+        shown = [(r, who) for r, who in shown if who.name == candidate or who.email == candidate]
     return [
         SubmissionSummary(
             id=r.id,
             challenge=r.challenge_id,
-            candidate=r.candidate_email,
+            candidate=who.name if who.blinded else r.candidate_email,
+            blinded=who.blinded,
             status=r.status,
             overall=r.overall,
             commit=r.commit,
             created_at=r.created_at,
         )
-        for r in rows
+        for r, who in shown
     ]
 
 
@@ -135,22 +144,24 @@ def get_submission(
     _wait_for_final(session, settings, submission_id, wait)
     row = repo.get_submission(session, submission_id)
     assert row is not None  # submissions are never deleted
+    who = Identities(session, settings, token).submission(row)
     history = [
-        StatusEvent(status=e.status, at=e.at, detail=e.detail)
+        StatusEvent(status=e.status, at=e.at, detail=who.text(e.detail) or "")
         for e in repo.events_of(session, submission_id)
     ]
     return SubmissionOut(
         id=row.id,
         challenge=row.challenge_id,
-        candidate=row.candidate_email,
-        repo=row.repo,
+        candidate=who.name if who.blinded else row.candidate_email,
+        blinded=who.blinded,
+        repo=who.repo,
         ref=row.ref,
         commit=row.commit,
         status=row.status,
         overall=row.overall,
         created_at=row.created_at,
         updated_at=row.updated_at,
-        error=row.error if token.role != Role.CANDIDATE else None,
+        error=who.text(row.error) if token.role != Role.CANDIDATE else None,
         history=history if token.role != Role.CANDIDATE else None,
     )
 
@@ -158,31 +169,38 @@ def get_submission(
 @router.get("/{submission_id}/report")
 def get_report(
     submission_id: str,
-    _token: Staff,
+    token: Staff,
     session: SessionDep,
     settings: SettingsDep,
     wait: WaitQuery = 0,
 ) -> dict[str, Any]:
     """The report (contract §3); 404 until there is one. With `wait`, waits that many
-    seconds at most for the grading to end first."""
+    seconds at most for the grading to end first. Under blind review a reviewer gets it
+    masked (the repository hidden, the candidate's name and email replaced)."""
     if repo.get_submission(session, submission_id) is None:
         raise HTTPException(404, "no such submission")
     _wait_for_final(session, settings, submission_id, wait)
+    row = repo.get_submission(session, submission_id)
     found = repo.report_of(session, submission_id)
-    if found is None:
+    if row is None or found is None:
         raise HTTPException(404, "no report yet")
-    return found.report
+    masked: dict[str, Any] = (
+        Identities(session, settings, token).submission(row, people=True).data(found.report)
+    )
+    return masked
 
 
 @router.get("/{submission_id}/similar", response_model=SimilarOut)
-def get_similar(submission_id: str, _token: Staff, session: SessionDep) -> SimilarOut:
+def get_similar(
+    submission_id: str, token: Staff, session: SessionDep, settings: SettingsDep
+) -> SimilarOut:
     """The other submissions of the challenge closest to this one (and the challenge's
     solution and starter), with the shares both ways and the matched line ranges.
     Evidence for a reviewer: a similarity never changes a score."""
     row = repo.get_submission(session, submission_id)
     if row is None:
         raise HTTPException(404, "no such submission")
-    found = similar(session, row)
+    found = similar(session, row, Identities(session, settings, token).label)
     return SimilarOut(
         submission=row.id,
         computed=found.computed,

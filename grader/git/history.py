@@ -229,3 +229,26 @@ def is_ancestor(repo: Path, ancestor: str, descendant: str) -> bool:
     # `merge-base --is-ancestor` answers with its exit status, which git() treats as failure.
     out = git(["rev-list", "-1", ancestor, f"^{descendant}", "--"], cwd=repo, timeout_s=60)
     return not out.strip()
+
+
+PEOPLE_TRAILERS = ("Signed-off-by", "Co-authored-by", "Reviewed-by", "Acked-by", "Tested-by")
+
+
+def commit_people(
+    repo: Path, tip: str, exclude: Sequence[str] = (), limit: int = 500, timeout_s: float = 30
+) -> set[str]:
+    """The names and emails of the authors, committers and trailer people (Signed-off-by,
+    Co-authored-by, ...) of the newest ``limit`` commits reachable from ``tip`` and not from
+    ``exclude`` (the starter's commit, say): what a blind review masks wherever a page shows
+    commit text."""
+    require_full_ids(tip, *exclude)
+    keys = ",".join(f"key={k}" for k in PEOPLE_TRAILERS)
+    fields = f"%an%x00%ae%x00%cn%x00%ce%x00%(trailers:{keys},valueonly,separator=%x00)%x00"
+    args = ["log", f"-n{limit}", "-z", f"--format={fields}", tip, *(f"^{sha}" for sha in exclude)]
+    out = git([*args, "--"], cwd=repo, timeout_s=timeout_s)
+    people: set[str] = set()
+    for field in out.decode("utf-8", "replace").split("\0"):
+        value = field.strip()
+        name, _, email = value.partition("<")  # a trailer's "Name <email>"
+        people.update(part.strip(" >") for part in (name, email) if part.strip(" >"))
+    return people

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -293,3 +294,28 @@ class CommentRow(Base):
     token_id: Mapped[int] = mapped_column(ForeignKey("tokens.id"))
     actor: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReviewSettingRow(Base):
+    """Whether a challenge's round is reviewed blind: the manifest's say and an admin's override."""
+
+    __tablename__ = "review_settings"
+
+    challenge_id: Mapped[str] = mapped_column(ForeignKey("challenges.id"), primary_key=True)
+    manifest_blind: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    blind: Mapped[bool | None] = mapped_column(Boolean)  # the override; None: the manifest's
+    set_by: Mapped[str | None] = mapped_column(String(200))
+    set_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RevealRow(Base):
+    """An admin showed a blinded candidate's identity to the reviewers of one challenge."""
+
+    __tablename__ = "identity_reveals"
+    __table_args__ = (UniqueConstraint("challenge_id", "candidate"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    challenge_id: Mapped[str] = mapped_column(ForeignKey("challenges.id"), index=True)
+    candidate: Mapped[str] = mapped_column(String(2000))  # the identity key (grader/identity.py)
+    revealed_by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

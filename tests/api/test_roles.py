@@ -15,11 +15,14 @@ from typing import Any
 import pytest
 
 from api.deps import bearer
+from grader.store import hosted
+from grader.store.db import session_scope
 from tests.api.pages_fixtures import CHALLENGE, World, reports, world
 
 __all__ = ["reports", "world"]
 
 ALL = ("admin", "reviewer", "candidate")
+ADA = "ada@example.com"
 STAFF = ("admin", "reviewer")
 UNKNOWN = "unknown@example.com"  # {candidate}: nobody the world knows, so it stays whole
 
@@ -42,12 +45,11 @@ class Endpoint:
         )
 
     def url(self, world: World) -> str:
-        invitation = world.own_repo.rsplit("/", 1)[-1].removesuffix(".git")
         return self.path.format(
             graded=world.submissions["ada"],
             challenge=CHALLENGE,
             candidate=UNKNOWN,
-            invitation=invitation,
+            invitation=invitation_of(world),
         )
 
     def json(self, world: World) -> dict[str, Any] | None:
@@ -109,7 +111,17 @@ MATRIX = (
         201,
         {"target": {"kind": "test", "id": "{a_test}"}, "body": "role matrix"},
     ),
+    Endpoint("GET", "/api/challenges/{challenge}/review", STAFF),
+    Endpoint("PUT", "/api/challenges/{challenge}/review", ("admin",), 200, {"blind": None}),
+    Endpoint("POST", "/api/submissions/{graded}/reveal", ("admin",)),
+    Endpoint("POST", "/api/invitations/{invitation}/reveal", ("admin",)),
 )
+
+
+def invitation_of(world: World) -> str:
+    """The candidate's invitation (ada's), for the endpoints about one."""
+    with session_scope(world.settings.effective_database_url) as session:
+        return next(i.id for i in hosted.list_invitations(session) if i.candidate_email == ADA)
 
 
 def token_routes(world: World) -> set[tuple[str, str]]:

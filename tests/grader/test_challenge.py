@@ -303,3 +303,23 @@ def test_the_flaky_table_is_read_and_its_idle_globs_are_named(tmp_path: Path) ->
 def test_a_malformed_flaky_table_is_one_more_problem(tmp_path: Path) -> None:
     problems = problems_of(write_challenge(tmp_path, VALID + "\n[flaky]\nreruns = 12\n"))
     assert problems == ["challenge.toml: flaky.reruns: must be a whole number from 0 to 4"]
+
+
+def test_review_blind_is_off_unless_the_manifest_says_so(tmp_path: Path) -> None:
+    assert load_challenge(write_challenge(tmp_path / "a", VALID)).review_blind is False
+    blind = load_challenge(write_challenge(tmp_path / "b", VALID + "\n[review]\nblind = true\n"))
+    assert blind.review_blind is True
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ("[review]\nblind = 'yes'\n", "review.blind: must be true or false, not 'yes'"),
+        ("[review]\nblnd = true\n", 'review.blnd: unknown field (did you mean "blind"?)'),
+        ("review = true\n", "[review] must be a table"),
+    ],
+)
+def test_a_bad_review_section_is_named(tmp_path: Path, section: str, expected: str) -> None:
+    manifest = section + VALID if not section.startswith("[") else VALID + "\n" + section
+    problems = problems_of(write_challenge(tmp_path, manifest))
+    assert any(expected in p for p in problems), problems
