@@ -13,10 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from grader.store.models import RevealRow, ReviewSettingRow, utcnow
+from grader.store.models import (
+    DecisionRow,
+    InvitationRow,
+    RevealRow,
+    ReviewSettingRow,
+    SubmissionRow,
+    utcnow,
+)
 
 
 class BlindSource(StrEnum):
@@ -94,11 +101,29 @@ def _reveal_of(session: Session, challenge_id: str, candidate: str) -> RevealRow
 
 
 def is_revealed(session: Session, challenge_id: str, candidate: str) -> bool:
-    """The one rule that lifts blindness for a candidate of a challenge.
-
-    A recorded reveal lifts it. Recording a decision (grader/store/decisions.py,
-    merged separately) is meant to lift it too: the lead adds that query here
-    when merging, and every page, export and API answer follows, since they all
+    """The one rule that lifts blindness for a candidate of a challenge: an admin's
+    recorded reveal, or a decision recorded about the candidate (their invitation) or
+    any of their submissions. Every page, export and API answer follows, since they all
     ask this function (api/identity.py caches its answers for one request).
-    """
-    return _reveal_of(session, challenge_id, candidate) is not None
+    ``candidate``: the identity key (the lowercased email, else the repository)."""
+    return _reveal_of(session, challenge_id, candidate) is not None or _decided(
+        session, challenge_id, candidate
+    )
+
+
+def _decided(session: Session, challenge_id: str, candidate: str) -> bool:
+    invitations = select(InvitationRow.id).where(
+        InvitationRow.challenge_id == challenge_id,
+        func.lower(InvitationRow.candidate_email) == candidate,
+    )
+    submissions = select(SubmissionRow.id).where(
+        SubmissionRow.challenge_id == challenge_id,
+        or_(
+            func.lower(SubmissionRow.candidate_email) == candidate, SubmissionRow.repo == candidate
+        ),
+    )
+    decided = select(DecisionRow.id).where(
+        DecisionRow.challenge_id == challenge_id,
+        or_(DecisionRow.invitation_id.in_(invitations), DecisionRow.submission_id.in_(submissions)),
+    )
+    return session.scalar(decided.limit(1)) is not None

@@ -6,8 +6,9 @@ import dataclasses
 
 from grader.catalogue import register_challenge
 from grader.challenge import load_challenge
-from grader.store import reveals
+from grader.store import decisions, hosted, repo, reveals
 from grader.store.db import session_scope
+from grader.store.models import Verdict
 from grader.store.reveals import BlindSetting, BlindSource
 from tests.conftest import WORD_FREQUENCY
 
@@ -54,3 +55,39 @@ def test_a_reveal_is_recorded_once_per_candidate_and_challenge(db_url: str) -> N
         assert not new and again.revealed_by == "token:1"
         assert reveals.is_revealed(session, CHALLENGE, "ann@example.com")
         assert not reveals.is_revealed(session, CHALLENGE, "bob@example.com")
+
+
+def test_a_decision_about_a_candidate_or_their_submission_reveals_them(db_url: str) -> None:
+    register(db_url, blind=True)
+    with session_scope(db_url) as session:
+        challenge = repo.get_challenge(session, CHALLENGE)
+        assert challenge is not None
+        _secret, reviewer = repo.create_token(session, "reviewer", "a reviewer")
+        _secret, token = repo.create_token(session, "candidate", "ann's", "Ann@Example.com")
+        invitation = hosted.create_invitation(
+            session, challenge=challenge, candidate_email="Ann@Example.com", token_id=token.id
+        )
+        bob = repo.create_submission(
+            session,
+            challenge=challenge,
+            repo="https://git.example.com/bob.git",
+            ref="main",
+            candidate_email="bob@example.com",
+        )
+        anonymous = repo.create_submission(
+            session, challenge=challenge, repo="https://git.example.com/anon.git", ref="main"
+        )
+        for key in ("ann@example.com", "bob@example.com", "https://git.example.com/anon.git"):
+            assert not reveals.is_revealed(session, CHALLENGE, key)
+        record = decisions.record_decision
+        record(session, decisions.Subject.of_invitation(invitation), Verdict.ADVANCE, "", reviewer)
+        record(session, decisions.Subject.of_submission(bob), Verdict.REJECT, "", reviewer)
+    with session_scope(db_url) as session:
+        assert reveals.is_revealed(session, CHALLENGE, "ann@example.com")  # by the invitation
+        assert reveals.is_revealed(session, CHALLENGE, "bob@example.com")  # by a submission
+        assert not reveals.is_revealed(session, CHALLENGE, "https://git.example.com/anon.git")
+        assert not reveals.is_revealed(session, "another-challenge", "ann@example.com")
+        record = decisions.record_decision
+        record(session, decisions.Subject.of_submission(anonymous), Verdict.HOLD, "", reviewer)
+    with session_scope(db_url) as session:
+        assert reveals.is_revealed(session, CHALLENGE, "https://git.example.com/anon.git")
