@@ -24,6 +24,7 @@ from api.routes import (
     invitations,
     metrics,
     pages,
+    regrades,
     submissions,
     webhooks,
 )
@@ -45,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = (submissions, challenges, exports, pages, invitations, git, webhooks, health, metrics)
     for module in routers:
         app.include_router(module.router)
+    app.include_router(regrades.router)
+    app.include_router(regrades.pages)
     _docs(app)
     return app
 

@@ -6,7 +6,9 @@
 - Before each job: wait for the Docker engine, so that an engine restart does
   not use up the retries of every queued submission.
 - When Redis goes away (rq then stops working): wait for it and go on.
-- While it runs, a thread repeats the recovery and retries notifications.
+- It listens to the ``grading`` queue, then the ``regrade`` queue: a regrade's
+  shadow gradings run only while no candidate's grading waits (grader/queue.py).
+- While it runs, a thread repeats the recovery (regrades' too) and retries notifications.
 - A stop request (SIGTERM, SIGINT) wins over every retry loop: the job at hand
   may finish for ``worker_stop_timeout_s`` (warm), then the worker stops
   (cold); a job cut short is recovered by another worker when its lease ends.
@@ -28,11 +30,11 @@ from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.exceptions import StopRequested
 
-from grader import jobs, metrics, notify
+from grader import jobs, metrics, notify, regrade
 from grader.config import Settings
 from grader.engine import Engine, owner_is_dead
 from grader.errors import InfrastructureError
-from grader.queue import grading_queue, recover
+from grader.queue import grading_queue, recover, regrade_queue
 
 log = logging.getLogger("grader.worker")
 RECOVERY_EVERY_S = 30.0
@@ -50,7 +52,7 @@ def housekeeping(settings: Settings) -> None:
     except InfrastructureError as exc:
         log.warning("stale networks not checked this round: %s", exc)
     folders = remove_orphan_folders(settings)
-    recovered = recover(settings)
+    recovered = recover(settings) + [f"shadow {i}" for i in regrade.recover(settings)]
     if removed or folders or recovered:
         log.info(
             "removed %d stale sandbox(es) and %d folder(s); queued %d lost grading(s)",
@@ -181,6 +183,7 @@ def _recovery_loop(settings: Settings, stop: threading.Event) -> None:
             except InfrastructureError as exc:
                 log.warning("sandboxes not checked this round: %s", exc)
                 recover(settings)
+                regrade.recover(settings)
             notify.retry_pending(settings)
             _record_warm_pool()
         except Exception:  # keep the loop alive; the next round tries again
@@ -214,7 +217,8 @@ def _work(settings: Settings, queue: Any, burst: bool) -> None:
         try:
             name = f"grader-{jobs.worker_name()}-{generation}"
             worker = GradingWorker(
-                [queue],
+                # In this order: a live grading always goes before a regrade's.
+                [queue, regrade_queue(settings, queue.connection)],
                 connection=queue.connection,
                 name=name,
                 worker_ttl=WORKER_TTL_S,

@@ -47,9 +47,9 @@ from api.presenters import (
 )
 from api.routes.exports import known_challenge, results_csv
 from api.similar import FLOOR, side_by_side, similar
-from grader.store import repo
+from grader.store import regrades, repo
 from grader.store.models import Role
-from grader.store.results import challenge_results, skill_names
+from grader.store.results import challenge_results, same_code_attempt, skill_names
 from grader.timestamps import rfc3339, utc
 
 router = APIRouter(include_in_schema=False)
@@ -221,6 +221,9 @@ def report_page(
         return page_error(request, 404, "There is no such submission.", user)
     found = similar(session, row)
     context = {"user": user, **report_context(session, row), "similar": found, "floor": FLOOR}
+    tree = ((context["report"] or {}).get("submission") or {}).get("tree")
+    context["same_code"] = same_code_attempt(session, row, tree)  # (attempt number, row)
+    context["replaced"] = regrades.published_for(session, row.id)  # [(regrade, shadow)]
     return render(request, "report.html", context)
 
 
