@@ -141,7 +141,7 @@ def shadows_of(
         .where(ShadowResultRow.regrade_id == regrade_id)
         .order_by(SubmissionRow.created_at, SubmissionRow.id)
     )
-    return [(shadow, sub, report) for shadow, sub, report in session.execute(query).tuples()]
+    return [(shadow, sub, report) for shadow, sub, report in session.execute(query).all()]
 
 
 def unfinished_count(session: Session, regrade_id: str) -> int:
@@ -280,7 +280,7 @@ def published_for(session: Session, submission_id: str) -> list[tuple[RegradeRow
         )
         .order_by(RegradeRow.decided_at.desc())
     )
-    return [(regrade, shadow) for regrade, shadow in session.execute(query).tuples()]
+    return [(regrade, shadow) for regrade, shadow in session.execute(query).all()]
 
 
 def shadow_of(session: Session, regrade_id: str, submission_id: str) -> ShadowResultRow | None:

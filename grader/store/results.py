@@ -94,7 +94,7 @@ def same_code_attempt(
         .where(SubmissionRow.invitation_id == row.invitation_id)
         .order_by(SubmissionRow.created_at, SubmissionRow.id)
     )
-    for number, (attempt, graded) in enumerate(session.execute(query).tuples(), start=1):
+    for number, (attempt, graded) in enumerate(session.execute(query).all(), start=1):
         if attempt.id == row.id:
             return None
         if isinstance(graded, dict) and graded.get("tree") == tree:

@@ -16,6 +16,7 @@ import pytest
 
 from api.deps import bearer
 from tests.api.pages_fixtures import CHALLENGE, World, reports, world
+from tests.support.regrades import matrix_regrades
 
 __all__ = ["reports", "world"]
 
@@ -33,18 +34,25 @@ class Endpoint:
 
     @property
     def route(self) -> str:
-        return self.path.replace("{graded}", "{submission_id}").replace(
+        route = self.path.replace("{graded}", "{submission_id}").replace(
             "{challenge}", "{challenge_id}"
         )
+        for regrade in REGRADES:
+            route = route.replace(regrade, "{regrade_id}")
+        return route
 
     def url(self, world: World) -> str:
-        return self.path.format(graded=world.submissions["ada"], challenge=CHALLENGE)
+        graded = world.submissions["ada"]
+        regrades = matrix_regrades(world.settings, graded) if "regrade" in self.path else {}
+        return self.path.format(graded=graded, challenge=CHALLENGE, **regrades)
 
     def json(self, world: World) -> dict[str, Any] | None:
         if self.body is None:
             return None
         return {k: (world.own_repo if v == "{own_repo}" else v) for k, v in self.body.items()}
 
+
+REGRADES = ("{ready}", "{running}", "{published}")  # a regrade in that state (tests/support)
 
 MATRIX = (
     Endpoint("GET", "/api/challenges", ALL),
@@ -70,6 +78,12 @@ MATRIX = (
         201,
         {"challenge": CHALLENGE, "candidate": "new@example.com"},
     ),
+    Endpoint("POST", "/api/regrades", ("admin",), 202, {"challenge": CHALLENGE}),
+    Endpoint("GET", "/api/regrades", ("admin",)),
+    Endpoint("GET", "/api/regrades/{running}", ("admin",)),
+    Endpoint("POST", "/api/regrades/{ready}/publish", ("admin",)),
+    Endpoint("POST", "/api/regrades/{running}/discard", ("admin",)),
+    Endpoint("GET", "/api/regrades/{published}/previous/{graded}", STAFF),
 )
 
 
