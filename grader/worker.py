@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from redis.exceptions import RedisError
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
 from rq.exceptions import StopRequested
 
 from grader import jobs, metrics, notify, regrade
@@ -209,6 +209,12 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
         jobs.service().close()
 
 
+def worker_queues(settings: Settings, grading: Queue) -> list[Queue]:
+    """In this order: rq takes from the first queue that has a job, so a candidate's live
+    grading always goes before a regrade's shadow grading."""
+    return [grading, regrade_queue(settings, grading.connection)]
+
+
 def _work(settings: Settings, queue: Any, burst: bool) -> None:
     """rq workers, one after another: a new one (and name) after each loss of Redis."""
     for generation in range(1_000_000):
@@ -217,8 +223,7 @@ def _work(settings: Settings, queue: Any, burst: bool) -> None:
         try:
             name = f"grader-{jobs.worker_name()}-{generation}"
             worker = GradingWorker(
-                # In this order: a live grading always goes before a regrade's.
-                [queue, regrade_queue(settings, queue.connection)],
+                worker_queues(settings, queue),
                 connection=queue.connection,
                 name=name,
                 worker_ttl=WORKER_TTL_S,
