@@ -17,6 +17,7 @@ from typing import Any
 from grader import regrade, rescore
 from grader.challenge import load_challenge
 from grader.config import PROJECT_ROOT, Settings, get_settings
+from grader.report import Report
 from grader.store import regrades, repo
 from grader.store.db import session_scope
 
@@ -32,13 +33,20 @@ CANDIDATES = {
 }
 
 
-def golden_report(case: str, name: str = "ada") -> dict[str, Any]:
-    """The report of the golden case ``case`` as a grading of ``name``'s repository."""
-    saved = json.loads((GOLDEN / case / "artifacts.json").read_text())
+def golden_report(
+    case: str, name: str = "ada", like: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The report of the golden case ``case`` as a grading of ``name``'s repository; with the
+    history analysis of the report ``like`` when it has one (a regrade reads the same history)."""
+    challenge = load_challenge(WORD_FREQUENCY)
+    saved = rescore.SavedRun.from_dict(json.loads((GOLDEN / case / "artifacts.json").read_text()))
+    history = None
+    if like and "version_control" in (like.get("skills") or {}):
+        history = rescore.stored_history(challenge, saved, Report.model_validate(like))
     report = rescore.score(
-        load_challenge(WORD_FREQUENCY),
-        rescore.SavedRun.from_dict(saved),
-        None,
+        challenge,
+        saved,
+        history,
         rescore.Observed(
             repo=f"https://example.com/{name}/word-frequency.git",
             commit=name[0] * 40,
@@ -122,7 +130,7 @@ def finish_shadows(made: Round, regrade_id: str, outcomes: dict[str, str | None]
     """Each named submission's shadow grading finished with the golden case given (None: it
     failed, as after an infrastructure failure past its retries), as the job stores them."""
     with session_scope(made.url) as session:
-        for shadow, submission, _report in regrades.shadows_of(session, regrade_id):
+        for shadow, submission, stored in regrades.shadows_of(session, regrade_id):
             name = next(n for n, i in made.submissions.items() if i == submission.id)
             if name not in outcomes:
                 continue
@@ -131,7 +139,7 @@ def finish_shadows(made: Round, regrade_id: str, outcomes: dict[str, str | None]
             if case is None:
                 regrades.fail_shadow(session, shadow.id, "infrastructure failed after 4 attempts")
             else:
-                report = golden_report(case, name)
+                report = golden_report(case, name, stored.report if stored else None)
                 regrades.finish_shadow(
                     session,
                     shadow.id,
