@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rq import Queue
 
-from grader import queue
+from grader import jobs, queue, regrade_job
 from grader.worker import worker_queues
 from tests.support.regrades import settings_on
 from tests.support.services import redis_server
@@ -25,5 +25,8 @@ def test_a_waiting_live_grading_goes_before_a_regrade_queued_earlier(tmp_path: P
             assert found is not None
             job, _from = found
             taken.append(job.id)
+            # the names rq imports when it runs the job resolve to the functions
+            expected = jobs.run_grading if job.id.startswith("grade-") else regrade_job.run_shadow
+            assert job.func is expected
         assert taken == ["grade-live-submission", "regrade-7", "regrade-8"]
         assert Queue.dequeue_any(queues, None, connection=queues[0].connection) is None
