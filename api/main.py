@@ -26,6 +26,7 @@ from api.routes import (
     invitations,
     metrics,
     pages,
+    regrades,
     review,
     rounds,
     submissions,
@@ -53,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(decisions.router)
     app.include_router(rounds.router)
     app.include_router(review.router)
+    app.include_router(regrades.router)
+    app.include_router(regrades.pages)
     _docs(app)
     return app
 

@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 from grader import __version__, fetch, flaky, integrity, timestamps, tripwires
 from grader.challenge import Challenge
 from grader.config import Settings
-from grader.git import TreeEntry
+from grader.git import TreeEntry, tree_of
 from grader.history import HistoryResult, analyse_history
 from grader.languages import support
 from grader.prepare import PreparedChallenge, suite_job
@@ -132,6 +132,7 @@ def grade(
             vc, timer.timings["history"] = history.result()
         with timer.stage("score", "scoring"):
             report = build_report(prepared, fetched, suite, vc, artifacts, wires)
+            report.submission.tree = tree_of(fetched.repo_dir, fetched.commit)
             report.removed_files = workspace.removed
             report.integrity = integrity.section(
                 prepared.challenge.isolation.value,

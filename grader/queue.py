@@ -6,6 +6,11 @@ repository, recovery) never imports the grading. The job is a function of a
 submission id only, so queueing one twice is harmless: the worker that claims
 the submission grades it, any other copy is skipped.
 
+Regrades (grader/regrade.py) queue their shadow gradings on a second queue,
+``regrade``, which workers listen to after ``grading``: rq takes a job from the
+first of a worker's queues that has one (LPOP, then BLPOP, over the queues in
+order), so a candidate's live grading always goes before a waiting regrade.
+
 Recovery (at worker start and periodically): submissions running past their
 lease (a worker killed with SIGKILL) or queued with no job in Redis (Redis
 restarted, or down when they were submitted) are queued again.
@@ -28,6 +33,7 @@ from grader.store.models import SubmissionStatus, utcnow
 
 log = logging.getLogger("grader.queue")
 QUEUE = "grading"
+REGRADE_QUEUE = "regrade"  # after QUEUE: a worker takes these only when no live grading waits
 RETRY_INTERVALS_S = (5, 20, 60)
 LEASE_MARGIN_S = 120.0
 PUBLIC_URL_KEY = "grader:public-url"  # the server's, for workers that were not given one
@@ -35,6 +41,8 @@ PUBLIC_URL_KEY = "grader:public-url"  # the server's, for workers that were not 
 JOB = "grader.jobs.run_grading"
 ON_RETRIES_EXHAUSTED = "grader.jobs.handle_retries_exhausted"
 ALIVE = ("queued", "started", "scheduled", "deferred")
+REGRADE_JOB = "grader.regrade_job.run_shadow"
+ON_REGRADE_RETRIES_EXHAUSTED = "grader.regrade_job.handle_retries_exhausted"
 
 
 def job_id(submission_id: str) -> str:
@@ -122,3 +130,42 @@ def recover(settings: Settings, queued_grace_s: float = 60.0) -> list[str]:
     for submission_id in recovered:
         enqueue(settings, submission_id, timeout_s=settings.max_job_timeout_s)
     return recovered
+
+
+# -- regrades --------------------------------------------------------------------------------
+def regrade_job_id(shadow_id: int) -> str:
+    return f"regrade-{shadow_id}"
+
+
+def regrade_queue(settings: Settings, connection: Redis | None = None) -> Queue:
+    """``connection``: a worker's, so that both its queues share one."""
+    connection = connection or Redis.from_url(settings.redis_url, socket_timeout=10)
+    return Queue(REGRADE_QUEUE, connection=connection)
+
+
+def enqueue_regrade(settings: Settings, shadow_id: int, timeout_s: float) -> bool:
+    """Queue one shadow grading at low priority; False when Redis cannot be reached (the
+    regrade's recovery queues it later, grader/regrade.py)."""
+    try:
+        regrade_queue(settings).enqueue_call(
+            REGRADE_JOB,
+            args=(shadow_id,),
+            job_id=regrade_job_id(shadow_id),
+            timeout=int(timeout_s + LEASE_MARGIN_S),
+            result_ttl=3600,
+            failure_ttl=86400,
+            retry=Retry(max=len(RETRY_INTERVALS_S), interval=list(RETRY_INTERVALS_S)),
+            on_failure=Callback(ON_REGRADE_RETRIES_EXHAUSTED),
+        )
+    except RedisError as exc:
+        log.warning("could not queue shadow grading %s (%s); recovery will", shadow_id, exc)
+        return False
+    return True
+
+
+def regrade_job_alive(settings: Settings, shadow_id: int) -> bool:
+    """Whether Redis holds a live job for this shadow grading."""
+    connection = regrade_queue(settings).connection
+    if not Job.exists(regrade_job_id(shadow_id), connection=connection):
+        return False
+    return Job.fetch(regrade_job_id(shadow_id), connection=connection).get_status() in ALIVE

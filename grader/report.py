@@ -74,6 +74,7 @@ class SubmissionRef(BaseModel):
     repo: str
     commit: str
     ref: str | None = None
+    tree: str | None = None  # the commit's git tree hash: the same code has the same tree
 
 
 class Report(BaseModel):

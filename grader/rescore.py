@@ -67,6 +67,7 @@ class Observed:
     repo: str = ""
     commit: str = ""
     ref: str | None = None
+    tree: str | None = None
     image: str = ""
     digest: str = ""
     removed_files: list[str] = field(default_factory=list)
@@ -80,6 +81,7 @@ class Observed:
             repo=report.submission.repo,
             commit=report.submission.commit,
             ref=report.submission.ref,
+            tree=report.submission.tree,
             image=report.sandbox.image,
             digest=report.sandbox.digest,
             removed_files=list(report.removed_files),
@@ -116,6 +118,7 @@ def score(
         integrity.outside_guarantee(challenge.hidden_dir),
     )
     report.timings = dict(observed.timings)
+    report.submission.tree = observed.tree
     if observed.graded_at:  # when the run happened, not when it was re-scored
         report.graded_at = observed.graded_at
     return report

@@ -6,8 +6,10 @@
 - Before each job: wait for the Docker engine, so that an engine restart does
   not use up the retries of every queued submission.
 - When Redis goes away (rq then stops working): wait for it and go on.
-- While it runs, a thread repeats the recovery and retries notifications, and
-  runs a retention round (grader/retention.py) when one is due.
+- It listens to the ``grading`` queue, then the ``regrade`` queue: a regrade's
+  shadow gradings run only while no candidate's grading waits (grader/queue.py).
+- While it runs, a thread repeats the recovery (regrades' too) and retries
+  notifications, and runs a retention round (grader/retention.py) when one is due.
 - A stop request (SIGTERM, SIGINT) wins over every retry loop: the job at hand
   may finish for ``worker_stop_timeout_s`` (warm), then the worker stops
   (cold); a job cut short is recovered by another worker when its lease ends.
@@ -26,14 +28,14 @@ from collections.abc import Callable
 from typing import Any
 
 from redis.exceptions import RedisError
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
 from rq.exceptions import StopRequested
 
-from grader import jobs, metrics, notify, retention
+from grader import jobs, metrics, notify, regrade, retention
 from grader.config import Settings
 from grader.engine import Engine, owner_is_dead
 from grader.errors import InfrastructureError
-from grader.queue import grading_queue, recover
+from grader.queue import grading_queue, recover, regrade_queue
 
 log = logging.getLogger("grader.worker")
 RECOVERY_EVERY_S = 30.0
@@ -51,7 +53,7 @@ def housekeeping(settings: Settings) -> None:
     except InfrastructureError as exc:
         log.warning("stale networks not checked this round: %s", exc)
     folders = remove_orphan_folders(settings)
-    recovered = recover(settings)
+    recovered = recover(settings) + [f"shadow {i}" for i in regrade.recover(settings)]
     if removed or folders or recovered:
         log.info(
             "removed %d stale sandbox(es) and %d folder(s); queued %d lost grading(s)",
@@ -182,6 +184,7 @@ def _recovery_loop(settings: Settings, stop: threading.Event) -> None:
             except InfrastructureError as exc:
                 log.warning("sandboxes not checked this round: %s", exc)
                 recover(settings)
+                regrade.recover(settings)
             notify.retry_pending(settings)
             _record_warm_pool()
             retention.run_periodically(settings)  # at most once an hour, by one worker
@@ -208,6 +211,12 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
         jobs.service().close()
 
 
+def worker_queues(settings: Settings, grading: Queue) -> list[Queue]:
+    """In this order: rq takes from the first queue that has a job, so a candidate's live
+    grading always goes before a regrade's shadow grading."""
+    return [grading, regrade_queue(settings, grading.connection)]
+
+
 def _work(settings: Settings, queue: Any, burst: bool) -> None:
     """rq workers, one after another: a new one (and name) after each loss of Redis."""
     for generation in range(1_000_000):
@@ -216,7 +225,7 @@ def _work(settings: Settings, queue: Any, burst: bool) -> None:
         try:
             name = f"grader-{jobs.worker_name()}-{generation}"
             worker = GradingWorker(
-                [queue],
+                worker_queues(settings, queue),
                 connection=queue.connection,
                 name=name,
                 worker_ttl=WORKER_TTL_S,

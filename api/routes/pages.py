@@ -52,8 +52,9 @@ from api.presenters import (
 from api.review import review_context
 from api.round import decide_columns, entries
 from api.similar import FLOOR, FragmentSides, Side, side_by_side, similar
-from grader.store import repo
+from grader.store import regrades, repo
 from grader.store.models import Role
+from grader.store.results import same_code_attempt
 from grader.timestamps import rfc3339, utc
 
 router = APIRouter(include_in_schema=False)
@@ -193,6 +194,9 @@ def report_page(
     found = similar(session, row, ids.label)
     context = {"user": user, **report_context(session, ids, row), "similar": found, "floor": FLOOR}
     context |= review_context(session, row, context["report"])
+    tree = ((context["report"] or {}).get("submission") or {}).get("tree")
+    context["same_code"] = same_code_attempt(session, row, tree)  # (attempt number, row)
+    context["replaced"] = regrades.published_for(session, row.id)  # [(regrade, shadow)]
     return render(request, "report.html", context)
 
 

@@ -5,6 +5,7 @@
 - server.py: ``invite``, ``serve``, ``worker``, ``token create`` (the server and its queue);
 - challenge.py: ``challenge validate|new|add`` (authoring);
 - candidates.py: ``candidate erase``, ``retention run`` (a candidate's data).
+- regrade.py: ``regrade`` (a challenge's submissions graded again, published or discarded).
 
 Errors become exit codes in one place, base.py, which every group imports.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import typer
 
-from grader.cli import candidates, challenge, grading, host, server
+from grader.cli import candidates, challenge, grading, host, regrade, server
 
 app = typer.Typer(
     help="A sandboxed grader for hands-on coding challenges.",
@@ -29,5 +30,6 @@ app.add_typer(challenge.app, name="challenge")
 app.add_typer(server.token_app, name="token")
 app.add_typer(candidates.candidate_app, name="candidate")
 app.add_typer(candidates.retention_app, name="retention")
+app.add_typer(regrade.app, name="regrade")
 
 __all__ = ["app"]

@@ -43,6 +43,7 @@ from grader.git.repository import (
     resolve_commit,
     seed_bare_repository,
     tree_entries,
+    tree_of,
 )
 from grader.git.serve import (
     SERVICES,
@@ -88,4 +89,5 @@ __all__ = [
     "seed_bare_repository",
     "stream_service",
     "tree_entries",
+    "tree_of",
 ]

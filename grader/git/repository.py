@@ -57,6 +57,15 @@ def is_dirty(folder: Path) -> bool:
     return bool(git(["status", "--porcelain"], cwd=folder, timeout_s=30).strip())
 
 
+def tree_of(repo: Path, commit: str) -> str:
+    """The hash of a commit's root tree: equal for two commits whose files are the same."""
+    return (
+        git(["rev-parse", "--verify", f"{commit}^{{tree}}"], cwd=repo, timeout_s=30)
+        .decode()
+        .strip()
+    )
+
+
 def tree_entries(repo: Path, commit: str) -> list[TreeEntry]:
     out = git(["ls-tree", "-r", "-l", "-z", "--full-tree", commit], cwd=repo, timeout_s=60)
     entries = []

@@ -44,6 +44,7 @@ from grader.store.models import (
     InvitationRow,
     PushRow,
     ReportRow,
+    ShadowResultRow,
     SimilarityRow,
     SubmissionEventRow,
     SubmissionRow,
@@ -212,6 +213,8 @@ def _delete_submissions(session: Session, ids: list[str]) -> dict[str, int]:
             session, SubmissionEventRow, SubmissionEventRow.submission_id.in_(ids)
         ),
         "reports": _delete(session, ReportRow, ReportRow.submission_id.in_(ids)),
+        # Regrades' shadow results hold whole reports (and the replaced ones) of the candidate.
+        "shadow_results": _delete(session, ShadowResultRow, ShadowResultRow.submission_id.in_(ids)),
         "webhook_deliveries": _delete(
             session, WebhookDeliveryRow, WebhookDeliveryRow.submission_id.in_(ids)
         ),

@@ -319,3 +319,58 @@ class RevealRow(Base):
     candidate: Mapped[str] = mapped_column(String(2000))  # the identity key (grader/identity.py)
     revealed_by: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RegradeState(StrEnum):
+    """Where a regrade stands: its shadow gradings run, then an admin decides."""
+
+    RUNNING = "running"
+    READY = "ready"
+    PUBLISHED = "published"
+    DISCARDED = "discarded"
+
+
+class ShadowState(StrEnum):
+    """One shadow grading of a regrade: ``done`` holds a report, ``failed`` a reason."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class RegradeRow(Base):
+    """Grading a challenge's submissions again (grader/regrade.py), unseen until published."""
+
+    __tablename__ = "regrades"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    challenge_id: Mapped[str] = mapped_column(ForeignKey("challenges.id"), index=True)
+    version: Mapped[str] = mapped_column(String(64))  # the challenge version graded against
+    selection: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"only": .., "candidate": ..}
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(200))  # who published or discarded
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ShadowResultRow(Base):
+    """A submission graded again by a regrade; ``previous`` keeps the result it replaced."""
+
+    __tablename__ = "shadow_results"
+    __table_args__ = (UniqueConstraint("regrade_id", "submission_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    regrade_id: Mapped[str] = mapped_column(ForeignKey("regrades.id"), index=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str | None] = mapped_column(String(20))
+    overall: Mapped[float | None] = mapped_column(Float)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    artifacts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    previous: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # filled at publication
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -79,3 +79,24 @@ def skill_names(session: Session, challenge_id: str, results: list[Result]) -> l
     for result in results:
         names += [name for name in result.skills if name not in names]
     return names
+
+
+def same_code_attempt(
+    session: Session, row: SubmissionRow, tree: str | None
+) -> tuple[int, SubmissionRow] | None:
+    """The first earlier attempt of the same invitation graded with the same git tree, with
+    its attempt number (1 = the invitation's first submission); None if there is none."""
+    if not tree or not row.invitation_id:
+        return None
+    query = (
+        select(SubmissionRow, ReportRow.report["submission"])
+        .outerjoin(ReportRow, ReportRow.submission_id == SubmissionRow.id)
+        .where(SubmissionRow.invitation_id == row.invitation_id)
+        .order_by(SubmissionRow.created_at, SubmissionRow.id)
+    )
+    for number, (attempt, graded) in enumerate(session.execute(query).all(), start=1):
+        if attempt.id == row.id:
+            return None
+        if isinstance(graded, dict) and graded.get("tree") == tree:
+            return number, attempt
+    return None

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader import regrade
 from grader.history import analyse_history
 from grader.hosting import invitations, repositories
 from grader.similarities import Indexes
-from grader.store import repo
+from grader.store import regrades, repo
 from grader.store.db import session_scope
 from tests.api.pages_fixtures import (
     CHALLENGE,
@@ -56,6 +57,7 @@ class Blinded:
     failed: str  # a grading that failed naming her repository
     compared: str  # her solution on this host, graded and compared
     copy: str  # gus's disguised copy of it: its similar list names her
+    regrade: str  # a published regrade that replaced her graded result (kept, linked)
 
     @property
     def submissions(self) -> list[str]:
@@ -113,6 +115,33 @@ def add_her_submissions(world: World, invited: dict[str, Any], sha: str) -> tupl
         return graded.id, failed.id
 
 
+def published_regrade(world: World, submission: str) -> str:
+    """A regrade of the challenge that regraded ``submission`` to the same report, published:
+    the result it replaced (hers, naming her repository) is kept and linked."""
+    url = world.settings.effective_database_url
+    with session_scope(url) as session:
+        stored = repo.report_of(session, submission)
+        assert stored is not None
+        version = repo.get_challenge(session, CHALLENGE).current_version  # type: ignore[union-attr]
+        row = regrades.create_regrade(
+            session, challenge_id=CHALLENGE, version=version, selection={}, actor="test"
+        )
+        shadow = regrades.add_shadow(session, row.id, submission)
+        regrades.claim_shadow(session, shadow.id, 600)
+        regrades.finish_shadow(
+            session,
+            shadow.id,
+            status=stored.status,
+            overall=stored.overall,
+            report=stored.report,
+            artifacts=stored.artifacts,
+        )
+        regrades.mark_ready_if_finished(session, row.id)
+        regrade_id = row.id
+    regrade.publish(url, regrade_id, "test")
+    return regrade_id
+
+
 def build_blinded(tmp_path: Path, reports: dict[str, dict[str, Any]]) -> Iterator[Blinded]:
     for world in build_world(tmp_path, reports):
         turned = world.client.put(
@@ -127,4 +156,7 @@ def build_blinded(tmp_path: Path, reports: dict[str, dict[str, Any]]) -> Iterato
         indexes = Indexes()
         compared = add_compared(world, indexes, "blanche", EMAIL, INDEPENDENT)
         copy = add_compared(world, indexes, "gus", "gus@example.com", disguise(INDEPENDENT))
-        yield Blinded(world, invited["id"], invited["clone_url"], graded, failed, compared, copy)
+        regraded = published_regrade(world, graded)
+        yield Blinded(
+            world, invited["id"], invited["clone_url"], graded, failed, compared, copy, regraded
+        )

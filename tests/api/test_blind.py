@@ -55,6 +55,7 @@ def fills(blinded: Blinded) -> dict[str, list[str]]:
         "invitation_id": [blinded.invitation],
         "name": [f"{blinded.invitation}.git"],  # the hosted repository
         "other": [blinded.compared, blinded.copy],  # a similar pair, both ways
+        "regrade_id": [blinded.regrade],  # published: the result it replaced is linked
     }
 
 

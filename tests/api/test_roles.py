@@ -18,6 +18,7 @@ from api.deps import bearer
 from grader.store import hosted
 from grader.store.db import session_scope
 from tests.api.pages_fixtures import CHALLENGE, World, reports, world
+from tests.support.regrades import matrix_regrades
 
 __all__ = ["reports", "world"]
 
@@ -37,19 +38,25 @@ class Endpoint:
 
     @property
     def route(self) -> str:
-        return (
+        route = (
             self.path.replace("{graded}", "{submission_id}")
             .replace("{challenge}", "{challenge_id}")
             .replace("{candidate}", "{email}")
             .replace("{invitation}", "{invitation_id}")
         )
+        for regrade in REGRADES:
+            route = route.replace(regrade, "{regrade_id}")
+        return route
 
     def url(self, world: World) -> str:
+        graded = world.submissions["ada"]
+        regrades = matrix_regrades(world.settings, graded) if "regrade" in self.path else {}
         return self.path.format(
-            graded=world.submissions["ada"],
+            graded=graded,
             challenge=CHALLENGE,
             candidate=UNKNOWN,
             invitation=invitation_of(world),
+            **regrades,
         )
 
     def json(self, world: World) -> dict[str, Any] | None:
@@ -65,6 +72,8 @@ class Endpoint:
 
         return filled(self.body)  # type: ignore[no-any-return]
 
+
+REGRADES = ("{ready}", "{running}", "{published}")  # a regrade in that state (tests/support)
 
 MATRIX = (
     Endpoint("GET", "/api/challenges", ALL),
@@ -115,6 +124,12 @@ MATRIX = (
     Endpoint("PUT", "/api/challenges/{challenge}/review", ("admin",), 200, {"blind": None}),
     Endpoint("POST", "/api/submissions/{graded}/reveal", ("admin",)),
     Endpoint("POST", "/api/invitations/{invitation}/reveal", ("admin",)),
+    Endpoint("POST", "/api/regrades", ("admin",), 202, {"challenge": CHALLENGE}),
+    Endpoint("GET", "/api/regrades", ("admin",)),
+    Endpoint("GET", "/api/regrades/{running}", ("admin",)),
+    Endpoint("POST", "/api/regrades/{ready}/publish", ("admin",)),
+    Endpoint("POST", "/api/regrades/{running}/discard", ("admin",)),
+    Endpoint("GET", "/api/regrades/{published}/previous/{graded}", STAFF),
 )
 
 

@@ -130,6 +130,7 @@ def test_erasing_one_candidate_removes_their_rows_and_nothing_else(db_url: str) 
         "comments": 1,
         "submission_events": 2,
         "reports": 1,
+        "shadow_results": 0,
         "webhook_deliveries": 1,
         "fingerprints": 1,
         "similarity_results": 1,
