@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors, limits
 from api.routes import (
+    candidate,
     challenges,
     exports,
     git,
@@ -45,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = (submissions, challenges, exports, pages, invitations, git, webhooks, health, metrics)
     for module in routers:
         app.include_router(module.router)
+    app.include_router(candidate.router)
+    app.include_router(candidate.api_router)
     _docs(app)
     return app
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from grader.config import MAX_CPUS, MAX_MEMORY_MB, MAX_TIMEOUT_S
 from grader.errors import BadInput, ChallengeInvalid
+from grader.feedback import FeedbackPolicy, parse_feedback
 from grader.languages import LANGUAGES, Isolation, Language, support
 from grader.manifest_hints import corrected_glob, did_you_mean, quoted, toml_problem
 from grader.services import ServiceRequest, parse_services
@@ -72,6 +73,7 @@ class Challenge:
     extra: dict[str, Any] = field(default_factory=dict)
     isolation: Isolation = Isolation.PROCESS
     services: tuple[ServiceRequest, ...] = ()  # sidecars, fresh for each grading
+    feedback: FeedbackPolicy = field(default_factory=FeedbackPolicy)  # [feedback]
 
     @property
     def hidden_dir(self) -> Path:
@@ -100,7 +102,7 @@ class Challenge:
                 problems.append(
                     f"{MANIFEST}: test {test_id} is matched by several skills: " + ", ".join(owners)
                 )
-        return problems
+        return problems + self.feedback.glob_problems(ids)
 
     def _idle_glob_problems(self, ids: list[str]) -> tuple[list[str], set[str]]:
         """The globs that match no test, and the unclaimed tests their corrections explain."""
@@ -183,6 +185,7 @@ KNOWN_KEYS = {
         "difficulty",
         "grading",
         "services",
+        "feedback",
     },
     "grading": {"isolation"},
     "limits": {"timeout_s", "memory_mb", "cpus"},
@@ -232,6 +235,7 @@ def _parse(
     skills = _parse_skills(data.get("skills"), rest)
     isolation = _parse_isolation(_table(data, "grading", run), language, run)
     services = _parse_services(data.get("services", {}), run)
+    feedback = parse_feedback(data.get("feedback"), rest)
     problems += run + rest
     if run or not skills:
         return None
@@ -247,6 +251,7 @@ def _parse(
         commit=commit,
         isolation=isolation,
         services=services,
+        feedback=feedback,
     )
 
 
