@@ -74,8 +74,8 @@ def limit_reason(session: Session, row: SubmissionRow) -> str | None:
     if used < limit:
         return None
     return (
-        f"not graded: all {limit} gradings of this challenge are used; "
-        "it is stored, and a reviewer can have it graded"
+        f"not graded: this challenge grades at most {limit} push(es) per candidate; "
+        "it is kept, and a reviewer can have it graded"
     )
 
 

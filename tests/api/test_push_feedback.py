@@ -21,8 +21,9 @@ from sqlalchemy import select
 
 from api.main import create_app
 from grader.config import Settings
+from grader.store import repo
 from grader.store.db import session_scope
-from grader.store.models import SubmissionRow
+from grader.store.models import AuditRow, SubmissionRow
 from tests.api.conftest import bearer, candidate_git, create_token, settings_for, with_credentials
 from tests.api.feedback_fixtures import HIDDEN_SECRETS, VISIBLE, register_policy, store_report
 from tests.api.test_git_http import commit_solution
@@ -112,9 +113,16 @@ def start_round(tmp_path: Path) -> Iterator[Callable[..., Round]]:
             serve.__exit__(None, None, None)  # type: ignore[attr-defined]
 
 
+def commit_more(work: Path, message: str) -> None:
+    """Another commit on top (the solution is already in)."""
+    (work / "NOTES.md").write_text(message + "\n")
+    assert candidate_git(work, "add", "-A").returncode == 0
+    assert candidate_git(work, "commit", "-q", "-m", message).returncode == 0
+
+
 def normalised(stderr: str, round_: Round) -> list[str]:
     """git push's output with what changes from run to run replaced by placeholders."""
-    text = stderr.replace(round_.url, "URL")
+    text = stderr.replace(round_.url, "URL").replace(round_.invitation, "<invitation>")
     for number, row in enumerate(round_.submissions(), start=1):
         text = text.replace(row.id, f"<submission {number}>")
         if row.commit:
@@ -168,8 +176,98 @@ def test_git_push_prints_what_the_policy_allows(
     finally:
         worker.stop.set()
     print(stderr)  # the exact output, for the record (pytest -s)
-    lines = normalised(stderr, round_)
-    lines = [line.replace(round_.invitation, "<invitation>") for line in lines]
-    assert lines == EXPECTED[policy]
+    assert normalised(stderr, round_) == EXPECTED[policy]
     for secret in HIDDEN_SECRETS:
         assert secret not in stderr
+
+
+def test_a_push_to_another_branch_is_kept_but_not_graded(
+    start_round: Callable[..., Round],
+) -> None:
+    round_ = start_round("summary")
+    commit_solution(round_.work)
+    stderr = round_.push("origin", "HEAD:feature")
+    lines = normalised(stderr, round_)
+    assert lines == [
+        "remote: grader: feature is not graded: only pushes to main are",
+        "To URL/git/<invitation>.git",
+        " * [new branch]      HEAD -> feature",
+    ]
+    assert round_.submissions() == []
+
+
+def test_a_push_not_graded_in_time_gets_a_link_then_a_push_during_a_grading_gets_its_own(
+    start_round: Callable[..., Round],
+) -> None:
+    round_ = start_round("summary", wait_s=3, keepalive_s=1)
+    commit_solution(round_.work)
+    started = time.monotonic()
+    lines = normalised(round_.push("origin", "main"), round_)
+    assert time.monotonic() - started < 20
+    assert lines[:2] == [
+        "remote: grader: <commit> on main queued for grading (<submission 1>)",
+        "remote: grader: waiting up to 3 s for the grading "
+        "(Ctrl-C stops the wait, not the grading)",
+    ]
+    progress = [line for line in lines if "still grading" in line]
+    assert progress and all(
+        re.fullmatch(r"remote: grader: still grading \(\d s\)", p) for p in progress
+    )
+    assert lines[-3:] == [
+        "remote: grader: not graded within 3 s; the result will be on URL/candidate",
+        *TAIL,
+    ]
+    # The first grading is now running (a worker took it); a second push comes meanwhile.
+    first = round_.submissions()[0].id
+    with session_scope(round_.settings.effective_database_url) as session:
+        assert repo.claim(session, first, "busy-worker", 600)
+    commit_more(round_.work, "Note how words are counted")
+    worker = StandIn(round_.settings)
+    worker.thread.start()
+    try:
+        lines = normalised(round_.push("origin", "main"), round_)
+    finally:
+        worker.stop.set()
+    assert lines[0] == "remote: grader: <commit> on main queued for grading (<submission 2>)"
+    assert "remote: grader: graded: 38.8 / 100" in lines
+    statuses = [row.status for row in round_.submissions()]
+    assert statuses == ["running", "graded"]
+
+
+def test_pushes_past_the_gradings_limit_are_kept_until_a_reviewer_has_them_graded(
+    start_round: Callable[..., Round],
+) -> None:
+    round_ = start_round("summary", extra="max_gradings = 1\n")
+    worker = StandIn(round_.settings)
+    worker.thread.start()
+    try:
+        commit_solution(round_.work)
+        assert "graded: 38.8 / 100" in round_.push("origin", "main")
+        commit_more(round_.work, "Note how words are counted")
+        lines = normalised(round_.push("origin", "main"), round_)
+    finally:
+        worker.stop.set()
+    assert lines == [
+        "remote: grader: <commit> on main received (<submission 2>), not graded: this "
+        "challenge grades at most 1 push(es) per candidate; it is kept, and a reviewer can "
+        "have it graded",
+        "To URL/git/<invitation>.git",
+        "   <old>..<new>  main -> main",
+    ]
+    held = round_.submissions()[1]
+    assert held.status == "held"
+    candidate = httpx.get(f"{round_.url}/api/submissions/{held.id}", headers=bearer(round_.token))
+    assert candidate.json()["status"] == "held"
+    assert "at most 1 push(es)" in candidate.json()["feedback"]["note"]
+    grade = f"{round_.url}/api/submissions/{held.id}/grade"
+    assert httpx.post(grade, headers=bearer(round_.token)).status_code == 403
+    reviewer = create_token(round_.settings, "reviewer")
+    answer = httpx.post(grade, headers=bearer(reviewer))
+    assert answer.status_code == 202, answer.text
+    assert answer.json() == {"id": held.id, "status": "queued"}
+    assert httpx.post(grade, headers=bearer(reviewer)).status_code == 409
+    with session_scope(round_.settings.effective_database_url) as session:
+        audit = session.scalars(
+            select(AuditRow).where(AuditRow.action == "submission.release")
+        ).all()
+        assert [(a.subject, a.actor.startswith("token:")) for a in audit] == [(held.id, True)]

@@ -70,6 +70,10 @@ MATRIX = (
         201,
         {"challenge": CHALLENGE, "candidate": "new@example.com"},
     ),
+    # Past the role check, staff get 409: the world's submission is graded, not held
+    # (tests/api/test_push_feedback.py has one released for real).
+    Endpoint("POST", "/api/submissions/{graded}/grade", STAFF, 409),
+    Endpoint("GET", "/api/me/submissions", ("candidate",)),
 )
 
 
