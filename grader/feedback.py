@@ -85,7 +85,7 @@ def parse_feedback(table: Any, problems: list[str]) -> FeedbackPolicy:
     visible = table.get("visible", [])
     if not isinstance(visible, list) or not all(isinstance(g, str) and g for g in visible):
         problems.append(f"{MANIFEST}: feedback.visible: must be a list of test-ID globs")
-        visible = []
+        return FeedbackPolicy(policy, (), _limit(table, problems))  # one problem, not two
     if visible and policy != Policy.VISIBLE:
         problems.append(
             f'{MANIFEST}: feedback.visible: has no effect unless policy = "visible" '
@@ -95,11 +95,15 @@ def parse_feedback(table: Any, problems: list[str]) -> FeedbackPolicy:
         problems.append(
             f'{MANIFEST}: feedback.visible: policy "visible" needs at least one test-ID glob'
         )
+    return FeedbackPolicy(policy, tuple(visible), _limit(table, problems))
+
+
+def _limit(table: dict[str, Any], problems: list[str]) -> int | None:
     limit = table.get("max_gradings")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         problems.append(f"{MANIFEST}: feedback.max_gradings: must be a whole number >= 1")
-        limit = None
-    return FeedbackPolicy(policy, tuple(visible), limit)
+        return None
+    return limit
 
 
 # -- the view ----------------------------------------------------------------------------------
