@@ -3,8 +3,10 @@
 Pushes are received here: the refs are compared before and after
 ``git receive-pack`` (hooks stay off for candidate repositories), every change
 is recorded with its arrival time, and a new commit on ``main`` is queued for
-grading. Per-candidate limits refuse a push before any ref moves, with the
-reason in git's own report so that ``git push`` prints it.
+grading (or held, past the challenge's gradings limit). Per-candidate limits
+refuse a push before any ref moves, with the reason in git's own report so that
+``git push`` prints it. What the pusher hears after that, the grading's result
+included, is grader/hosting/push_feedback.py's.
 """
 
 from __future__ import annotations
