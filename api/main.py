@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors, limits
 from api.routes import (
+    candidate,
     candidates,
     challenges,
     decisions,
@@ -56,6 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(review.router)
     app.include_router(regrades.router)
     app.include_router(regrades.pages)
+    app.include_router(candidate.router)
+    app.include_router(candidate.api_router)
     _docs(app)
     return app
 

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.candidate_schemas import CandidateFeedbackOut
 from grader.timestamps import Timestamp
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -51,6 +52,7 @@ class SubmissionOut(BaseModel):
     updated_at: Timestamp
     error: str | None = None
     history: list[StatusEvent] | None = None
+    feedback: CandidateFeedbackOut | None = None  # a candidate's: what the policy allows
 
 
 class SubmissionSummary(BaseModel):

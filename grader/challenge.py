@@ -24,6 +24,7 @@ from typing import Any
 
 from grader.config import MAX_CPUS, MAX_MEMORY_MB, MAX_TIMEOUT_S
 from grader.errors import BadInput, ChallengeInvalid
+from grader.feedback import FeedbackPolicy, parse_feedback
 from grader.flaky_policy import FlakyPolicy, parse_policy
 from grader.languages import LANGUAGES, Isolation, Language, support
 from grader.manifest_hints import corrected_glob, did_you_mean, quoted, toml_problem
@@ -76,6 +77,7 @@ class Challenge:
     # Which failed tests are rerun, and how their runs decide (grader/flaky.py).
     flaky: FlakyPolicy = field(default_factory=FlakyPolicy)
     review_blind: bool = False  # [review] blind: reviewers see pseudonyms (api/identity.py)
+    feedback: FeedbackPolicy = field(default_factory=FeedbackPolicy)  # [feedback]
 
     @property
     def hidden_dir(self) -> Path:
@@ -109,7 +111,7 @@ class Challenge:
                 meant = corrected_glob(glob, ids, _matches)
                 hint = f" (did you mean {quoted(meant)}?)" if meant else ""
                 problems.append(f"{MANIFEST}: flaky.tests: {quoted(glob)} matches no test{hint}")
-        return problems
+        return problems + self.feedback.glob_problems(ids)
 
     def _idle_glob_problems(self, ids: list[str]) -> tuple[list[str], set[str]]:
         """The globs that match no test, and the unclaimed tests their corrections explain."""
@@ -194,6 +196,7 @@ KNOWN_KEYS = {
         "services",
         "flaky",
         "review",
+        "feedback",
     },
     "grading": {"isolation"},
     "limits": {"timeout_s", "memory_mb", "cpus"},
@@ -246,6 +249,7 @@ def _parse(
     services = _parse_services(data.get("services", {}), run)
     flaky = parse_policy(data.get("flaky", {}), MANIFEST, rest)
     blind = _parse_review(_table(data, "review", rest), rest)
+    feedback = parse_feedback(data.get("feedback"), rest)
     problems += run + rest
     if run or not skills:
         return None
@@ -263,6 +267,7 @@ def _parse(
         services=services,
         flaky=flaky,
         review_blind=blind,
+        feedback=feedback,
     )
 
 

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     max_pushes_per_hour: int = Field(default=30, ge=1)  # accepted pushes, sliding window
     max_git_request_mb: int = Field(default=10, ge=1)  # one fetch request, after gzip
     git_timeout_s: float = Field(default=300.0, gt=0)  # one upload-pack or receive-pack
+    # After a push to main, how long `git push` waits to print the grading (0: never waits),
+    # and how often it prints a progress line meanwhile (git and proxies drop silent links).
+    push_feedback_wait_s: float = Field(default=60.0, ge=0, le=600)
+    push_keepalive_s: float = Field(default=10.0, gt=0, le=60)
 
     # Outgoing notifications and the reviewer pages
     notify_url: str = ""  # POSTed a signed JSON body when a grading completes; empty: off

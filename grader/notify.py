@@ -192,7 +192,7 @@ def _decision_payload(
 ) -> dict[str, Any]:
     decision = decisions.get_decision(session, delivery.decision_id or 0)
     payload: dict[str, Any] = {"event": DECISION_EVENT, "delivery": delivery.id}
-    if decision is None:  # cannot happen while decisions are never deleted
+    if decision is None:  # erased with its candidate (grader/erasure.py) before delivery
         return {**payload, "decision_id": delivery.decision_id}
     submission_id = decision.submission_id
     return {

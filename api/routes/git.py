@@ -113,12 +113,15 @@ async def receive_pack(hosted: Hosted, settings: SettingsDep, request: Request) 
     limit = (settings.max_hosted_repo_mb + 1) << 20
     body, size = await read_body(request, settings, limit, hard_limit=DRAIN_FACTOR * limit)
     try:
-        report = await run_in_threadpool(
+        answer = await run_in_threadpool(
             pushes.receive_pack, settings, hosted.invitation_id, body, size, hosted.pusher
         )
     finally:
         body.close()
-    return Response(report, media_type="application/x-git-receive-pack-result", headers=NO_CACHE)
+    # Streamed: after git's report it may wait for the grading (push_feedback.py).
+    return StreamingResponse(
+        answer, media_type="application/x-git-receive-pack-result", headers=NO_CACHE
+    )
 
 
 def _require_content_type(request: Request, service: str) -> None:

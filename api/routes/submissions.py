@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy.orm import Session
 
+from api.candidate_schemas import feedback_out
 from api.deps import AnyRole, SessionDep, SettingsDep, Staff, Submitter
 from api.identity import Identities
 from api.schemas import (
@@ -21,7 +22,7 @@ from api.schemas import (
     SubmissionSummary,
 )
 from api.similar import PairView, similar
-from grader import announce, submissions
+from grader import announce, candidate_feedback, submissions
 from grader.config import Settings
 from grader.hosting import repositories
 from grader.store import hosted, repo
@@ -73,7 +74,9 @@ def create_submission(
         submitted_by=token.id,
     )
     repo.audit(session, f"token:{token.id}", "submission.create", row.id)
-    submissions.queue_after_commit(session, settings, row)
+    # A candidate's own repository counts against their gradings limit however it comes.
+    if candidate_feedback.hold_if_over_limit(session, row) is None:
+        submissions.queue_after_commit(session, settings, row)
     return SubmissionCreated(id=row.id, status=row.status)
 
 
@@ -136,14 +139,19 @@ def get_submission(
     settings: SettingsDep,
     wait: WaitQuery = 0,
 ) -> SubmissionOut:
-    """A submission's status (queued, running, graded, tampered, error) and its history.
-    With `wait`, answers once the status is final or after that many seconds."""
+    """A submission's status (queued, running, graded, tampered, error, held) and its
+    history. With `wait`, answers once the status is final or after that many seconds.
+    A candidate gets their own submission as the challenge's feedback policy allows
+    (`feedback`; no `history`, no `error`)."""
     row = repo.get_submission(session, submission_id)
     if row is None or not _may_read(token, row):
         raise HTTPException(404, "no such submission")
     _wait_for_final(session, settings, submission_id, wait)
     row = repo.get_submission(session, submission_id)
-    assert row is not None  # submissions are never deleted
+    if row is None:  # erased while we waited (grader/erasure.py)
+        raise HTTPException(404, "no such submission")
+    if token.role == Role.CANDIDATE:
+        return _as_candidate(session, row)
     who = Identities(session, settings, token).submission(row)
     history = [
         StatusEvent(status=e.status, at=e.at, detail=who.text(e.detail) or "")
@@ -161,9 +169,42 @@ def get_submission(
         overall=row.overall,
         created_at=row.created_at,
         updated_at=row.updated_at,
-        error=who.text(row.error) if token.role != Role.CANDIDATE else None,
-        history=history if token.role != Role.CANDIDATE else None,
+        error=who.text(row.error),
+        history=history,
     )
+
+
+def _as_candidate(session: Session, row: SubmissionRow) -> SubmissionOut:
+    """A submission as its candidate sees it: everything graded goes through the policy."""
+    view = candidate_feedback.view_of(session, row)
+    return SubmissionOut(
+        id=row.id,
+        challenge=row.challenge_id,
+        candidate=row.candidate_email,
+        repo=row.repo,
+        ref=row.ref,
+        commit=row.commit,
+        status=view.status,
+        overall=view.overall,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        feedback=feedback_out(view),
+    )
+
+
+@router.post("/{submission_id}/grade", status_code=202, response_model=SubmissionCreated)
+def grade_held(
+    submission_id: str, token: Staff, session: SessionDep, settings: SettingsDep
+) -> SubmissionCreated:
+    """Grade a submission held past its candidate's gradings limit (`[feedback]
+    max_gradings`): it is queued like any other. 409 if it is not held. Audited."""
+    row = repo.get_submission(session, submission_id)
+    if row is None:
+        raise HTTPException(404, "no such submission")
+    if not candidate_feedback.release(session, row, f"token:{token.id}"):
+        raise HTTPException(409, f"submission {submission_id} is {row.status}, not held")
+    submissions.queue_after_commit(session, settings, row)
+    return SubmissionCreated(id=row.id, status=row.status)
 
 
 @router.get("/{submission_id}/report")

@@ -16,12 +16,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from grader import fetch, git
+from grader.challenge import load_challenge
 from grader.config import Settings
 from grader.errors import BadInput
+from grader.hosting.readme import STATEMENT, seed_readme
 from grader.hosting.repositories import clone_url, repository_path
 from grader.store import hosted, repo
 from grader.store.db import session_scope
-from grader.store.models import Role
+from grader.store.models import InvitationRow, Role
 
 SEED_MESSAGE = "Start the challenge\n\nThe starter files and the task statement, from the grader."
 
@@ -60,9 +62,8 @@ def invite(
         invitation.external_repo = external_repo
         root = Path(version.root)
         bare = repository_path(settings, invitation.id)
-        statement = (root / "statement.md").read_bytes()
         invitation.seed_commit = git.seed_bare_repository(
-            bare, root / "starter", {"STATEMENT.md": statement}, SEED_MESSAGE
+            bare, root / "starter", seed_files(root, invitation), SEED_MESSAGE
         )
         invitation.repo_path = str(bare)
         repo.audit(
@@ -82,6 +83,22 @@ def invite(
         if webhook_secret:
             result["webhook_secret"] = webhook_secret
         return result
+
+
+def seed_files(root: Path, invitation: InvitationRow) -> dict[str, bytes]:
+    """What the seed commit adds to the starter: the statement, and the README that
+    says how the candidate is graded (over the starter's own, which it includes)."""
+    starter_readme = root / "starter" / "README.md"
+    own = starter_readme.read_text(encoding="utf-8") if starter_readme.is_file() else None
+    readme = seed_readme(load_challenge(root), own, readme_deadline(invitation))
+    return {STATEMENT: (root / "statement.md").read_bytes(), "README.md": readme.encode()}
+
+
+def readme_deadline(_invitation: InvitationRow) -> str | None:
+    """The invitation's deadline as the README says it ("2026-05-04 17:00 UTC"), or None.
+
+    The hook for time-boxed invitations: none has a deadline yet."""
+    return None
 
 
 def _check_external_repo(session: Session, url: str) -> None:

@@ -3,14 +3,16 @@
 Pushes are received here: the refs are compared before and after
 ``git receive-pack`` (hooks stay off for candidate repositories), every change
 is recorded with its arrival time, and a new commit on ``main`` is queued for
-grading. Per-candidate limits refuse a push before any ref moves, with the
-reason in git's own report so that ``git push`` prints it.
+grading (or held, past the challenge's gradings limit). Per-candidate limits
+refuse a push before any ref moves, with the reason in git's own report so that
+``git push`` prints it. What the pusher hears after that, the grading's result
+included, is grader/hosting/push_feedback.py's.
 """
 
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,10 +21,11 @@ from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
-from grader import git, submissions
+from grader import candidate_feedback, git, submissions
 from grader.config import Settings
 from grader.errors import BadInput, RepositoryError
 from grader.git.pktline import FLUSH, pkt, read_push_request, refusal
+from grader.hosting.push_feedback import Pushed, reply
 from grader.hosting.repositories import DEFAULT_BRANCH, clone_url, repository_path
 from grader.store import hosted, repo
 from grader.store.db import session_scope
@@ -64,13 +67,16 @@ class Pusher:
 
 def receive_pack(
     settings: Settings, invitation_id: str, body: IO[bytes], body_bytes: int, pusher: Pusher
-) -> bytes:
-    """A push: refused by the limits, or received, recorded and (on main) queued."""
+) -> Iterable[bytes]:
+    """A push: refused by the limits, or received, recorded and (on main) queued.
+
+    The answer is streamed: after git's report it may wait for the grading
+    (grader/hosting/push_feedback.py), with the push lock released."""
     request = read_push_request(body)
     bare = repository_path(settings, invitation_id)
     if not request.commands:
         # git's probe before a large push (a bare flush): nothing to update or count.
-        return git.run_service(bare, "receive-pack", body, settings.git_timeout_s)
+        return [git.run_service(bare, "receive-pack", body, settings.git_timeout_s)]
     with _push_lock(settings, invitation_id):
         budget = (settings.max_hosted_repo_mb << 20) - git.repository_bytes(bare)
         reason = push_limit_reason(settings, invitation_id) or _size_refusal(
@@ -78,12 +84,12 @@ def receive_pack(
         )
         if reason is not None:
             _audit(settings, pusher.actor, "git.push.refused", invitation_id, {"reason": reason})
-            return refusal(request, reason)
+            return [refusal(request, reason)]
         before = git.list_refs(bare)
         config = (f"receive.maxInputSize={max(budget, 1)}", "receive.autogc=false")
         report = git.run_service(bare, "receive-pack", body, settings.git_timeout_s, config)
-        queued = _record_push(settings, invitation_id, before, git.list_refs(bare), pusher)
-    return request.band(2, queued.encode()) + report
+        pushed = _record_push(settings, invitation_id, before, git.list_refs(bare), pusher)
+    return reply(settings, request, report, pushed)
 
 
 @contextmanager
@@ -140,12 +146,14 @@ def _record_push(
     before: dict[str, str],
     after: dict[str, str],
     pusher: Pusher,
-) -> str:
-    """Record what moved, and queue a grading of a new main; returns a line for the pusher."""
+) -> Pushed:
+    """Record what moved, and queue a grading of a new main; what the pusher hears of."""
     refs = sorted(before.keys() | after.keys())
     moved = {r: after.get(r, git.NULL_SHA) for r in refs if before.get(r) != after.get(r)}
     if not moved:
-        return ""
+        return Pushed()
+    main_ref = f"refs/heads/{DEFAULT_BRANCH}"
+    ungraded = tuple(r for r, new in moved.items() if r != main_ref and new != git.NULL_SHA)
     bare = repository_path(settings, invitation_id)
     with session_scope(settings.effective_database_url) as session:
         for ref, new in moved.items():
@@ -160,11 +168,10 @@ def _record_push(
                 forced=_forced(bare, old, new),
             )
         repo.audit(session, pusher.actor, "git.push", invitation_id, {"refs": moved})
-        main = moved.get(f"refs/heads/{DEFAULT_BRANCH}", git.NULL_SHA)
+        main = moved.get(main_ref, git.NULL_SHA)
         if main == git.NULL_SHA:  # main did not move, or was deleted
-            return ""
-        row = _queue_grading(session, settings, invitation_id, main, pusher.token_id)
-    return f"grader: {main[:12]} on {DEFAULT_BRANCH} queued for grading ({row})\n"
+            return Pushed(ungraded=ungraded)
+        return _queue_grading(session, settings, invitation_id, main, pusher.token_id, ungraded)
 
 
 def _introduced(bare: Path, new: str, before: list[str]) -> list[str]:
@@ -187,9 +194,15 @@ def _forced(bare: Path, old: str | None, new: str) -> bool:
 
 
 def _queue_grading(
-    session: Session, settings: Settings, invitation_id: str, commit: str, token_id: int | None
-) -> str:
-    """Queue a grading of ``commit`` of an invitation's hosted repository; its id."""
+    session: Session,
+    settings: Settings,
+    invitation_id: str,
+    commit: str,
+    token_id: int | None,
+    ungraded: tuple[str, ...],
+) -> Pushed:
+    """Queue a grading of ``commit`` of an invitation's hosted repository (or hold it past
+    the gradings limit)."""
     invitation = hosted.get_invitation(session, invitation_id)
     if invitation is None:
         raise BadInput(f"no invitation {invitation_id}")
@@ -203,8 +216,9 @@ def _queue_grading(
         invitation_id=invitation_id,
         submitted_by=token_id,
     )
-    submissions.queue_after_commit(session, settings, row)
-    return row.id
+    held = candidate_feedback.hold_if_over_limit(session, row)
+    queued = held is None and submissions.queue_after_commit(session, settings, row)
+    return Pushed(row.id, commit, queued, held, ungraded)
 
 
 def _audit(
@@ -252,7 +266,8 @@ def queue_external_push(settings: Settings, invitation_id: str, push: ExternalPu
         repo.audit(
             session, f"webhook:{push.host}", "webhook.push", invitation_id, {"submission": row.id}
         )
-        submissions.queue_after_commit(session, settings, row)
+        if candidate_feedback.hold_if_over_limit(session, row) is None:
+            submissions.queue_after_commit(session, settings, row)
         return row.id
 
 

@@ -33,6 +33,7 @@ class SubmissionStatus(StrEnum):
     GRADED = "graded"
     TAMPERED = "tampered"
     ERROR = "error"
+    HELD = "held"  # past its candidate's gradings limit: stored, not graded until released
 
 
 ACTIVE = frozenset({SubmissionStatus.QUEUED, SubmissionStatus.RUNNING})

@@ -469,6 +469,8 @@ def deployment(tmp_path: Path, private_redis: str) -> Iterator[Deployment]:
         "GRADER_DATA_DIR": str(tmp_path / "data"),
         "GRADER_CHALLENGES_DIR": str(catalogue),
         "GRADER_REDIS_URL": private_redis,
+        # No worker runs while these tests push: git push waits this long for a grading.
+        "GRADER_PUSH_FEEDBACK_WAIT_S": "3",
     }
     env.pop("GRADER_DATABASE_URL", None)
     env.pop("GRADER_PUBLIC_URL", None)

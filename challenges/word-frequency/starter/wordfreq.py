@@ -1,4 +1,4 @@
-"""Word frequency: see statement.md."""
+"""Word frequency: see STATEMENT.md."""
 
 
 def count_words(text: str) -> dict[str, int]:

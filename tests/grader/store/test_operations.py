@@ -48,7 +48,7 @@ def test_status_counts_name_every_status(tmp_path: Path) -> None:
         repo.claim(session, first, "host:1", 600)
     with session_scope(url) as session:
         counts = operations.status_counts(session)
-    assert counts == {"queued": 1, "running": 1, "graded": 0, "tampered": 0, "error": 0}
+    assert counts == {"queued": 1, "running": 1, "graded": 0, "tampered": 0, "error": 0, "held": 0}
 
 
 def test_running_by_worker_maps_a_worker_to_its_submission(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 /**
  * An in-memory cache with a time to live per entry, a bound on the number of
  * entries (least recently used first out) and coalesced loading. See
- * statement.md.
+ * STATEMENT.md.
  */
 
 class TTLCache {

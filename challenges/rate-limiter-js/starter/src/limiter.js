@@ -1,7 +1,7 @@
 'use strict';
 
 /**
- * Token buckets and a per-client rate limiter. See statement.md.
+ * Token buckets and a per-client rate limiter. See STATEMENT.md.
  *
  * Time comes only from the injected `now()` (milliseconds); never call
  * Date.now() directly.
