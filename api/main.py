@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from api import errors, limits
 from api.routes import (
     challenges,
+    code,
     exports,
     git,
     health,
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = (submissions, challenges, exports, pages, invitations, git, webhooks, health, metrics)
     for module in routers:
         app.include_router(module.router)
+    app.include_router(code.router)  # reading the work: code, diffs, attempts, rewrites
     _docs(app)
     return app
 

@@ -33,8 +33,10 @@ class Endpoint:
 
     @property
     def route(self) -> str:
-        return self.path.replace("{graded}", "{submission_id}").replace(
-            "{challenge}", "{challenge_id}"
+        return (
+            self.path.split("?", 1)[0]
+            .replace("{graded}", "{submission_id}")
+            .replace("{challenge}", "{challenge_id}")
         )
 
     def url(self, world: World) -> str:
@@ -61,6 +63,13 @@ MATRIX = (
     Endpoint("GET", "/api/submissions/{graded}/similar", STAFF),
     Endpoint("GET", "/api/challenges/{challenge}/results.csv", STAFF),
     Endpoint("GET", "/api/challenges/{challenge}/results.json", STAFF),
+    # Reading the work: staff only. {graded} is an external repository, so its files and
+    # diffs are not on this host: staff get 409 with the reason (api/routes/code.py).
+    Endpoint("GET", "/api/submissions/{graded}/code", STAFF),
+    Endpoint("GET", "/api/submissions/{graded}/code/file?path=wordfreq.py", STAFF, 409),
+    Endpoint("GET", "/api/submissions/{graded}/diff", STAFF, 409),
+    Endpoint("GET", "/api/submissions/{graded}/attempts", STAFF),
+    Endpoint("GET", "/api/submissions/{graded}/rewrites", STAFF),
     Endpoint("GET", "/api/webhook-deliveries", ("admin",)),
     Endpoint("GET", "/api/invitations", ("admin",)),
     Endpoint(
