@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from api import code, work
+from grader.config import Settings
 from grader.store import hosted, repo
 from grader.store.models import ACTIVE, ChallengeRow, SubmissionRow, SubmissionStatus
 from grader.store.results import Result, challenge_results, skill_names
@@ -149,13 +151,17 @@ def outcome_counts(tests: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def report_context(session: Session, row: SubmissionRow) -> dict[str, Any]:
+def report_context(session: Session, settings: Settings, row: SubmissionRow) -> dict[str, Any]:
     found = repo.report_of(session, row.id)
     report: dict[str, Any] = found.report if found else {}
     pushed = hosted.push_times(session, row.invitation_id) if row.invitation_id else {}
     general, commits = timeline(report, pushed)
     tests = [t for t in report.get("tests") or [] if isinstance(t, dict)]
+    source = code.source_of(session, settings, row, report)
     return {
+        **work.work_context(session, row, report, tests, source.repo),
+        "source": source,
+        "tree": code.tree_rows(source),
         "submission": row,
         "challenge": repo.get_challenge(session, row.challenge_id),
         "report": report,

@@ -26,6 +26,8 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from api.code import STYLE as CODE_STYLE
+from api.code import visible
 from api.deps import (
     PAGE_ROLES,
     SESSION_COOKIE,
@@ -90,6 +92,16 @@ def _duration(seconds: Any) -> str:
     return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
+def _size(size: Any) -> str:
+    """A byte count as a reader says it: 812 B, 4.2 KB, 5.0 MB."""
+    if not isinstance(size, int):
+        return NONE
+    for unit, scale in (("MB", 1 << 20), ("KB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
+
+
 def _when(moment: Any) -> str:
     if isinstance(moment, str):
         try:
@@ -121,7 +133,11 @@ templates.env.filters.update(
     short=lambda sha: (sha or NONE)[:10],
     percent=lambda share: f"{share * 100:.0f} %" if isinstance(share, int | float) else NONE,
     noansi=lambda text: ANSI.sub("", text or ""),
+    visible=visible,
+    size=_size,
+    weight=lambda value: f"{value:g}" if isinstance(value, int | float) else NONE,
 )
+templates.env.globals["code_style"] = CODE_STYLE
 
 
 # -- signing in ----------------------------------------------------------------------------
@@ -214,13 +230,22 @@ def results_download(challenge_id: str, _user: PageReviewer, session: SessionDep
 
 @router.get("/submissions/{submission_id}")
 def report_page(
-    request: Request, submission_id: str, user: PageReviewer, session: SessionDep
+    request: Request,
+    submission_id: str,
+    user: PageReviewer,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
     row = repo.get_submission(session, submission_id)
     if row is None:
         return page_error(request, 404, "There is no such submission.", user)
     found = similar(session, row)
-    context = {"user": user, **report_context(session, row), "similar": found, "floor": FLOOR}
+    context = {
+        "user": user,
+        **report_context(session, settings, row),
+        "similar": found,
+        "floor": FLOOR,
+    }
     return render(request, "report.html", context)
 
 
