@@ -35,8 +35,9 @@ from grader.store.models import SubmissionRow
 FORMATTER = HtmlFormatter(cssclass="hl", linenos="table", wrapcode=True)
 STYLE: str = FORMATTER.get_style_defs(".hl")  # type: ignore[no-untyped-call]
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab, newline and CR
 SURROGATE = re.compile("[\ud800-\udfff]")
+CONTROL_NAMES = {"\x00": "NUL", "\x07": "BEL", "\x08": "BS", "\x1b": "ESC", "\x7f": "DEL"}
 NOT_ON_HOST = (
     "The code of this submission cannot be shown: its repository is not on this server "
     "(an external repository; the worker keeps the test run, not a copy of the tree)."
@@ -47,10 +48,12 @@ def visible(text: Any) -> str:
     """Text a candidate wrote, with what a browser would hide or misuse made visible."""
     text = SURROGATE.sub("\ufffd", str(text))
     text = BIDI.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
-    # Control pictures (U+2400 + code): a NUL reads as "␀", an ESC as "␛".
-    return CONTROL.sub(
-        lambda m: "\u2421" if m.group() == "\x7f" else chr(0x2400 + ord(m.group())), text
-    )
+    # In ASCII, like the overrides: fonts often lack the control pictures (U+2400...).
+    return CONTROL.sub(lambda m: f"<{_control_name(m.group())}>", text)
+
+
+def _control_name(char: str) -> str:
+    return CONTROL_NAMES.get(char, f"0x{ord(char):02X}")
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from tests.api.test_git_http import Hosting, clone, commit_solution, hosted
 __all__ = ["hosted"]
 
 
-def test_three_pushes_are_three_attempts_and_the_rewrite_is_shown(
-    hosted: Hosting, tmp_path: Path
-) -> None:
+def push_three_attempts(hosted: Hosting, tmp_path: Path) -> tuple[list[str], str, str, str]:
+    """ada pushes a solution, then a second commit, then force-pushes a rewrite of the
+    second: (the three submissions' ids, first, second, third commit)."""
     work = tmp_path / "ada"
     assert clone(hosted.ada, hosted.ada.token, work).returncode == 0
     first = commit_solution(work, "Count words with a Counter")
@@ -30,7 +30,13 @@ def test_three_pushes_are_three_attempts_and_the_rewrite_is_shown(
     candidate_git(work, "commit", "-qm", "Write down thoughts")
     third = candidate_git(work, "rev-parse", "HEAD").stdout.strip()
     assert candidate_git(work, "push", "--force", "origin", "main").returncode == 0
-    ids = [s.id for s in hosted.submissions()]
+    return [s.id for s in hosted.submissions()], first, second, third
+
+
+def test_three_pushes_are_three_attempts_and_the_rewrite_is_shown(
+    hosted: Hosting, tmp_path: Path
+) -> None:
+    ids, first, second, third = push_three_attempts(hosted, tmp_path)
     assert len(ids) == 3  # no push replaced another's grading
 
     reviewer = bearer(create_token(hosted.server.settings, "reviewer"))
