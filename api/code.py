@@ -32,6 +32,7 @@ from grader.git import MODE_GITLINK, MODE_LINK, browse
 from grader.store import hosted
 from grader.store.models import SubmissionRow
 
+HIGHLIGHT_BYTES = 64 * 1024
 FORMATTER = HtmlFormatter(cssclass="hl", linenos="table", wrapcode=True)
 STYLE: str = FORMATTER.get_style_defs(".hl")  # type: ignore[no-untyped-call]
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
@@ -145,7 +146,9 @@ def file_view(source: Source, path: str) -> FileView | None:
         return None
     html = target = None
     if found.kind == browse.Kind.TEXT and found.text is not None:
-        html = Markup(highlight(visible(found.text), _lexer(path), FORMATTER))
+        # Highlighting multiplies a file's bytes: past HIGHLIGHT_BYTES it is plain text.
+        lexer = _lexer(path) if found.size <= HIGHLIGHT_BYTES else TextLexer(stripnl=False)
+        html = Markup(highlight(visible(found.text), lexer, FORMATTER))
     elif found.kind == browse.Kind.LINK:
         target = visible(found.text)
     return FileView(path, found.size, found.kind, html, target)

@@ -136,6 +136,7 @@ def _diff_page(
         "why": source.why,
         "max_file": browse.MAX_FILE_BYTES,
         "max_page": browse.MAX_PAGE_BYTES,
+        "max_lines": browse.MAX_PAGE_LINES,
     }
     if source.why is None:
         try:

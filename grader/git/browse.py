@@ -4,7 +4,7 @@ Everything is bounded before it is read: a tree listing stops at MAX_ENTRIES,
 a blob's size is asked (``cat-file --batch-check``) before its content, a file
 over its byte bound or with a NUL byte is summarised ("binary", its size) and
 never read whole, a diff reads only blobs within the bounds and stops at a
-byte budget for the whole page. A symlink is a blob whose content is its
+byte budget and a line budget for the whole page. A symlink is a blob whose content is its
 target: shown as text, never followed (nothing is checked out). Commit ids are
 full hex ids only; paths are matched against the tree's own list, never handed
 to git or to the file system.
@@ -27,6 +27,7 @@ MAX_FILE_BYTES = 256 * 1024  # a file shown (or diffed) whole up to this size
 MAX_PAGE_BYTES = 2 * 1024 * 1024  # blob bytes read for one diff page
 MAX_DIFF_FILES = 300  # changed files listed in one diff
 MAX_DIFF_LINES = 3000  # lines of one file's diff
+MAX_PAGE_LINES = 20000  # lines of all the files' diffs on one page
 MAX_LOST = 200  # replaced commits listed after a force-push
 BINARY_SNIFF = 8000  # git's own heuristic: a NUL byte in the first 8000 bytes
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -76,7 +77,7 @@ class Diff:
     new: str
     files: list[FileDiff]
     truncated: int = 0  # changed files left out past MAX_DIFF_FILES
-    budget_spent: bool = False  # the page's byte budget ran out: later files summarised
+    budget_spent: bool = False  # the page's byte or line budget ran out: later files cut
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def diff(repo: Path, old: str | None, new: str) -> Diff:
     shas = [s for c in shown for s in (c[1], c[2]) if s != NULL_SHA]
     sizes = object_sizes(repo, shas)
     result = Diff(old, new, [], truncated=max(0, len(changes) - MAX_DIFF_FILES))
-    budget = MAX_PAGE_BYTES
+    budget, lines_left = MAX_PAGE_BYTES, MAX_PAGE_LINES
     for modes, old_sha, new_sha, status, path, old_path in shown:
         item = FileDiff(
             status, path, old_path, Kind.TEXT, sizes.get(old_sha, 0), sizes.get(new_sha, 0)
@@ -148,7 +149,9 @@ def diff(repo: Path, old: str | None, new: str) -> Diff:
             item.kind = Kind.BINARY
             continue
         item.kind = Kind.LINK if MODE_LINK in modes else Kind.TEXT
-        item.lines, item.cut = _unified(_text(before), _text(after))
+        item.lines, item.cut = _unified(_text(before), _text(after), lines_left)
+        lines_left -= len(item.lines)
+        result.budget_spent = result.budget_spent or (item.cut and lines_left <= 0)
     return result
 
 
@@ -216,11 +219,11 @@ def _pair(repo: Path, old_sha: str, new_sha: str) -> tuple[bytes, bytes]:
     return blobs.get(old_sha, b""), blobs.get(new_sha, b"")
 
 
-def _unified(before: str, after: str) -> tuple[list[str], bool]:
-    lines = list(difflib.unified_diff(before.splitlines(), after.splitlines(), n=3, lineterm=""))[
-        2:
-    ]  # the ---/+++ headers: the page names the files itself
-    return lines[:MAX_DIFF_LINES], len(lines) > MAX_DIFF_LINES
+def _unified(before: str, after: str, lines_left: int) -> tuple[list[str], bool]:
+    diff = difflib.unified_diff(before.splitlines(), after.splitlines(), n=3, lineterm="")
+    lines = list(diff)[2:]  # without the ---/+++ headers: the page names the files itself
+    keep = max(0, min(MAX_DIFF_LINES, lines_left))
+    return lines[:keep], len(lines) > keep
 
 
 RawChange = tuple[tuple[str, str], str, str, str, str, str | None]

@@ -14,9 +14,12 @@ from urllib.parse import quote
 
 import pytest
 
+from api import code
+from grader.git import browse
 from grader.store import repo
 from grader.store.db import session_scope
-from tests.api.pages_fixtures import CHALLENGE, World, reports, world
+from tests.api.pages_fixtures import CHALLENGE, World, fresh_world, reports, world
+from tests.support.git import git
 from tests.support.hostile import (
     BIG_NAME,
     BINARY_NAME,
@@ -29,7 +32,7 @@ from tests.support.hostile import (
     hostile_repo,
 )
 
-__all__ = ["reports", "world"]
+__all__ = ["fresh_world", "reports", "world"]
 PAGE_BOUND = 1 << 20  # no code page comes near it: a 5 MB file is never streamed
 
 
@@ -65,6 +68,17 @@ def add_hostile(world: World) -> tuple[HostileRepo, str]:
             dedupe_key=None,
         )
     return made, row.id
+
+
+def made_commit(world: World, content: str) -> str:
+    """A commit of the hostile repository's work tree adding ``long.py``, pushed to its bare."""
+    work = world.settings.data_dir / "work" / "hostile" / "work"
+    (work / "long.py").write_text(content)
+    git(work, "add", "long.py")
+    git(work, "commit", "-q", "-m", "Add a long file")
+    bare = world.settings.data_dir / "repos" / "hostile.git"
+    git(work, "push", "-q", str(bare), "HEAD:refs/heads/long")
+    return git(work, "rev-parse", "HEAD")
 
 
 def page(world: World, path: str, status: int = 200) -> str:
@@ -200,3 +214,16 @@ def test_the_code_pages_want_a_staff_session(world: World, hostile: Any, path: s
         f"/api/submissions/{submission}/code", headers=world.auth("candidate")
     )
     assert refused.status_code == 403
+
+
+def test_a_long_file_is_shown_as_plain_text_not_highlighted(fresh_world: World) -> None:
+    add_hostile(fresh_world)
+    long_line = "x = 1  # <b>\n"
+    big = long_line * (code.HIGHLIGHT_BYTES // len(long_line) + 1)
+    assert code.HIGHLIGHT_BYTES < len(big) < browse.MAX_FILE_BYTES
+    source = code.Source(fresh_world.settings.data_dir / "repos" / "hostile.git", None, None)
+    assert code.file_view(source, "wordfreq.py") is None  # no commit: nothing is read
+    view = code.file_view(code.Source(source.repo, made_commit(fresh_world, big), None), "long.py")
+    assert view is not None and view.html is not None
+    assert 'class="kn"' not in view.html and 'class="c1"' not in view.html  # no tokens
+    assert "&lt;b&gt;" in view.html and len(view.html) < 5 * len(big)  # line numbers

@@ -120,3 +120,21 @@ def test_a_force_push_leaves_the_replaced_commits_listed(tmp_path: Path) -> None
     assert [c.subject for c in lost] == ["Fix the count", "Add <b>counting</b>"]
     assert browse.subjects(repo, [new, "f" * 40]) == {new: "Count words, squashed"}
     assert browse.lost_commits(repo, "e" * 40, new) == [browse.Lost("e" * 40, None)]
+
+
+def test_a_diff_of_many_short_lines_stops_at_the_pages_line_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "--initial-branch=main")
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (repo / name).write_text("x\n" * 40)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Many lines")
+    monkeypatch.setattr(browse, "MAX_PAGE_LINES", 50)
+
+    found = browse.diff(repo, None, git(repo, "rev-parse", "HEAD"))
+
+    assert [len(f.lines) for f in found.files] == [41, 9, 0]  # a hunk header and 40 lines
+    assert [f.cut for f in found.files] == [False, True, True] and found.budget_spent
