@@ -20,6 +20,7 @@ from api.routes import (
     candidate,
     candidates,
     challenges,
+    code,
     decisions,
     exports,
     git,
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(regrades.pages)
     app.include_router(candidate.router)
     app.include_router(candidate.api_router)
+    app.include_router(code.router)  # reading the work: code, diffs, attempts, rewrites
     _docs(app)
     return app
 

@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from api import code, work
 from api.identity import Identities, Shown
+from grader.config import Settings
 from grader.store import hosted, repo
 from grader.store.models import ACTIVE, DecisionRow, SubmissionRow, SubmissionStatus
 from grader.store.results import skill_names
@@ -109,7 +111,9 @@ def outcome_counts(tests: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def report_context(session: Session, ids: Identities, row: SubmissionRow) -> dict[str, Any]:
+def report_context(
+    session: Session, settings: Settings, ids: Identities, row: SubmissionRow
+) -> dict[str, Any]:
     """What report.html shows; ``who`` is the candidate as the viewer sees them, and the
     report, events and error are masked by it."""
     found = repo.report_of(session, row.id)
@@ -118,7 +122,11 @@ def report_context(session: Session, ids: Identities, row: SubmissionRow) -> dic
     pushed = hosted.push_times(session, row.invitation_id) if row.invitation_id else {}
     general, commits = timeline(report, pushed)
     tests = [t for t in report.get("tests") or [] if isinstance(t, dict)]
+    source = code.source_of(session, settings, row, report)
     return {
+        **work.work_context(session, row, report, tests, source.repo),
+        "source": source,
+        "tree": code.tree_rows(source),
         "submission": row,
         "who": who,
         "challenge": repo.get_challenge(session, row.challenge_id),

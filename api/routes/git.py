@@ -1,7 +1,8 @@
 """Hosted repositories over git's smart HTTP protocol: plain `git clone` and `git push`.
 
 The password of HTTP basic auth is the candidate's token (any user name); an
-admin token opens every repository. A request without valid credentials gets
+admin token opens every repository, a reviewer's token clones and fetches every
+repository but never pushes (403). A request without valid credentials gets
 401 with a Basic challenge, so git asks for them or uses those in the URL.
 What git does with the repository is grader/hosting/pushes.py's business; this module
 only authenticates, reads the request body (un-gzipped, bounded) and answers.
@@ -21,6 +22,7 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import SessionDep, SettingsDep
+from api.identity import Identities, identity_key
 from grader.config import Settings
 from grader.hosting import pushes, repositories
 from grader.store import erasure, hosted, repo
@@ -52,6 +54,7 @@ class HostedRepo:
 
 def hosted_repository(
     name: str,
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)],
@@ -74,11 +77,28 @@ def hosted_repository(
     if invitation is None or not repositories.repository_path(settings, invitation.id).is_dir():
         raise HTTPException(404, "no such repository")
     if not repositories.may_use(token, invitation):
-        raise HTTPException(403, "this repository belongs to another candidate")
+        if not repositories.may_read(token, invitation):
+            raise HTTPException(403, "this repository belongs to another candidate")
+        if _pushing(request):
+            raise HTTPException(403, "a reviewer's token clones and fetches, it never pushes")
+        # A pack carries the commits' author names and emails: nothing to mask in it.
+        key = identity_key(invitation.candidate_email, "")
+        if Identities(session, settings, token).blinded(invitation.challenge_id, key):
+            raise HTTPException(403, BLINDED)
     return HostedRepo(invitation.id, pushes.Pusher(f"token:{token.id}", token.id))
 
 
+BLINDED = (
+    "this candidate is under blind review: read their work on the report page until a "
+    "decision about them is recorded or an admin reveals them"
+)
 Hosted = Annotated[HostedRepo, Depends(hosted_repository)]
+
+
+def _pushing(request: Request) -> bool:
+    """Whether a request belongs to a push: its ref advertisement or the pack itself."""
+    service = request.query_params.get("service")
+    return request.url.path.endswith("/git-receive-pack") or service == "git-receive-pack"
 
 
 @router.get("/{name}/info/refs")

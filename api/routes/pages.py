@@ -29,6 +29,8 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from api.code import STYLE as CODE_STYLE
+from api.code import visible
 from api.deps import (
     PAGE_ROLES,
     SESSION_COOKIE,
@@ -95,6 +97,16 @@ def _duration(seconds: Any) -> str:
     return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
+def _size(size: Any) -> str:
+    """A byte count as a reader says it: 812 B, 4.2 KB, 5.0 MB."""
+    if not isinstance(size, int):
+        return NONE
+    for unit, scale in (("MB", 1 << 20), ("KB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
+
+
 def _when(moment: Any) -> str:
     if isinstance(moment, str):
         try:
@@ -126,7 +138,11 @@ templates.env.filters.update(
     short=lambda sha: (sha or NONE)[:10],
     percent=lambda share: f"{share * 100:.0f} %" if isinstance(share, int | float) else NONE,
     noansi=lambda text: ANSI.sub("", text or ""),
+    visible=visible,
+    size=_size,
+    weight=lambda value: f"{value:g}" if isinstance(value, int | float) else NONE,
 )
+templates.env.globals["code_style"] = CODE_STYLE
 
 
 # -- signing in ----------------------------------------------------------------------------
@@ -192,7 +208,12 @@ def report_page(
         return page_error(request, 404, "There is no such submission.", user)
     ids = Identities(session, settings, user)
     found = similar(session, row, ids.label)
-    context = {"user": user, **report_context(session, ids, row), "similar": found, "floor": FLOOR}
+    context = {
+        "user": user,
+        **report_context(session, settings, ids, row),
+        "similar": found,
+        "floor": FLOOR,
+    }
     context |= review_context(session, row, context["report"])
     tree = ((context["report"] or {}).get("submission") or {}).get("tree")
     context["same_code"] = same_code_attempt(session, row, tree)  # (attempt number, row)

@@ -65,3 +65,8 @@ def check_submission_url(settings: Settings, url: str) -> None:
 def may_use(token: TokenRow, invitation: InvitationRow) -> bool:
     """A hosted repository is its candidate's (and an admin's), nobody else's."""
     return token.role == Role.ADMIN or token.id == invitation.token_id
+
+
+def may_read(token: TokenRow, invitation: InvitationRow) -> bool:
+    """Reading (a clone, a fetch) is also a reviewer's: they read the work, never push to it."""
+    return may_use(token, invitation) or token.role == Role.REVIEWER

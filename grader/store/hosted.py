@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from grader.store.models import AuditRow, ChallengeRow, InvitationRow, PushRow
+from grader.store.models import AuditRow, ChallengeRow, InvitationRow, PushRow, SubmissionRow
 
 
 def create_invitation(
@@ -104,5 +104,25 @@ def pushes_since(session: Session, invitation_id: str, since: datetime) -> list[
             AuditRow.at >= since,
         )
         .order_by(AuditRow.at)
+    )
+    return list(session.scalars(query).all())
+
+
+def attempts_of(session: Session, invitation_id: str) -> list[SubmissionRow]:
+    """Every grading of an invitation's work, oldest first: no attempt replaces another."""
+    query = (
+        select(SubmissionRow)
+        .where(SubmissionRow.invitation_id == invitation_id)
+        .order_by(SubmissionRow.created_at, SubmissionRow.id)
+    )
+    return list(session.scalars(query).all())
+
+
+def forced_pushes(session: Session, invitation_id: str) -> list[PushRow]:
+    """The pushes that rewrote a ref's history (the old commit is not in the new one's)."""
+    query = (
+        select(PushRow)
+        .where(PushRow.invitation_id == invitation_id, PushRow.forced.is_(True))
+        .order_by(PushRow.id)
     )
     return list(session.scalars(query).all())

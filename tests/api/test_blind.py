@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from starlette.routing import BaseRoute
 
 from api.deps import session_secret
 from api.identity import pseudonym
+from grader.hosting import repositories
 from grader.hosting.repositories import clone_url
 from grader.store.db import session_scope
 from grader.store.models import AuditRow, InvitationRow, SubmissionRow
@@ -56,11 +58,25 @@ def fills(blinded: Blinded) -> dict[str, list[str]]:
         "name": [f"{blinded.invitation}.git"],  # the hosted repository
         "other": [blinded.compared, blinded.copy],  # a similar pair, both ways
         "regrade_id": [blinded.regrade],  # published: the result it replaced is linked
+        "sha": her_commits(blinded),  # each commit's diff page
     }
 
 
+def her_commits(blinded: Blinded) -> list[str]:
+    """Her commits in her hosted repository, newest first (the seeded starter's last)."""
+    bare = repositories.repository_path(blinded.world.settings, blinded.invitation)
+    listed = subprocess.run(
+        ["git", "rev-list", "main"], cwd=bare, capture_output=True, text=True, check=True
+    )
+    return listed.stdout.split()
+
+
 def queries(blinded: Blinded) -> dict[str, list[dict[str, str]]]:
+    commits = [{"commit": sha} for sha in her_commits(blinded)]
     return {
+        "/submissions/{submission_id}/code": [{}, {"path": "wordfreq.py"}],
+        "/api/submissions/{submission_id}/code/file": [{"path": "wordfreq.py"}],
+        "/api/submissions/{submission_id}/diff": [{}, *commits],
         "/": [{}, {"sort": "candidate", "order": "asc"}],
         "/api/submissions": [{}, {"candidate": EMAIL}, {"challenge": CHALLENGE}],
         "/challenges/{challenge_id}/compare": [{"ids": ",".join(blinded.submissions)}],
@@ -235,3 +251,30 @@ def test_a_reveal_shows_her_to_reviewers_and_no_one_else(fresh_blinded: Blinded)
     with session_scope(world.settings.effective_database_url) as session:
         actions = [r.action for r in session.scalars(select(AuditRow))]
     assert "identity.reveal" in actions and "review.blind" in actions
+
+
+def test_a_reviewer_cannot_clone_a_blinded_candidate_until_a_decision(
+    fresh_blinded: Blinded,
+) -> None:
+    """A pack carries the authors' names: a reviewer's clone waits for the reveal, which a
+    decision about the candidate brings (grader/store/reveals.py)."""
+    world, refs = fresh_blinded.world, f"/git/{fresh_blinded.invitation}.git/info/refs"
+    params = {"service": "git-upload-pack"}
+
+    def advertise(role: str) -> Any:
+        return world.client.get(refs, params=params, auth=("x", world.tokens[role]))
+
+    refused = advertise("reviewer")
+    assert refused.status_code == 403 and "blind review" in refused.text
+    assert advertise("admin").status_code == 200  # admins see identities always
+    decided = world.client.post(
+        f"/api/invitations/{fresh_blinded.invitation}/decisions",
+        json={"decision": "advance"},
+        headers=world.auth("reviewer"),
+    )
+    assert decided.status_code == 201, decided.text
+    assert advertise("reviewer").status_code == 200
+    shown = world.client.get(
+        f"/api/submissions/{fresh_blinded.graded}", headers=world.auth("reviewer")
+    ).json()
+    assert shown["candidate"] == EMAIL and shown["blinded"] is False

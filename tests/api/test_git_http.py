@@ -176,11 +176,35 @@ def test_another_candidate_can_neither_clone_nor_push(hosted: Hosting, tmp_path:
     assert hosted.submissions() == [] and hosted.pushes() == []
 
 
-def test_a_reviewer_token_and_unknown_repositories_are_refused(hosted: Hosting) -> None:
+def test_a_reviewer_clones_read_only_and_never_pushes(hosted: Hosting, tmp_path: Path) -> None:
+    work = tmp_path / "ada"
+    assert clone(hosted.ada, hosted.ada.token, work).returncode == 0
+    pushed_by_ada = commit_solution(work)
+    assert candidate_git(work, "push", "origin", "main").returncode == 0
     reviewer = create_token(hosted.server.settings, "reviewer")
+
+    copy = tmp_path / "review"
+    cloned = clone(hosted.ada, reviewer, copy)
+
+    assert cloned.returncode == 0, cloned.stderr
+    assert candidate_git(copy, "rev-parse", "HEAD").stdout.strip() == pushed_by_ada
+    assert (copy / "wordfreq.py").read_text() == SOLUTION.read_text()
+    (copy / "wordfreq.py").write_text("# a reviewer's edit\n")
+    candidate_git(copy, "commit", "-qam", "Reviewer edit")
+    before = (hosted.main(hosted.ada), len(hosted.pushes()), len(hosted.submissions()))
+    pushed = candidate_git(copy, "push", "origin", "main")
+    forced = candidate_git(copy, "push", "--force", "origin", "main:refs/heads/other")
+    assert pushed.returncode != 0 and "403" in pushed.stderr, pushed.stderr
+    assert forced.returncode != 0 and "403" in forced.stderr
+    assert (hosted.main(hosted.ada), len(hosted.pushes()), len(hosted.submissions())) == before
+    refs = f"{hosted.ada.clone_url}/info/refs?service=git-receive-pack"
+    refused = httpx.get(refs, auth=("r", reviewer))
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "a reviewer's token clones and fetches, it never pushes"
+
+
+def test_unknown_repositories_are_refused(hosted: Hosting) -> None:
     refs = "{}/info/refs?service=git-upload-pack"
-    response = httpx.get(refs.format(hosted.ada.clone_url), auth=("r", reviewer))
-    assert response.status_code == 403
     missing = f"{hosted.server.url}/git/00000000-0000-4000-8000-000000000000.git"
     assert httpx.get(refs.format(missing), auth=("a", hosted.ada.token)).status_code == 404
     assert httpx.get(refs.format(missing)).status_code == 401  # no hint without credentials

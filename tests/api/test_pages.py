@@ -214,7 +214,13 @@ def test_a_report_shows_chart_tests_timeline_and_log(world: World) -> None:
         assert f'data-commit="{sha}"' in html
     for commit in report["history"]["commits"]:  # those without findings are shown too
         assert f'data-commit="{commit["sha"]}"' in html
-    assert f"· {len(with_findings)} with findings." in html
+    on_commits = [f for f in findings if f["commit"]]
+    counted = (
+        f"· {len(findings)} findings: {len(findings) - len(on_commits)} about the whole history, "
+        f"{len(on_commits)} on {len(with_findings)} commits."
+    )
+    assert counted in html  # the same count as the chart's "N findings", told apart
+    assert f"\u00d71 · {len(findings)} findings" in html  # the chart: weight, then findings
     assert "&#34;wip&#34;" in html or "&quot;wip&quot;" in html or ">wip<" in html
     assert "hygiene.committed-env-file" in html
     assert "FAILURES" in html  # the test run's output

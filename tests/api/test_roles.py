@@ -39,7 +39,8 @@ class Endpoint:
     @property
     def route(self) -> str:
         route = (
-            self.path.replace("{graded}", "{submission_id}")
+            self.path.split("?", 1)[0]
+            .replace("{graded}", "{submission_id}")
             .replace("{challenge}", "{challenge_id}")
             .replace("{candidate}", "{email}")
             .replace("{invitation}", "{invitation_id}")
@@ -90,6 +91,13 @@ MATRIX = (
     Endpoint("GET", "/api/submissions/{graded}/similar", STAFF),
     Endpoint("GET", "/api/challenges/{challenge}/results.csv", STAFF),
     Endpoint("GET", "/api/challenges/{challenge}/results.json", STAFF),
+    # Reading the work: staff only. {graded} is an external repository, so its files and
+    # diffs are not on this host: staff get 409 with the reason (api/routes/code.py).
+    Endpoint("GET", "/api/submissions/{graded}/code", STAFF),
+    Endpoint("GET", "/api/submissions/{graded}/code/file?path=wordfreq.py", STAFF, 409),
+    Endpoint("GET", "/api/submissions/{graded}/diff", STAFF, 409),
+    Endpoint("GET", "/api/submissions/{graded}/attempts", STAFF),
+    Endpoint("GET", "/api/submissions/{graded}/rewrites", STAFF),
     Endpoint("GET", "/api/webhook-deliveries", ("admin",)),
     Endpoint("GET", "/api/invitations", ("admin",)),
     Endpoint(

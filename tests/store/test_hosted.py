@@ -81,3 +81,38 @@ def test_pushes_are_counted_per_invitation_and_limited_by_their_audit_times(db_u
         assert since == moments[1:]  # oldest first; refusals and other invitations left out
         listed = [row.id for row in hosted.list_invitations(session)]
         assert sorted(listed) == sorted([first, second])
+
+
+def test_every_attempt_and_every_forced_push_of_an_invitation_is_kept(db_url: str) -> None:
+    with session_scope(db_url) as session:
+        challenge = add_challenge(session)
+        _secret, token = repo.create_token(session, "candidate", candidate_email="c@example.com")
+        mine, theirs = (
+            hosted.create_invitation(
+                session, challenge=challenge, candidate_email=email, token_id=token.id
+            ).id
+            for email in ("c@example.com", "d@example.com")
+        )
+        made = []
+        for n, invitation in enumerate((mine, theirs, mine, mine)):
+            row = repo.create_submission(
+                session, challenge=challenge, repo="r", ref="main", invitation_id=invitation
+            )
+            row.created_at = T0 + timedelta(minutes=n)
+            made.append(row.id)
+        for old, new, forced in ((None, "a", False), ("a", "b", False), ("b", "c", True)):
+            hosted.record_push(
+                session,
+                invitation_id=mine,
+                ref="refs/heads/main",
+                old=old,
+                new=new,
+                commits=[new],
+                forced=forced,
+            )
+    with session_scope(db_url) as session:
+        attempts = [row.id for row in hosted.attempts_of(session, mine)]
+        forced = [(p.old_commit, p.new_commit) for p in hosted.forced_pushes(session, mine)]
+        assert hosted.forced_pushes(session, theirs) == []
+    assert attempts == [made[0], made[2], made[3]]
+    assert forced == [("b", "c")]
