@@ -24,6 +24,7 @@ from typing import Any
 
 from grader.config import MAX_CPUS, MAX_MEMORY_MB, MAX_TIMEOUT_S
 from grader.errors import BadInput, ChallengeInvalid
+from grader.hosting.deadlines import DEFAULTS_KEYS, DeadlineDefaults, parse_defaults
 from grader.languages import LANGUAGES, Isolation, Language, support
 from grader.manifest_hints import corrected_glob, did_you_mean, quoted, toml_problem
 from grader.services import ServiceRequest, parse_services
@@ -72,6 +73,7 @@ class Challenge:
     extra: dict[str, Any] = field(default_factory=dict)
     isolation: Isolation = Isolation.PROCESS
     services: tuple[ServiceRequest, ...] = ()  # sidecars, fresh for each grading
+    deadline: DeadlineDefaults = field(default_factory=DeadlineDefaults)  # invitations' default
 
     @property
     def hidden_dir(self) -> Path:
@@ -183,12 +185,14 @@ KNOWN_KEYS = {
         "difficulty",
         "grading",
         "services",
+        "deadline",
     },
     "grading": {"isolation"},
     "limits": {"timeout_s", "memory_mb", "cpus"},
     "version_control": {"weight"},
     "environment": {"packages"},
     "skills": {"name", "weight", "tests"},
+    "deadline": set(DEFAULTS_KEYS),
 }
 
 
@@ -232,6 +236,7 @@ def _parse(
     skills = _parse_skills(data.get("skills"), rest)
     isolation = _parse_isolation(_table(data, "grading", run), language, run)
     services = _parse_services(data.get("services", {}), run)
+    deadline = parse_defaults(_table(data, "deadline", rest), MANIFEST, rest)
     problems += run + rest
     if run or not skills:
         return None
@@ -247,6 +252,7 @@ def _parse(
         commit=commit,
         isolation=isolation,
         services=services,
+        deadline=deadline,
     )
 
 
