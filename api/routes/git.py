@@ -21,8 +21,9 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import SessionDep, SettingsDep
+from api.errors import PlainRefusal
 from grader.config import Settings
-from grader.hosting import pushes, repositories
+from grader.hosting import gate, pushes, repositories
 from grader.store import hosted, repo
 
 router = APIRouter(prefix="/git", tags=["git"])
@@ -60,6 +61,9 @@ def hosted_repository(
         raise HTTPException(401, "credentials required: your token as the password", CHALLENGE)
     token = repo.token_for_secret(session, credentials.password)
     if token is None:
+        revoked = hosted.revoked_token(session, credentials.password)
+        if revoked is not None:  # a clean refusal git prints, not a prompt for a password
+            raise PlainRefusal(403, gate.revoked_reason(revoked[1]))
         raise HTTPException(401, "invalid token", CHALLENGE)
     invitation_id = name.removesuffix(".git")
     # Only a well-formed id reaches the database (a NUL byte would upset PostgreSQL).
@@ -72,7 +76,11 @@ def hosted_repository(
         raise HTTPException(404, "no such repository")
     if not repositories.may_use(token, invitation):
         raise HTTPException(403, "this repository belongs to another candidate")
-    return HostedRepo(invitation.id, pushes.Pusher(f"token:{token.id}", token.id))
+    candidate = token.id == invitation.token_id
+    refused = gate.access_refusal(invitation, candidate)
+    if refused is not None:
+        raise PlainRefusal(403, refused)
+    return HostedRepo(invitation.id, pushes.Pusher(f"token:{token.id}", token.id, candidate))
 
 
 Hosted = Annotated[HostedRepo, Depends(hosted_repository)]
@@ -97,6 +105,7 @@ async def upload_pack(hosted: Hosted, settings: SettingsDep, request: Request) -
     _require_content_type(request, "git-upload-pack")
     limit = settings.max_git_request_mb << 20
     body, _size = await read_body(request, settings, limit, hard_limit=limit)
+    await run_in_threadpool(gate.fetched, settings, hosted.invitation_id, hosted.pusher.bound)
     stream = pushes.upload_pack(settings, hosted.invitation_id, body)
     return StreamingResponse(
         stream, media_type="application/x-git-upload-pack-result", headers=NO_CACHE

@@ -23,6 +23,7 @@ from grader import git, submissions
 from grader.config import Settings
 from grader.errors import BadInput, RepositoryError
 from grader.git.pktline import FLUSH, pkt, read_push_request, refusal
+from grader.hosting import gate
 from grader.hosting.repositories import DEFAULT_BRANCH, clone_url, repository_path
 from grader.store import hosted, repo
 from grader.store.db import session_scope
@@ -60,6 +61,7 @@ class Pusher:
 
     actor: str
     token_id: int
+    bound: bool = False  # the invitation's own candidate: its window applies (gate.py)
 
 
 def receive_pack(
@@ -72,18 +74,23 @@ def receive_pack(
         # git's probe before a large push (a bare flush): nothing to update or count.
         return git.run_service(bare, "receive-pack", body, settings.git_timeout_s)
     with _push_lock(settings, invitation_id):
+        verdict = gate.push_verdict(settings, invitation_id, pusher.bound)
         budget = (settings.max_hosted_repo_mb << 20) - git.repository_bytes(bare)
-        reason = push_limit_reason(settings, invitation_id) or _size_refusal(
-            settings, budget, body_bytes
+        reason = (
+            verdict.refusal
+            or push_limit_reason(settings, invitation_id)
+            or _size_refusal(settings, budget, body_bytes)
         )
         if reason is not None:
             _audit(settings, pusher.actor, "git.push.refused", invitation_id, {"reason": reason})
-            return refusal(request, reason)
+            notes = "".join(verdict.notes) if verdict.refusal else ""
+            return request.band(2, notes.encode()) + refusal(request, reason)
         before = git.list_refs(bare)
         config = (f"receive.maxInputSize={max(budget, 1)}", "receive.autogc=false")
         report = git.run_service(bare, "receive-pack", body, settings.git_timeout_s, config)
-        queued = _record_push(settings, invitation_id, before, git.list_refs(bare), pusher)
-    return request.band(2, queued.encode()) + report
+        after = git.list_refs(bare)
+        queued = _record_push(settings, invitation_id, before, after, pusher, verdict.late)
+    return request.band(2, (queued + "".join(verdict.notes)).encode()) + report
 
 
 @contextmanager
@@ -135,6 +142,7 @@ def _record_push(
     before: dict[str, str],
     after: dict[str, str],
     pusher: Pusher,
+    late: bool = False,
 ) -> str:
     """Record what moved, and queue a grading of a new main; returns a line for the pusher."""
     refs = sorted(before.keys() | after.keys())
@@ -153,12 +161,14 @@ def _record_push(
                 new=new,
                 commits=_introduced(bare, new, list(before.values())),
                 forced=_forced(bare, old, new),
+                late=late,
             )
-        repo.audit(session, pusher.actor, "git.push", invitation_id, {"refs": moved})
+        detail: dict[str, Any] = {"refs": moved, **({"late": True} if late else {})}
+        repo.audit(session, pusher.actor, "git.push", invitation_id, detail)
         main = moved.get(f"refs/heads/{DEFAULT_BRANCH}", git.NULL_SHA)
         if main == git.NULL_SHA:  # main did not move, or was deleted
             return ""
-        row = _queue_grading(session, settings, invitation_id, main, pusher.token_id)
+        row = _queue_grading(session, settings, invitation_id, main, pusher.token_id, late)
     return f"grader: {main[:12]} on {DEFAULT_BRANCH} queued for grading ({row})\n"
 
 
@@ -182,7 +192,12 @@ def _forced(bare: Path, old: str | None, new: str) -> bool:
 
 
 def _queue_grading(
-    session: Session, settings: Settings, invitation_id: str, commit: str, token_id: int | None
+    session: Session,
+    settings: Settings,
+    invitation_id: str,
+    commit: str,
+    token_id: int | None,
+    late: bool = False,
 ) -> str:
     """Queue a grading of ``commit`` of an invitation's hosted repository; its id."""
     invitation = hosted.get_invitation(session, invitation_id)
@@ -198,6 +213,7 @@ def _queue_grading(
         invitation_id=invitation_id,
         submitted_by=token_id,
     )
+    row.late = late  # after the deadline, accepted: graded, but not the one that counts
     submissions.queue_after_commit(session, settings, row)
     return row.id
 
