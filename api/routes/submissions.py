@@ -165,13 +165,14 @@ def get_report(
 ) -> dict[str, Any]:
     """The report (contract §3); 404 until there is one. With `wait`, waits that many
     seconds at most for the grading to end first."""
-    if repo.get_submission(session, submission_id) is None:
+    row = repo.get_submission(session, submission_id)
+    if row is None:
         raise HTTPException(404, "no such submission")
     _wait_for_final(session, settings, submission_id, wait)
     found = repo.report_of(session, submission_id)
     if found is None:
         raise HTTPException(404, "no report yet")
-    return found.report
+    return {**found.report, "late": row.late}  # pushed after the deadline, accepted late
 
 
 @router.get("/{submission_id}/similar", response_model=SimilarOut)

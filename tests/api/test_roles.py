@@ -9,12 +9,14 @@ output.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from api.deps import bearer
+from grader.hosting import invitations
 from tests.api.pages_fixtures import CHALLENGE, World, reports, world
 
 __all__ = ["reports", "world"]
@@ -26,19 +28,25 @@ STAFF = ("admin", "reviewer")
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: str  # {graded} and {challenge} are filled in from the world
+    path: str  # {graded} and {challenge} are filled in from the world, {invitation} made new
     allowed: tuple[str, ...]
     success: int = 200
     body: dict[str, Any] | None = field(default=None, hash=False)
 
     @property
     def route(self) -> str:
-        return self.path.replace("{graded}", "{submission_id}").replace(
-            "{challenge}", "{challenge_id}"
+        return (
+            self.path.replace("{graded}", "{submission_id}")
+            .replace("{challenge}", "{challenge_id}")
+            .replace("{invitation}", "{invitation_id}")
         )
 
     def url(self, world: World) -> str:
-        return self.path.format(graded=world.submissions["ada"], challenge=CHALLENGE)
+        # A new invitation each time: a revocation or a new token must not touch the world's.
+        invitation = fresh_invitation(world) if "{invitation}" in self.path else ""
+        return self.path.format(
+            graded=world.submissions["ada"], challenge=CHALLENGE, invitation=invitation
+        )
 
     def json(self, world: World) -> dict[str, Any] | None:
         if self.body is None:
@@ -62,7 +70,7 @@ MATRIX = (
     Endpoint("GET", "/api/challenges/{challenge}/results.csv", STAFF),
     Endpoint("GET", "/api/challenges/{challenge}/results.json", STAFF),
     Endpoint("GET", "/api/webhook-deliveries", ("admin",)),
-    Endpoint("GET", "/api/invitations", ("admin",)),
+    Endpoint("GET", "/api/invitations", STAFF),
     Endpoint(
         "POST",
         "/api/invitations",
@@ -70,7 +78,19 @@ MATRIX = (
         201,
         {"challenge": CHALLENGE, "candidate": "new@example.com"},
     ),
+    Endpoint("GET", "/api/invitations/{invitation}", STAFF),
+    Endpoint("POST", "/api/invitations/{invitation}/resend", ("admin",)),
+    Endpoint("POST", "/api/invitations/{invitation}/revoke", STAFF),
+    Endpoint("POST", "/api/invitations/{invitation}/extend", STAFF, 200, {"by": "24h"}),
+    Endpoint("PUT", "/api/invitations/{invitation}/graded", STAFF, 200, {"submission": None}),
 )
+
+
+def fresh_invitation(world: World) -> str:
+    """A new candidate invited for 72h, for an endpoint that changes its invitation."""
+    email = f"matrix-{uuid.uuid4().hex[:12]}@example.com"
+    created = invitations.invite(world.settings, CHALLENGE, email, actor="test", duration="72h")
+    return str(created["id"])
 
 
 def token_routes(world: World) -> set[tuple[str, str]]:
