@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from grader.errors import BadInput
 from grader.hosting.deadlines import LatePolicy, parse_duration
@@ -113,10 +113,14 @@ def _moment(name: str, value: str | None, problems: list[str]) -> datetime | Non
         )
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    except (ValueError, OverflowError):
         problems.append(f"{name}: {value[:40]!r} is not a valid date and time")
         return None
+    if not 2000 <= moment.year <= 2100:  # a year past 9999 plus a duration would overflow
+        problems.append(f"{name}: {value[:40]!r} is not between the years 2000 and 2100")
+        return None
+    return moment
 
 
 def _duration(name: str, value: str | None, problems: list[str]) -> timedelta | None:
