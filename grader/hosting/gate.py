@@ -52,6 +52,19 @@ class PushVerdict:
     late: bool = False  # accepted after the deadline
 
 
+def webhook_verdict(invitation: InvitationRow) -> PushVerdict:
+    """What a push told by an external host's webhook gets: it cannot be undone there, so a
+    refusal means it is not recorded nor graded. No clone is seen, so no clock starts."""
+    if invitation.revoked_at is not None:
+        return PushVerdict(revoked_reason(invitation))
+    deadline = deadlines.deadline_of(invitation, deadlines.clock())
+    if not deadline.open:
+        return PushVerdict(deadlines.not_open_reason(deadline))
+    if deadline.passed and deadline.late_policy == deadlines.LatePolicy.REFUSE:
+        return PushVerdict(deadlines.late_refusal(deadline))
+    return PushVerdict(late=deadline.passed)
+
+
 def push_verdict(settings: Settings, invitation_id: str, candidate: bool) -> PushVerdict:
     """Whether this push is in time, late, or refused; a candidate's first push starts the
     clock (the push that starts it is in time)."""

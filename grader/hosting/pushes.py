@@ -242,6 +242,9 @@ def queue_external_push(settings: Settings, invitation_id: str, push: ExternalPu
         invitation = hosted.get_invitation(session, invitation_id)
         if invitation is None or invitation.external_repo is None:
             raise BadInput(f"no invitation {invitation_id} with an external repository")
+        verdict = gate.webhook_verdict(invitation)
+        if verdict.refusal is not None:
+            raise BadInput(verdict.refusal)
         hosted.record_push(
             session,
             invitation_id=invitation_id,
@@ -250,6 +253,7 @@ def queue_external_push(settings: Settings, invitation_id: str, push: ExternalPu
             new=push.after,
             commits=list(push.commits),
             forced=push.forced,
+            late=verdict.late,
         )
         row = submissions.create(
             session,
@@ -260,6 +264,7 @@ def queue_external_push(settings: Settings, invitation_id: str, push: ExternalPu
             candidate_email=invitation.candidate_email,
             invitation_id=invitation_id,
         )
+        row.late = verdict.late
         repo.audit(
             session, f"webhook:{push.host}", "webhook.push", invitation_id, {"submission": row.id}
         )
