@@ -16,7 +16,10 @@ from grader.cli.base import database, handles_errors
 from grader.config import get_settings
 
 app = typer.Typer()
-group = typer.Typer(help="Invitations: list, show, extend, revoke, resend.", no_args_is_help=True)
+group = typer.Typer(
+    help="Invitations: list, show, extend, revoke, resend, choose the graded submission.",
+    no_args_is_help=True,
+)
 ACTOR = "cli"
 
 Id = Annotated[str, typer.Argument(help="The invitation's id")]
