@@ -18,7 +18,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from grader.config import Settings
-from grader.store import repo
+from grader.hosting import gate
+from grader.store import hosted, repo
 from grader.store.db import session_scope
 from grader.store.models import Role, TokenRow
 
@@ -49,7 +50,9 @@ def current_token(
         raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
     token = repo.token_for_secret(session, credentials.credentials)
     if token is None:
-        raise HTTPException(401, "invalid token", headers={"WWW-Authenticate": "Bearer"})
+        revoked = hosted.revoked_token(session, credentials.credentials)
+        reason = gate.revoked_reason(revoked[1]) if revoked else "invalid token"
+        raise HTTPException(401, reason, headers={"WWW-Authenticate": "Bearer"})
     return token
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from api.identity import Identities
 from api.presenters import STATUS_ORDER, Column
+from grader.hosting import deadlines
 from grader.store import decisions, repo
 from grader.store.models import ChallengeRow, DecisionRow, InvitationRow, Verdict
 from grader.store.results import Result, challenge_results, skill_names
@@ -32,13 +33,24 @@ DECISION_ORDER = {Verdict.ADVANCE: 0, Verdict.HOLD: 1, Verdict.REJECT: 2}
 
 
 def time_left_text(invitation: InvitationRow | None, now: datetime) -> str | None:
-    """How long a candidate has left, e.g. "2 d 4 h left", or None without a deadline.
+    """How long a candidate has left ("2d 4h 10m left"), that the deadline passed, how long
+    they will have once their clock starts; None without a deadline."""
+    if invitation is None:
+        return None
+    deadline = deadlines.deadline_of(invitation, now)
+    if deadline.time_left is None:
+        if deadline.duration is None:
+            return None
+        return f"{deadlines.format_duration(deadline.duration)} from the first clone"
+    if deadline.passed:
+        return "deadline passed"
+    return f"{deadlines.human_left(deadline.time_left)} left"
 
-    The deadline module (grader/hosting/deadlines.py) will say when an invitation
-    closes; this will call it. Until it is wired in, no invitation has a deadline.
-    """
-    del invitation, now
-    return None
+
+def seconds_left(invitation: InvitationRow | None, now: datetime) -> float | None:
+    """What the "time left" column sorts by: seconds until the deadline, None without one."""
+    left = deadlines.time_left(invitation, now) if invitation is not None else None
+    return None if left is None else left.total_seconds()
 
 
 @dataclass
@@ -49,6 +61,7 @@ class Entry:
     attempts: int
     decision: DecisionRow | None
     time_left: str | None
+    seconds_left: float | None = None
 
     @property
     def status(self) -> str:
@@ -130,6 +143,7 @@ def entries(
                 attempts=len(mine),
                 decision=decisions.newest(found),
                 time_left=time_left_text(invitation, now),
+                seconds_left=seconds_left(invitation, now),
             )
         )
     return out, len(results)
@@ -148,7 +162,7 @@ def sort_entries(rows: list[Entry], sort: str, order: str) -> list[Entry]:
         if sort == "decision":
             return DECISION_ORDER.get(Verdict(e.decision.verdict)) if e.decision else None
         if sort == "time_left":
-            return e.time_left
+            return e.seconds_left
         if sort.startswith("skill:"):
             return e.skills.get(sort.removeprefix("skill:"))
         return e.latest.submitted_at if e.latest else None

@@ -76,35 +76,6 @@ class ChallengeOut(BaseModel):
     tests: int
 
 
-class InvitationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    challenge: str = Field(min_length=1, max_length=100)
-    candidate: str = Field(pattern=EMAIL, max_length=320)
-    external_repo: str | None = Field(default=None, max_length=2000)
-
-
-class InvitationOut(BaseModel):
-    id: str
-    challenge: str
-    candidate: str
-    clone_url: str
-    token: str
-    webhook_secret: str | None = None
-
-
-class InvitationSummary(BaseModel):
-    """An invitation as listed: never its token nor its webhook secret."""
-
-    id: str
-    challenge: str
-    candidate: str
-    clone_url: str
-    external_repo: str | None
-    pushes: int
-    created_at: Timestamp
-
-
 class WebhookResult(BaseModel):
     status: Literal["queued", "ignored"]
     submission: str | None = None

@@ -26,6 +26,7 @@ from grader.config import MAX_CPUS, MAX_MEMORY_MB, MAX_TIMEOUT_S
 from grader.errors import BadInput, ChallengeInvalid
 from grader.feedback import FeedbackPolicy, parse_feedback
 from grader.flaky_policy import FlakyPolicy, parse_policy
+from grader.hosting.deadlines import DEFAULTS_KEYS, DeadlineDefaults, parse_defaults
 from grader.languages import LANGUAGES, Isolation, Language, support
 from grader.manifest_hints import corrected_glob, did_you_mean, quoted, toml_problem
 from grader.services import ServiceRequest, parse_services
@@ -78,6 +79,7 @@ class Challenge:
     flaky: FlakyPolicy = field(default_factory=FlakyPolicy)
     review_blind: bool = False  # [review] blind: reviewers see pseudonyms (api/identity.py)
     feedback: FeedbackPolicy = field(default_factory=FeedbackPolicy)  # [feedback]
+    deadline: DeadlineDefaults = field(default_factory=DeadlineDefaults)  # invitations' default
 
     @property
     def hidden_dir(self) -> Path:
@@ -197,6 +199,7 @@ KNOWN_KEYS = {
         "flaky",
         "review",
         "feedback",
+        "deadline",
     },
     "grading": {"isolation"},
     "limits": {"timeout_s", "memory_mb", "cpus"},
@@ -204,6 +207,7 @@ KNOWN_KEYS = {
     "environment": {"packages"},
     "skills": {"name", "weight", "tests"},
     "review": {"blind"},
+    "deadline": set(DEFAULTS_KEYS),
 }
 
 
@@ -250,6 +254,7 @@ def _parse(
     flaky = parse_policy(data.get("flaky", {}), MANIFEST, rest)
     blind = _parse_review(_table(data, "review", rest), rest)
     feedback = parse_feedback(data.get("feedback"), rest)
+    deadline = parse_defaults(_table(data, "deadline", rest), MANIFEST, rest)
     problems += run + rest
     if run or not skills:
         return None
@@ -268,6 +273,7 @@ def _parse(
         flaky=flaky,
         review_blind=blind,
         feedback=feedback,
+        deadline=deadline,
     )
 
 

@@ -22,9 +22,10 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import SessionDep, SettingsDep
+from api.errors import PlainRefusal
 from api.identity import Identities, identity_key
 from grader.config import Settings
-from grader.hosting import pushes, repositories
+from grader.hosting import gate, pushes, repositories
 from grader.store import erasure, hosted, repo
 
 router = APIRouter(prefix="/git", tags=["git"])
@@ -66,6 +67,9 @@ def hosted_repository(
     if token is None and erasure.token_erased(session, repo.hash_token(credentials.password)):
         raise HTTPException(401, ERASED, CHALLENGE)
     if token is None:
+        revoked = hosted.revoked_token(session, credentials.password)
+        if revoked is not None:  # a clean refusal git prints, not a prompt for a password
+            raise PlainRefusal(403, gate.revoked_reason(revoked[1]))
         raise HTTPException(401, "invalid token", CHALLENGE)
     invitation_id = name.removesuffix(".git")
     # Only a well-formed id reaches the database (a NUL byte would upset PostgreSQL).
@@ -85,7 +89,11 @@ def hosted_repository(
         key = identity_key(invitation.candidate_email, "")
         if Identities(session, settings, token).blinded(invitation.challenge_id, key):
             raise HTTPException(403, BLINDED)
-    return HostedRepo(invitation.id, pushes.Pusher(f"token:{token.id}", token.id))
+    candidate = token.id == invitation.token_id
+    refused = gate.access_refusal(invitation, candidate)
+    if refused is not None:
+        raise PlainRefusal(403, refused)
+    return HostedRepo(invitation.id, pushes.Pusher(f"token:{token.id}", token.id, candidate))
 
 
 BLINDED = (
@@ -120,6 +128,7 @@ async def upload_pack(hosted: Hosted, settings: SettingsDep, request: Request) -
     _require_content_type(request, "git-upload-pack")
     limit = settings.max_git_request_mb << 20
     body, _size = await read_body(request, settings, limit, hard_limit=limit)
+    await run_in_threadpool(gate.fetched, settings, hosted.invitation_id, hosted.pusher.bound)
     stream = pushes.upload_pack(settings, hosted.invitation_id, body)
     return StreamingResponse(
         stream, media_type="application/x-git-upload-pack-result", headers=NO_CACHE

@@ -218,7 +218,8 @@ def get_report(
     """The report (contract §3); 404 until there is one. With `wait`, waits that many
     seconds at most for the grading to end first. Under blind review a reviewer gets it
     masked (the repository hidden, the candidate's name and email replaced)."""
-    if repo.get_submission(session, submission_id) is None:
+    row = repo.get_submission(session, submission_id)
+    if row is None:
         raise HTTPException(404, "no such submission")
     _wait_for_final(session, settings, submission_id, wait)
     row = repo.get_submission(session, submission_id)
@@ -228,7 +229,7 @@ def get_report(
     masked: dict[str, Any] = (
         Identities(session, settings, token).submission(row, people=True).data(found.report)
     )
-    return masked
+    return {**masked, "late": row.late}  # pushed after the deadline, accepted late
 
 
 @router.get("/{submission_id}/similar", response_model=SimilarOut)

@@ -2,9 +2,10 @@
 
 - grading.py: ``grade``, ``demo`` (grading now, in this process), ``rescore``;
 - host.py: ``images``, ``reap``, ``doctor`` (the machine that grades);
-- server.py: ``invite``, ``serve``, ``worker``, ``token create`` (the server and its queue);
+- server.py: ``serve``, ``worker``, ``token create`` (the server and its queue);
+- invitations.py: ``invite``, ``invitations list|show|extend|revoke|resend|graded``;
 - challenge.py: ``challenge validate|new|add`` (authoring);
-- candidates.py: ``candidate erase``, ``retention run`` (a candidate's data).
+- candidates.py: ``candidate erase``, ``retention run`` (a candidate's data);
 - regrade.py: ``regrade`` (a challenge's submissions graded again, published or discarded).
 
 Errors become exit codes in one place, base.py, which every group imports.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import typer
 
-from grader.cli import candidates, challenge, grading, host, regrade, server
+from grader.cli import candidates, challenge, grading, host, invitations, regrade, server
 
 app = typer.Typer(
     help="A sandboxed grader for hands-on coding challenges.",
@@ -31,5 +32,7 @@ app.add_typer(server.token_app, name="token")
 app.add_typer(candidates.candidate_app, name="candidate")
 app.add_typer(candidates.retention_app, name="retention")
 app.add_typer(regrade.app, name="regrade")
+app.add_typer(invitations.app)
+app.add_typer(invitations.group, name="invitations")
 
 __all__ = ["app"]

@@ -1,8 +1,7 @@
-"""``grader invite``, ``serve``, ``worker`` and ``token create``: the server and its queue."""
+"""``grader serve``, ``worker`` and ``token create``: the server and its queue."""
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
@@ -33,20 +32,6 @@ def token_create(
         secret, row = repo.create_token(session, role, name)
         repo.audit(session, "cli", "token.create", str(row.id), {"role": role, "name": name})
     print(secret)
-
-
-@app.command()
-@handles_errors
-def invite(
-    challenge: Annotated[str, typer.Option(help="Challenge id")],
-    candidate: Annotated[str, typer.Option(help="Candidate's email")],
-) -> None:
-    """Create a hosted repository for a candidate; prints JSON with clone_url and token."""
-    from grader.hosting.invitations import invite as create_invitation
-
-    settings = get_settings()
-    database(settings)
-    print(json.dumps(create_invitation(settings, challenge, candidate, actor="cli"), indent=2))
 
 
 @app.command()

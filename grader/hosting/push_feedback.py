@@ -44,6 +44,8 @@ class Pushed:
     queued: bool = False  # it reached the queue: a worker will take it
     held: str | None = None  # why it is stored but not graded
     ungraded: tuple[str, ...] = ()  # the other refs it moved (not graded)
+    # The deadline's lines (grader/hosting/gate.py): time left, or late; each ends in "\n".
+    notes: tuple[str, ...] = ()
 
 
 def candidate_page(settings: Settings) -> str:
@@ -57,7 +59,7 @@ def reply(
     if request.sideband_limit() is None or not report.endswith(FLUSH):
         yield report  # no channel to talk on: git's report alone
         return
-    yield request.band(2, _lines(push_lines(pushed)))
+    yield request.band(2, _lines(push_lines(pushed)) + "".join(pushed.notes).encode())
     yield report[: -len(FLUSH)]  # the final flush ends the answer: it comes last
     if pushed.submission is not None and pushed.held is None:
         for lines in wait_lines(settings, pushed):

@@ -11,6 +11,7 @@ included, is grader/hosting/push_feedback.py's.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -25,6 +26,7 @@ from grader import candidate_feedback, git, submissions
 from grader.config import Settings
 from grader.errors import BadInput, RepositoryError
 from grader.git.pktline import FLUSH, pkt, read_push_request, refusal
+from grader.hosting import gate
 from grader.hosting.push_feedback import Pushed, reply
 from grader.hosting.repositories import DEFAULT_BRANCH, clone_url, repository_path
 from grader.store import hosted, repo
@@ -63,6 +65,7 @@ class Pusher:
 
     actor: str
     token_id: int
+    bound: bool = False  # the invitation's own candidate: its window applies (gate.py)
 
 
 def receive_pack(
@@ -78,18 +81,23 @@ def receive_pack(
         # git's probe before a large push (a bare flush): nothing to update or count.
         return [git.run_service(bare, "receive-pack", body, settings.git_timeout_s)]
     with _push_lock(settings, invitation_id):
+        verdict = gate.push_verdict(settings, invitation_id, pusher.bound)
         budget = (settings.max_hosted_repo_mb << 20) - git.repository_bytes(bare)
-        reason = push_limit_reason(settings, invitation_id) or _size_refusal(
-            settings, budget, body_bytes
+        reason = (
+            verdict.refusal
+            or push_limit_reason(settings, invitation_id)
+            or _size_refusal(settings, budget, body_bytes)
         )
         if reason is not None:
             _audit(settings, pusher.actor, "git.push.refused", invitation_id, {"reason": reason})
-            return [refusal(request, reason)]
+            notes = "".join(verdict.notes).encode() if verdict.refusal else b""
+            return [(request.band(2, notes) if notes else b"") + refusal(request, reason)]
         before = git.list_refs(bare)
         config = (f"receive.maxInputSize={max(budget, 1)}", "receive.autogc=false")
         report = git.run_service(bare, "receive-pack", body, settings.git_timeout_s, config)
-        pushed = _record_push(settings, invitation_id, before, git.list_refs(bare), pusher)
-    return reply(settings, request, report, pushed)
+        after = git.list_refs(bare)
+        pushed = _record_push(settings, invitation_id, before, after, pusher, verdict.late)
+    return reply(settings, request, report, dataclasses.replace(pushed, notes=verdict.notes))
 
 
 @contextmanager
@@ -146,6 +154,7 @@ def _record_push(
     before: dict[str, str],
     after: dict[str, str],
     pusher: Pusher,
+    late: bool = False,
 ) -> Pushed:
     """Record what moved, and queue a grading of a new main; what the pusher hears of."""
     refs = sorted(before.keys() | after.keys())
@@ -166,12 +175,16 @@ def _record_push(
                 new=new,
                 commits=_introduced(bare, new, list(before.values())),
                 forced=_forced(bare, old, new),
+                late=late,
             )
-        repo.audit(session, pusher.actor, "git.push", invitation_id, {"refs": moved})
+        detail: dict[str, Any] = {"refs": moved, **({"late": True} if late else {})}
+        repo.audit(session, pusher.actor, "git.push", invitation_id, detail)
         main = moved.get(main_ref, git.NULL_SHA)
         if main == git.NULL_SHA:  # main did not move, or was deleted
             return Pushed(ungraded=ungraded)
-        return _queue_grading(session, settings, invitation_id, main, pusher.token_id, ungraded)
+        return _queue_grading(
+            session, settings, invitation_id, main, pusher.token_id, ungraded, late
+        )
 
 
 def _introduced(bare: Path, new: str, before: list[str]) -> list[str]:
@@ -200,6 +213,7 @@ def _queue_grading(
     commit: str,
     token_id: int | None,
     ungraded: tuple[str, ...],
+    late: bool = False,
 ) -> Pushed:
     """Queue a grading of ``commit`` of an invitation's hosted repository (or hold it past
     the gradings limit)."""
@@ -216,6 +230,7 @@ def _queue_grading(
         invitation_id=invitation_id,
         submitted_by=token_id,
     )
+    row.late = late  # after the deadline, accepted: graded, but not the one that counts
     held = candidate_feedback.hold_if_over_limit(session, row)
     queued = held is None and submissions.queue_after_commit(session, settings, row)
     return Pushed(row.id, commit, queued, held, ungraded)
@@ -245,6 +260,9 @@ def queue_external_push(settings: Settings, invitation_id: str, push: ExternalPu
         invitation = hosted.get_invitation(session, invitation_id)
         if invitation is None or invitation.external_repo is None:
             raise BadInput(f"no invitation {invitation_id} with an external repository")
+        verdict = gate.webhook_verdict(invitation)
+        if verdict.refusal is not None:
+            raise BadInput(verdict.refusal)
         hosted.record_push(
             session,
             invitation_id=invitation_id,
@@ -253,6 +271,7 @@ def queue_external_push(settings: Settings, invitation_id: str, push: ExternalPu
             new=push.after,
             commits=list(push.commits),
             forced=push.forced,
+            late=verdict.late,
         )
         row = submissions.create(
             session,
@@ -263,6 +282,7 @@ def queue_external_push(settings: Settings, invitation_id: str, push: ExternalPu
             candidate_email=invitation.candidate_email,
             invitation_id=invitation_id,
         )
+        row.late = verdict.late
         repo.audit(
             session, f"webhook:{push.host}", "webhook.push", invitation_id, {"submission": row.id}
         )

@@ -10,10 +10,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from grader.store.models import AuditRow, ChallengeRow, InvitationRow, PushRow, SubmissionRow
+from grader.store.models import (
+    AuditRow,
+    ChallengeRow,
+    InvitationRow,
+    PushRow,
+    SubmissionRow,
+    TokenRow,
+)
+from grader.store.repo import hash_token
 
 
 def create_invitation(
@@ -23,6 +31,10 @@ def create_invitation(
     candidate_email: str,
     token_id: int,
     webhook_secret: str | None = None,
+    opens_at: datetime | None = None,
+    due_at: datetime | None = None,
+    duration_s: int | None = None,
+    late_policy: str = "refuse",
 ) -> InvitationRow:
     row = InvitationRow(
         id=str(uuid.uuid4()),
@@ -31,6 +43,10 @@ def create_invitation(
         candidate_email=candidate_email,
         token_id=token_id,
         webhook_secret=webhook_secret,
+        opens_at=opens_at,
+        due_at=due_at,
+        duration_s=duration_s,
+        late_policy=late_policy,
     )
     session.add(row)
     session.flush()
@@ -58,6 +74,7 @@ def record_push(
     new: str,
     commits: list[str],
     forced: bool,
+    late: bool = False,
 ) -> PushRow:
     row = PushRow(
         invitation_id=invitation_id,
@@ -66,6 +83,7 @@ def record_push(
         new_commit=new,
         commits=commits,
         forced=forced,
+        late=late,
     )
     session.add(row)
     session.flush()
@@ -83,14 +101,20 @@ def push_times(session: Session, invitation_id: str) -> dict[str, datetime]:
     return times
 
 
-def list_invitations(session: Session, limit: int = 500) -> list[InvitationRow]:
+def list_invitations(
+    session: Session, limit: int = 500, challenge_id: str | None = None
+) -> list[InvitationRow]:
     query = select(InvitationRow).order_by(InvitationRow.created_at.desc()).limit(limit)
+    if challenge_id is not None:
+        query = query.where(InvitationRow.challenge_id == challenge_id)
     return list(session.scalars(query).all())
 
 
-def push_counts(session: Session) -> dict[str, int]:
+def push_counts(session: Session, invitation_id: str | None = None) -> dict[str, int]:
     """How many ref updates each invitation's repository has received."""
     query = select(PushRow.invitation_id, func.count()).group_by(PushRow.invitation_id)
+    if invitation_id is not None:
+        query = query.where(PushRow.invitation_id == invitation_id)
     return {invitation_id: count for invitation_id, count in session.execute(query)}
 
 
@@ -110,6 +134,52 @@ def pushes_since(session: Session, invitation_id: str, since: datetime) -> list[
 
 def attempts_of(session: Session, invitation_id: str) -> list[SubmissionRow]:
     """Every grading of an invitation's work, oldest first: no attempt replaces another."""
+    return submissions_of_invitation(session, invitation_id)
+
+
+# -- time-boxed invitations (grader/hosting/deadlines.py) -------------------------------------
+def open_invitation_for(
+    session: Session, challenge_id: str, candidate_email: str
+) -> InvitationRow | None:
+    """The candidate's first invitation to the challenge that is not revoked, if any."""
+    query = (
+        select(InvitationRow)
+        .where(
+            InvitationRow.challenge_id == challenge_id,
+            InvitationRow.candidate_email == candidate_email,
+            InvitationRow.revoked_at.is_(None),
+        )
+        .order_by(InvitationRow.created_at)
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def revoked_token(session: Session, secret: str) -> tuple[TokenRow, InvitationRow | None] | None:
+    """The token ``secret`` was, if it has been revoked, and the invitation it still opens
+    (None when a resend has replaced it); None for a live or an unknown secret."""
+    token = session.scalar(select(TokenRow).where(TokenRow.token_hash == hash_token(secret)))
+    if token is None or not token.revoked:
+        return None
+    return token, invitation_of_token(session, token.id)
+
+
+def mark_started(session: Session, invitation_id: str, at: datetime) -> bool:
+    """Start an invitation's clock at ``at`` unless it has started: True if this call did.
+
+    One UPDATE with the condition in it, so two first clones at once start it once.
+    """
+    result = session.execute(
+        update(InvitationRow)
+        .where(InvitationRow.id == invitation_id, InvitationRow.started_at.is_(None))
+        .values(started_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def submissions_of_invitation(session: Session, invitation_id: str) -> list[SubmissionRow]:
+    """The invitation's submissions, oldest first."""
     query = (
         select(SubmissionRow)
         .where(SubmissionRow.invitation_id == invitation_id)
@@ -126,3 +196,13 @@ def forced_pushes(session: Session, invitation_id: str) -> list[PushRow]:
         .order_by(PushRow.id)
     )
     return list(session.scalars(query).all())
+
+
+def graded_submission(session: Session, invitation: InvitationRow) -> SubmissionRow | None:
+    """The submission that counts: a reviewer's choice, else the last one pushed in time."""
+    if invitation.graded_submission_id is not None:
+        chosen = session.get(SubmissionRow, invitation.graded_submission_id)
+        if chosen is not None:
+            return chosen
+    in_time = [s for s in submissions_of_invitation(session, invitation.id) if not s.late]
+    return in_time[-1] if in_time else None

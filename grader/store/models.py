@@ -102,6 +102,15 @@ class InvitationRow(Base):
     external_repo: Mapped[str | None] = mapped_column(Text, index=True)  # for webhooks
     webhook_secret: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The window (grader/hosting/deadlines.py): a fixed due_at, or duration_s from opens_at
+    # or from started_at, the candidate's first clone or push.
+    opens_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    duration_s: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    late_policy: Mapped[str] = mapped_column(String(20), default="refuse", server_default="refuse")
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    graded_submission_id: Mapped[str | None] = mapped_column(String(36))  # a reviewer's choice
 
 
 class PushRow(Base):
@@ -117,6 +126,7 @@ class PushRow(Base):
     commits: Mapped[list[Any]] = mapped_column(default=list)  # SHAs this push introduced
     forced: Mapped[bool] = mapped_column(Boolean, default=False)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SubmissionRow(Base):
@@ -142,6 +152,7 @@ class SubmissionRow(Base):
         DateTime(timezone=True), default=utcnow, index=True
     )
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SubmissionEventRow(Base):

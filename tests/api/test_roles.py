@@ -9,14 +9,14 @@ output.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from api.deps import bearer
-from grader.store import hosted
-from grader.store.db import session_scope
+from grader.hosting import invitations
 from tests.api.pages_fixtures import CHALLENGE, World, reports, world
 from tests.support.regrades import matrix_regrades
 
@@ -31,7 +31,7 @@ UNKNOWN = "unknown@example.com"  # {candidate}: nobody the world knows, so it st
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: str  # {graded}, {challenge}, {candidate} and {invitation} are filled in from the world
+    path: str  # {graded}, {challenge}, {candidate} filled in from the world, {invitation} made new
     allowed: tuple[str, ...]
     success: int = 200
     body: dict[str, Any] | None = field(default=None, hash=False)
@@ -52,11 +52,13 @@ class Endpoint:
     def url(self, world: World) -> str:
         graded = world.submissions["ada"]
         regrades = matrix_regrades(world.settings, graded) if "regrade" in self.path else {}
+        # A new invitation each time: a revocation or a new token must not touch the world's.
+        invitation = fresh_invitation(world) if "{invitation}" in self.path else ""
         return self.path.format(
             graded=graded,
             challenge=CHALLENGE,
             candidate=UNKNOWN,
-            invitation=invitation_of(world),
+            invitation=invitation,
             **regrades,
         )
 
@@ -99,7 +101,7 @@ MATRIX = (
     Endpoint("GET", "/api/submissions/{graded}/attempts", STAFF),
     Endpoint("GET", "/api/submissions/{graded}/rewrites", STAFF),
     Endpoint("GET", "/api/webhook-deliveries", ("admin",)),
-    Endpoint("GET", "/api/invitations", ("admin",)),
+    Endpoint("GET", "/api/invitations", STAFF),
     Endpoint(
         "POST",
         "/api/invitations",
@@ -142,13 +144,19 @@ MATRIX = (
     # (tests/api/test_push_feedback.py has one released for real).
     Endpoint("POST", "/api/submissions/{graded}/grade", STAFF, 409),
     Endpoint("GET", "/api/me/submissions", ("candidate",)),
+    Endpoint("GET", "/api/invitations/{invitation}", STAFF),
+    Endpoint("POST", "/api/invitations/{invitation}/resend", ("admin",)),
+    Endpoint("POST", "/api/invitations/{invitation}/revoke", STAFF),
+    Endpoint("POST", "/api/invitations/{invitation}/extend", STAFF, 200, {"by": "24h"}),
+    Endpoint("PUT", "/api/invitations/{invitation}/graded", STAFF, 200, {"submission": None}),
 )
 
 
-def invitation_of(world: World) -> str:
-    """The candidate's invitation (ada's), for the endpoints about one."""
-    with session_scope(world.settings.effective_database_url) as session:
-        return next(i.id for i in hosted.list_invitations(session) if i.candidate_email == ADA)
+def fresh_invitation(world: World) -> str:
+    """A new candidate invited for 72h, for an endpoint that changes its invitation."""
+    email = f"matrix-{uuid.uuid4().hex[:12]}@example.com"
+    created = invitations.invite(world.settings, CHALLENGE, email, actor="test", duration="72h")
+    return str(created["id"])
 
 
 def token_routes(world: World) -> set[tuple[str, str]]:

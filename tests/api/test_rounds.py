@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from api.round import time_left_text
+from api.round import seconds_left, time_left_text
 from grader.hosting import invitations
 from grader.store import repo
 from grader.store.db import session_scope
@@ -154,5 +155,32 @@ def test_the_compare_page_shows_each_decision(round_world: World) -> None:
     assert "d-advance" in decisions.group(0) and "d-reject" in decisions.group(0)
 
 
-def test_no_invitation_has_time_left_until_deadlines_are_wired() -> None:
-    assert time_left_text(None, datetime.now(UTC)) is None
+@dataclass
+class Window:
+    """An invitation's window, as grader/hosting/deadlines.py reads one."""
+
+    opens_at: datetime | None = None
+    due_at: datetime | None = None
+    duration_s: int | None = None
+    started_at: datetime | None = None
+    late_policy: str = "refuse"
+
+
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("window", "text", "seconds"),
+    [
+        (None, None, None),
+        (Window(), None, None),
+        (Window(duration_s=72 * 3600), "3d from the first clone", None),
+        (Window(due_at=NOW + timedelta(days=2, hours=4, minutes=10)), "2d 4h 10m left", 187800),
+        (Window(duration_s=3600, started_at=NOW - timedelta(hours=2)), "deadline passed", -3600),
+    ],
+)
+def test_the_time_left_follows_the_invitations_window(
+    window: Window | None, text: str | None, seconds: float | None
+) -> None:
+    assert time_left_text(window, NOW) == text  # type: ignore[arg-type]
+    assert seconds_left(window, NOW) == seconds  # type: ignore[arg-type]

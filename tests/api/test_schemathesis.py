@@ -42,6 +42,8 @@ def point_at_real_things(case: Any, world: World) -> None:
         params["submission_id"] = world.submissions["ada"]
     if "challenge_id" in params:
         params["challenge_id"] = CHALLENGE
+    if "invitation_id" in params:  # the candidate's: fuzzing may revoke it, only admins call
+        params["invitation_id"] = world.own_repo.rsplit("/", 1)[-1].removesuffix(".git")
     if isinstance(case.body, dict) and "challenge" in case.body:
         case.body["challenge"] = CHALLENGE
 

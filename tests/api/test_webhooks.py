@@ -10,6 +10,7 @@ import hmac
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from grader.config import Settings
+from grader.hosting import deadlines
 from grader.store.db import session_scope
 from grader.store.models import PushRow, SubmissionRow
 from tests.api.conftest import bearer
@@ -315,3 +317,48 @@ def test_webhook_pushes_count_against_the_push_limit(
 
     assert again.status_code == 429 and "push limit reached" in again.json()["detail"]
     assert len(queued(api_settings)[0]) == 1
+
+
+@pytest.mark.parametrize("late", ["refuse", "accept-late"])
+def test_a_push_told_after_the_deadline_follows_the_late_policy(
+    client: TestClient,
+    tokens: dict[str, str],
+    word_frequency: str,
+    api_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    late: str,
+) -> None:
+    host = HOSTS["github"]
+    body = {
+        "challenge": word_frequency,
+        "candidate": "ada@example.com",
+        "external_repo": host.external_repo,
+        "due_at": "2030-01-01T09:00:00Z",
+        "late": late,
+    }
+    created = client.post("/api/invitations", json=body, headers=bearer(tokens["admin"])).json()
+    monkeypatch.setattr(deadlines, "clock", lambda: datetime(2030, 1, 1, 9, 0, 1, tzinfo=UTC))
+
+    response = deliver(client, External(host, created), host.payload())
+
+    submissions, pushes = queued(api_settings)
+    if late == "refuse":
+        assert response.status_code == 400
+        assert "the deadline passed at 2030-01-01T09:00:00Z" in response.json()["detail"]
+        assert submissions == [] and pushes == []
+    else:
+        assert response.status_code == 202, response.text
+        assert [s.late for s in submissions] == [True] and [p.late for p in pushes] == [True]
+
+
+def test_a_push_told_for_a_revoked_invitation_is_refused(
+    client: TestClient, external: External, tokens: dict[str, str], api_settings: Settings
+) -> None:
+    path = f"/api/invitations/{external.invitation['id']}/revoke"
+    assert client.post(path, headers=bearer(tokens["admin"])).status_code == 200
+
+    response = deliver(client, external, external.host.payload())
+
+    assert response.status_code == 400
+    assert "this invitation was revoked" in response.json()["detail"]
+    assert queued(api_settings) == ([], [])

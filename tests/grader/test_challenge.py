@@ -1,9 +1,11 @@
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from grader.challenge import load_challenge
 from grader.errors import BadInput, ChallengeInvalid
+from grader.hosting.deadlines import DeadlineDefaults, LatePolicy
 from grader.services import SERVICES, ServiceKind
 from tests.conftest import WORD_FREQUENCY
 
@@ -323,3 +325,28 @@ def test_a_bad_review_section_is_named(tmp_path: Path, section: str, expected: s
     manifest = section + VALID if not section.startswith("[") else VALID + "\n" + section
     problems = problems_of(write_challenge(tmp_path, manifest))
     assert any(expected in p for p in problems), problems
+
+
+def test_a_deadline_table_gives_invitations_their_default(tmp_path: Path) -> None:
+    manifest = VALID + '\n[deadline]\nduration = "72h"\nlate = "accept-late"\n'
+    challenge = load_challenge(write_challenge(tmp_path, manifest))
+    assert challenge.deadline == DeadlineDefaults(timedelta(hours=72), LatePolicy.ACCEPT_LATE)
+    assert load_challenge(write_challenge(tmp_path / "none", VALID)).deadline == DeadlineDefaults()
+
+
+def test_every_deadline_problem_is_named_in_one_pass(tmp_path: Path) -> None:
+    manifest = VALID + '\n[deadline]\nduration = "72"\nlate = "accept_late"\nlat = 1\n'
+    assert problems_of(write_challenge(tmp_path, manifest)) == [
+        "challenge.toml: deadline.lat: unknown field",  # "late" is there: no hint
+        "challenge.toml: deadline.duration: '72' is not a whole number of days, hours and/or "
+        "minutes, e.g. 72h, 3d, 90m or 1d12h",
+        "challenge.toml: deadline.late: 'accept_late' is not one of 'refuse', 'accept-late' "
+        '(did you mean "accept-late"?)',
+    ]
+
+
+def test_a_misspelled_deadline_field_gets_its_likely_name(tmp_path: Path) -> None:
+    manifest = VALID + '\n[deadline]\nduraton = "3d"\n'
+    assert problems_of(write_challenge(tmp_path, manifest)) == [
+        'challenge.toml: deadline.duraton: unknown field (did you mean "duration"?)'
+    ]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+from sqlalchemy.orm import Session
+
+from grader.hosting import deadlines
 from grader.store import hosted, repo
 from grader.store.db import session_scope
-from grader.store.models import AuditRow
+from grader.store.models import AuditRow, ChallengeRow, InvitationRow
 from tests.store.test_repo import T0, add_challenge, aware
 
 
@@ -116,3 +120,95 @@ def test_every_attempt_and_every_forced_push_of_an_invitation_is_kept(db_url: st
         assert hosted.forced_pushes(session, theirs) == []
     assert attempts == [made[0], made[2], made[3]]
     assert forced == [("b", "c")]
+
+
+# -- time-boxed invitations ------------------------------------------------------------------
+def _invite(session: Session, challenge: ChallengeRow, email: str, **window: Any) -> InvitationRow:
+    _secret, token = repo.create_token(session, "candidate", candidate_email=email)
+    return hosted.create_invitation(
+        session, challenge=challenge, candidate_email=email, token_id=token.id, **window
+    )
+
+
+def test_an_invitation_keeps_its_window_and_a_deadline_is_computed_from_it(db_url: str) -> None:
+    with session_scope(db_url) as session:
+        challenge = add_challenge(session)
+        due = _invite(session, challenge, "a@example.com", due_at=T0, late_policy="accept-late")
+        timed = _invite(session, challenge, "b@example.com", opens_at=T0, duration_s=3600)
+        ids = (due.id, timed.id)
+    with session_scope(db_url) as session:
+        due, timed = (hosted.get_invitation(session, i) for i in ids)
+        assert due is not None and timed is not None
+        assert deadlines.deadline_of(due, T0).due_at == T0
+        assert deadlines.deadline_of(due, T0).late_policy == deadlines.LatePolicy.ACCEPT_LATE
+        assert deadlines.time_left(timed, T0) == timedelta(hours=1)
+        assert timed.late_policy == "refuse" and timed.revoked_at is None
+
+
+def test_the_clock_starts_once_however_many_first_clones(db_url: str) -> None:
+    with session_scope(db_url) as session:
+        invitation_id = _invite(session, add_challenge(session), "a@example.com", duration_s=60).id
+    with session_scope(db_url) as session:
+        assert hosted.mark_started(session, invitation_id, T0) is True
+    with session_scope(db_url) as session:
+        assert hosted.mark_started(session, invitation_id, T0 + timedelta(hours=1)) is False
+    with session_scope(db_url) as session:
+        row = hosted.get_invitation(session, invitation_id)
+        assert row is not None and aware(row.started_at) == T0
+
+
+def test_a_second_invitation_finds_the_first_unless_it_was_revoked(db_url: str) -> None:
+    with session_scope(db_url) as session:
+        challenge = add_challenge(session)
+        other = add_challenge(session, "other-task")
+        first = _invite(session, challenge, "a@example.com")
+        _invite(session, other, "a@example.com")
+        found = hosted.open_invitation_for(session, challenge.id, "a@example.com")
+        assert found is not None and found.id == first.id
+        assert hosted.open_invitation_for(session, challenge.id, "b@example.com") is None
+        first.revoked_at = T0
+        session.flush()
+        assert hosted.open_invitation_for(session, challenge.id, "a@example.com") is None
+        assert [
+            r.challenge_id for r in hosted.list_invitations(session, challenge_id=other.id)
+        ] == [other.id]
+
+
+def test_a_revoked_token_is_told_apart_from_an_unknown_one(db_url: str) -> None:
+    with session_scope(db_url) as session:
+        challenge = add_challenge(session)
+        secret, token = repo.create_token(session, "candidate", candidate_email="a@example.com")
+        invitation = hosted.create_invitation(
+            session, challenge=challenge, candidate_email="a@example.com", token_id=token.id
+        )
+        assert hosted.revoked_token(session, secret) is None  # live
+        token.revoked = True
+        session.flush()
+        found = hosted.revoked_token(session, secret)
+        assert found is not None and found[1] is not None and found[1].id == invitation.id
+        assert hosted.revoked_token(session, "grd_unknown") is None
+
+
+def test_the_graded_submission_is_the_last_in_time_unless_one_is_chosen(db_url: str) -> None:
+    with session_scope(db_url) as session:
+        challenge = add_challenge(session)
+        invitation = _invite(session, challenge, "a@example.com")
+        made = []
+        for minutes, late in ((0, False), (5, False), (10, True)):
+            row = repo.create_submission(
+                session,
+                challenge=challenge,
+                repo="r",
+                ref="main",
+                invitation_id=invitation.id,
+                candidate_email="a@example.com",
+            )
+            row.created_at, row.late = T0 + timedelta(minutes=minutes), late
+            made.append(row.id)
+        session.flush()
+        assert [s.id for s in hosted.submissions_of_invitation(session, invitation.id)] == made
+        graded = hosted.graded_submission(session, invitation)
+        assert graded is not None and graded.id == made[1]
+        invitation.graded_submission_id = made[2]
+        graded = hosted.graded_submission(session, invitation)
+        assert graded is not None and graded.id == made[2]
