@@ -1,7 +1,8 @@
 """Hosted repositories over git's smart HTTP protocol: plain `git clone` and `git push`.
 
 The password of HTTP basic auth is the candidate's token (any user name); an
-admin token opens every repository. A request without valid credentials gets
+admin token opens every repository; a worker token fetches from every
+repository and pushes to none. A request without valid credentials gets
 401 with a Basic challenge, so git asks for them or uses those in the URL.
 What git does with the repository is grader/hosting/pushes.py's business; this module
 only authenticates, reads the request body (un-gzipped, bounded) and answers.
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/git", tags=["git"])
 basic = HTTPBasic(
     realm="grader",
     auto_error=False,
-    description="Any user name; the password is the candidate's (or an admin's) token.",
+    description="Any user name; the password is the candidate's (an admin's, a worker's) token.",
 )
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="grader"'}
 NO_CACHE = {
@@ -47,6 +48,7 @@ Inflate = Callable[[bytes], Iterator[bytes]]
 class HostedRepo:
     invitation_id: str
     pusher: pushes.Pusher
+    read_only: bool = False  # a worker's credential: fetches only
 
 
 def hosted_repository(
@@ -70,9 +72,15 @@ def hosted_repository(
     )
     if invitation is None or not repositories.repository_path(settings, invitation.id).is_dir():
         raise HTTPException(404, "no such repository")
-    if not repositories.may_use(token, invitation):
+    if not repositories.may_fetch(token, invitation):
         raise HTTPException(403, "this repository belongs to another candidate")
-    return HostedRepo(invitation.id, pushes.Pusher(f"token:{token.id}", token.id))
+    read_only = not repositories.may_use(token, invitation)
+    return HostedRepo(invitation.id, pushes.Pusher(f"token:{token.id}", token.id), read_only)
+
+
+def _refuse_push(hosted: HostedRepo) -> None:
+    if hosted.read_only:
+        raise HTTPException(403, "a worker token may fetch repositories, never push to them")
 
 
 Hosted = Annotated[HostedRepo, Depends(hosted_repository)]
@@ -87,6 +95,8 @@ def info_refs(
     """The ref advertisement git asks for before a fetch or a push."""
     if service not in SERVICES:
         raise HTTPException(400, "only git's smart HTTP protocol is served (?service=git-...)")
+    if service == "git-receive-pack":
+        _refuse_push(hosted)
     body = pushes.advertisement(settings, hosted.invitation_id, SERVICES[service])
     return Response(body, media_type=f"application/x-{service}-advertisement", headers=NO_CACHE)
 
@@ -107,6 +117,7 @@ async def upload_pack(hosted: Hosted, settings: SettingsDep, request: Request) -
 async def receive_pack(hosted: Hosted, settings: SettingsDep, request: Request) -> Response:
     """A push: refused by the limits, or received, recorded and queued for grading."""
     _require_content_type(request, "git-receive-pack")
+    _refuse_push(hosted)
     limit = (settings.max_hosted_repo_mb + 1) << 20
     body, size = await read_body(request, settings, limit, hard_limit=DRAIN_FACTOR * limit)
     try:

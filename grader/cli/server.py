@@ -19,7 +19,7 @@ token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 @token_app.command("create")
 @handles_errors
 def token_create(
-    role: Annotated[str, typer.Option(help="admin, reviewer or candidate")],
+    role: Annotated[str, typer.Option(help="admin, reviewer, candidate or worker")],
     name: Annotated[str, typer.Option(help="Who or what the token is for")] = "",
 ) -> None:
     """Create an API token and print it alone on stdout (only its hash is stored)."""

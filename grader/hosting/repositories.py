@@ -65,3 +65,8 @@ def check_submission_url(settings: Settings, url: str) -> None:
 def may_use(token: TokenRow, invitation: InvitationRow) -> bool:
     """A hosted repository is its candidate's (and an admin's), nobody else's."""
     return token.role == Role.ADMIN or token.id == invitation.token_id
+
+
+def may_fetch(token: TokenRow, invitation: InvitationRow) -> bool:
+    """Who may clone or fetch it: whoever may use it, and a worker (which may only read)."""
+    return token.role == Role.WORKER or may_use(token, invitation)
