@@ -97,8 +97,10 @@ def worker(
     burst: Annotated[bool, typer.Option(help="Exit when the queue is empty")] = False,
 ) -> None:
     """Run a queue worker: reaps stale sandboxes, recovers lost gradings, then works."""
+    from grader.remote import Remote
     from grader.worker import run_worker
 
     settings = get_settings()
+    Remote.of(settings)  # a server URL without a worker token stops here, not at each job
     database(settings)
     run_worker(settings, burst=burst)
