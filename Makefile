@@ -49,8 +49,8 @@ bench: images  ## Time the grader against the physical limit and a naive grader,
 postgres:  ## Make sure PostgreSQL runs with the test database; prints its URL (installs as root)
 	@bash scripts/postgres.sh
 
-soak: images postgres  ## 200 gradings by two workers while a worker, Redis and Docker die (~10 min)
-	GRADER_TEST_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python -m scripts.soak
+soak: images postgres  ## 200 gradings by two workers while a worker, Redis and Docker die (~10 min); SOAK_ARGS="--mode multihost --submissions 30"
+	GRADER_TEST_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python -m scripts.soak $(SOAK_ARGS)
 
 clean:  ## Remove the virtualenv and local data (images stay in Docker)
 	rm -rf $(VENV) .grader

@@ -71,7 +71,9 @@ def require(*roles: str) -> object:
 Admin = Annotated[TokenRow, require(Role.ADMIN)]
 Staff = Annotated[TokenRow, require(Role.ADMIN, Role.REVIEWER)]
 Submitter = Annotated[TokenRow, require(Role.ADMIN, Role.CANDIDATE)]
-AnyRole = Annotated[TokenRow, require(*Role)]
+# Every person's role; a worker's token reads repositories and bundles, nothing here.
+AnyRole = Annotated[TokenRow, require(Role.ADMIN, Role.REVIEWER, Role.CANDIDATE)]
+BundleReader = Annotated[TokenRow, require(Role.ADMIN, Role.WORKER)]
 
 
 # -- the reviewer pages: a signed session cookie -------------------------------------------

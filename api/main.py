@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors, limits
 from api.routes import (
+    bundles,
     candidate,
     candidates,
     challenges,
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     limits.install(app)
     routers = (submissions, challenges, exports, pages, invitations, git, webhooks, health, metrics)
-    for module in routers:
+    for module in (*routers, bundles):
         app.include_router(module.router)
     app.include_router(candidates.router)
     app.include_router(decisions.router)

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     # After a stop request, how long a worker may finish its grading before it stops cold.
     worker_stop_timeout_s: float = Field(default=120.0, gt=0)
 
+    # A worker on another host: the server it fetches hosted repositories and challenge
+    # bundles from, with a worker token (grader/remote.py). Empty: read this host's folders.
+    server_url: str = ""
+    worker_token: str = Field(default="", repr=False)
+
     # Challenge validation
     validate_runs: int = Field(default=3, ge=1, le=20)
     # One more run of the solution with a busy loop on every core beside it, when the

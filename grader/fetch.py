@@ -5,23 +5,33 @@ Only URLs that settings allow are fetched: https (any host unless
 and local paths only when the caller allows them (the CLI does; the API does
 not). Anything that looks like an option or a git transport helper is refused
 before git sees it. The tree is read from git objects, never checked out.
+
+A worker on another host fetches the server's hosted repositories with its
+worker credential (``FetchPolicy.credential``, an Authorization header): it is
+sent to the hosted prefixes only, never to another host, and redirects are not
+followed with it. The server refusing that credential is ours to fix (an
+InfrastructureError), not the candidate's.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from grader import git
-from grader.errors import RepositoryError
+from grader.errors import InfrastructureError, RepositoryError
 from grader.git import MODE_GITLINK, TreeEntry
 
 MAX_FILES = 20_000
 # <transport>::<address> runs a git remote helper (ext::, fd::, ...).
 TRANSPORT_HELPER = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*::")
 SCP_LIKE = re.compile(r"^[^/:]+@[^/:]+:")
+REFUSED = re.compile(
+    r"\b40[13]\b|authentication failed|could not read username|askpass|terminal prompts",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,7 @@ class FetchPolicy:
     allowed_hosts: tuple[str, ...] = ()  # empty: any https host
     hosted_prefixes: tuple[str, ...] = ()  # the server's own http(s) URLs
     local_roots: tuple[Path, ...] = ()  # folders whose repositories are allowed without allow_local
+    credential: str = field(default="", repr=False)  # Authorization header for hosted_prefixes
 
 
 @dataclass(frozen=True)
@@ -89,7 +100,13 @@ def fetch(
     """Clone (bare, bounded) and resolve the ref to its exact commit."""
     location = locate(repo, policy)
     repo_dir = workdir / "repo.git"
-    git.clone_bare(location.url, repo_dir, location.protocols, timeout_s, max_bytes)
+    secret = _credential_config(repo, policy)
+    try:
+        git.clone_bare(location.url, repo_dir, location.protocols, timeout_s, max_bytes, secret)
+    except RepositoryError as exc:
+        if secret and REFUSED.search(str(exc)):
+            raise InfrastructureError(f"the server refused the worker's credential: {exc}") from exc
+        raise
     try:
         commit = git.resolve_commit(repo_dir, ref or "HEAD")
     except RepositoryError:
@@ -97,6 +114,14 @@ def fetch(
             raise RepositoryError(f"repository {repo} has no commits") from None
         raise
     return Fetched(repo=repo, repo_dir=repo_dir, commit=commit, ref=ref)
+
+
+def _credential_config(repo: str, policy: FetchPolicy) -> dict[str, str]:
+    """git configuration that sends the worker's credential, for the server's URLs only."""
+    hosted = bool(policy.hosted_prefixes) and repo.startswith(tuple(policy.hosted_prefixes))
+    if not (policy.credential and hosted):
+        return {}
+    return {"http.extraHeader": policy.credential, "http.followRedirects": "false"}
 
 
 def submission_tree(fetched: Fetched, max_bytes: int) -> list[TreeEntry]:

@@ -19,6 +19,10 @@ twice, retried or recovered safely:
   (``handle_infrastructure_failure``); past the last retry it ends in
   ``error`` (``handle_retries_exhausted``).
 
+A worker reads the challenge version and the repository from this host's
+folders, or, with a server URL and a worker token, from the server over HTTP
+(grader/remote.py): nothing of the server's disk is then needed.
+
 The grading machinery (Docker's clients, prepare, the pipeline, notifications)
 is imported at the first job, not when a worker starts (scripts/bench.py times
 the two apart); no import here is deferred to avoid a cycle.
@@ -39,9 +43,8 @@ from grader.announce import announce
 from grader.challenge import load_challenge
 from grader.config import SANDBOX_START_MARGIN_S, Settings, get_settings
 from grader.errors import BadInput, GraderError, InfrastructureError
-from grader.fetch import FetchPolicy
-from grader.hosting.repositories import local_repository
 from grader.queue import LEASE_MARGIN_S, RETRY_INTERVALS_S, with_announced_public_url
+from grader.remote import Remote, challenge_folder, repository_source
 from grader.similarities import Indexes
 from grader.store import hosted, repo
 from grader.store.db import session_scope
@@ -64,6 +67,10 @@ class GradingService:
     _services: tuple[Any, Any] | None = None
     _prepared: dict[tuple[str, str], Any] = field(default_factory=dict)
     similarity: Indexes = field(default_factory=Indexes)  # one index per challenge version
+    remote: Remote | None = None  # the server to read from, when this host has none of its disk
+
+    def __post_init__(self) -> None:
+        self.remote = Remote.of(self.settings)
 
     def services(self) -> tuple[Any, Any]:
         if self._services is None:
@@ -130,7 +137,8 @@ def _run_grading(submission_id: str) -> str:
         if version is None:
             repo.fail(session, submission_id, "the challenge version is not registered")
             return SubmissionStatus.ERROR
-        timeout_s = load_challenge(Path(version.root)).limits.timeout_s
+        root = challenge_folder(svc.remote, version.challenge_id, version.version, version.root)
+        timeout_s = load_challenge(root).limits.timeout_s
         if not repo.claim(
             session,
             submission_id,
@@ -144,7 +152,7 @@ def _run_grading(submission_id: str) -> str:
             submission.ref,
             submission.commit,
             submission.invitation_id,
-            version.root,
+            str(root),
             version.commit,
             version.version,
         )
@@ -191,10 +199,7 @@ class _Job:
 
         prepared = svc.prepared(self.root, self.challenge_commit)
         _builder, sandbox = svc.services()
-        policy = FetchPolicy(
-            local_roots=(svc.settings.data_dir / "repos",),
-            hosted_prefixes=tuple(svc.settings.hosted_prefixes),
-        )
+        policy, source = repository_source(svc.settings, svc.remote, self.repo)
         return grade(
             prepared,
             self.repo,
@@ -204,8 +209,7 @@ class _Job:
             policy=policy,
             seed_commit=self.seed_commit,
             push_times=push_times,
-            # A hosted repository is read from disk: over HTTP it would need the candidate's token.
-            source=str(local_repository(svc.settings, self.repo) or self.repo),
+            source=source,
         )
 
     def _reuse_existing(self, svc: GradingService, commit: str) -> str | None:

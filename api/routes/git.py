@@ -2,7 +2,8 @@
 
 The password of HTTP basic auth is the candidate's token (any user name); an
 admin token opens every repository, a reviewer's token clones and fetches every
-repository but never pushes (403). A request without valid credentials gets
+repository but never pushes (403), and so does a worker token (a worker on
+another host fetches what it grades). A request without valid credentials gets
 401 with a Basic challenge, so git asks for them or uses those in the URL.
 What git does with the repository is grader/hosting/pushes.py's business; this module
 only authenticates, reads the request body (un-gzipped, bounded) and answers.
@@ -27,12 +28,13 @@ from api.identity import Identities, identity_key
 from grader.config import Settings
 from grader.hosting import gate, pushes, repositories
 from grader.store import erasure, hosted, repo
+from grader.store.models import Role
 
 router = APIRouter(prefix="/git", tags=["git"])
 basic = HTTPBasic(
     realm="grader",
     auto_error=False,
-    description="Any user name; the password is the candidate's (or an admin's) token.",
+    description="Any user name; the password is the candidate's (an admin's, a worker's) token.",
 )
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="grader"'}
 NO_CACHE = {
@@ -51,6 +53,7 @@ Inflate = Callable[[bytes], Iterator[bytes]]
 class HostedRepo:
     invitation_id: str
     pusher: pushes.Pusher
+    read_only: bool = False  # a worker's credential: fetches only
 
 
 def hosted_repository(
@@ -84,16 +87,30 @@ def hosted_repository(
         if not repositories.may_read(token, invitation):
             raise HTTPException(403, "this repository belongs to another candidate")
         if _pushing(request):
-            raise HTTPException(403, "a reviewer's token clones and fetches, it never pushes")
+            raise HTTPException(403, READ_ONLY[token.role == Role.WORKER])
         # A pack carries the commits' author names and emails: nothing to mask in it.
         key = identity_key(invitation.candidate_email, "")
-        if Identities(session, settings, token).blinded(invitation.challenge_id, key):
+        blinded = Identities(session, settings, token).blinded(invitation.challenge_id, key)
+        if token.role == Role.REVIEWER and blinded:
             raise HTTPException(403, BLINDED)
     candidate = token.id == invitation.token_id
     refused = gate.access_refusal(invitation, candidate)
     if refused is not None:
         raise PlainRefusal(403, refused)
-    return HostedRepo(invitation.id, pushes.Pusher(f"token:{token.id}", token.id, candidate))
+    read_only = not repositories.may_use(token, invitation)
+    pusher = pushes.Pusher(f"token:{token.id}", token.id, candidate)
+    return HostedRepo(invitation.id, pusher, read_only)
+
+
+READ_ONLY = (
+    "a reviewer's token clones and fetches, it never pushes",
+    "a worker token may fetch repositories, never push to them",
+)
+
+
+def _refuse_push(hosted: HostedRepo) -> None:
+    if hosted.read_only:
+        raise HTTPException(403, "a reader's token fetches repositories, it never pushes")
 
 
 BLINDED = (
@@ -118,6 +135,8 @@ def info_refs(
     """The ref advertisement git asks for before a fetch or a push."""
     if service not in SERVICES:
         raise HTTPException(400, "only git's smart HTTP protocol is served (?service=git-...)")
+    if service == "git-receive-pack":
+        _refuse_push(hosted)
     body = pushes.advertisement(settings, hosted.invitation_id, SERVICES[service])
     return Response(body, media_type=f"application/x-{service}-advertisement", headers=NO_CACHE)
 
@@ -139,6 +158,7 @@ async def upload_pack(hosted: Hosted, settings: SettingsDep, request: Request) -
 async def receive_pack(hosted: Hosted, settings: SettingsDep, request: Request) -> Response:
     """A push: refused by the limits, or received, recorded and queued for grading."""
     _require_content_type(request, "git-receive-pack")
+    _refuse_push(hosted)
     limit = (settings.max_hosted_repo_mb + 1) << 20
     body, size = await read_body(request, settings, limit, hard_limit=DRAIN_FACTOR * limit)
     try:

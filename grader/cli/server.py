@@ -18,7 +18,7 @@ token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 @token_app.command("create")
 @handles_errors
 def token_create(
-    role: Annotated[str, typer.Option(help="admin, reviewer or candidate")],
+    role: Annotated[str, typer.Option(help="admin, reviewer, candidate or worker")],
     name: Annotated[str, typer.Option(help="Who or what the token is for")] = "",
 ) -> None:
     """Create an API token and print it alone on stdout (only its hash is stored)."""
@@ -82,8 +82,10 @@ def worker(
     burst: Annotated[bool, typer.Option(help="Exit when the queue is empty")] = False,
 ) -> None:
     """Run a queue worker: reaps stale sandboxes, recovers lost gradings, then works."""
+    from grader.remote import Remote
     from grader.worker import run_worker
 
     settings = get_settings()
+    Remote.of(settings)  # a server URL without a worker token stops here, not at each job
     database(settings)
     run_worker(settings, burst=burst)

@@ -13,17 +13,32 @@ import contextlib
 import re
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from grader.errors import GraderError, InfrastructureError, RepositoryError
-from grader.git.command import config_args, first_error_line, folder_bytes, git, safe_env
+from grader.git.command import (
+    config_args,
+    config_env,
+    first_error_line,
+    folder_bytes,
+    git,
+    safe_env,
+)
 
 
 def clone_bare(
-    url: str, dest: Path, protocols: Sequence[str], timeout_s: float, max_bytes: int
+    url: str,
+    dest: Path,
+    protocols: Sequence[str],
+    timeout_s: float,
+    max_bytes: int,
+    secret_config: Mapping[str, str] | None = None,
 ) -> None:
-    """Bare, submodule-free clone of ``url`` into ``dest``, bounded in time and size."""
+    """Bare, submodule-free clone of ``url`` into ``dest``, bounded in time and size.
+
+    ``secret_config`` (a worker's credential) goes to git through its environment, never
+    its command line, which any user of the host may list."""
     command = [
         "git",
         *config_args(protocols),
@@ -39,7 +54,7 @@ def clone_bare(
     started = time.monotonic()
     process = subprocess.Popen(
         command,
-        env=safe_env(),
+        env={**safe_env(), **config_env(secret_config or {})},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

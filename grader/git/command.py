@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -48,6 +48,15 @@ def safe_env() -> dict[str, str]:
             "LC_ALL": "C",
         }
     )
+    return env
+
+
+def config_env(config: Mapping[str, str]) -> dict[str, str]:
+    """``GIT_CONFIG_COUNT`` and its keys and values: configuration kept off the command line."""
+    env = {"GIT_CONFIG_COUNT": str(len(config))}
+    for index, (key, value) in enumerate(config.items()):
+        env[f"GIT_CONFIG_KEY_{index}"] = key
+        env[f"GIT_CONFIG_VALUE_{index}"] = value
     return env
 
 

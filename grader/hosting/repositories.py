@@ -68,5 +68,6 @@ def may_use(token: TokenRow, invitation: InvitationRow) -> bool:
 
 
 def may_read(token: TokenRow, invitation: InvitationRow) -> bool:
-    """Reading (a clone, a fetch) is also a reviewer's: they read the work, never push to it."""
-    return may_use(token, invitation) or token.role == Role.REVIEWER
+    """Who may clone or fetch it: whoever may use it, a reviewer (they read the work) and a
+    worker (it grades it); the last two never push."""
+    return may_use(token, invitation) or token.role in (Role.REVIEWER, Role.WORKER)

@@ -46,6 +46,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     REVIEWER = "reviewer"
     CANDIDATE = "candidate"
+    WORKER = "worker"  # a worker on another host: fetches hosted repositories and bundles
 
 
 class Base(DeclarativeBase):

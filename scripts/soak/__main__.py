@@ -17,6 +17,7 @@ from sqlalchemy import make_url
 import scripts.soak
 from grader.config import Settings, get_settings
 from grader.store.db import migrate
+from scripts.soak import multihost
 from scripts.soak.checks import Disruption, check, history, running_owners, watch
 from scripts.soak.common import FINAL, PROJECT, say
 from scripts.soak.deployment import (
@@ -49,17 +50,35 @@ def parse() -> argparse.Namespace:
     parser.add_argument(
         "--service-share",
         type=share,
-        default=0.2,
-        help="the share of submissions of leaderboard-redis, with a Redis sidecar (0.2)",
+        default=None,
+        help="the share of submissions of leaderboard-redis, with a Redis sidecar (0.2; "
+        "multihost: 0, see scripts/soak/multihost.py)",
     )
     parser.add_argument("--timeout", type=float, default=1800.0, help="fail after (s)")
     parser.add_argument("--root", type=Path, default=PROJECT / ".grader" / "soak")
+    parser.add_argument(
+        "--mode",
+        choices=("disruptions", "multihost"),
+        default="disruptions",
+        help="disruptions: workers, Redis and Docker die under the gradings (the default); "
+        "multihost: a server and two worker hosts sharing only Redis and PostgreSQL "
+        "(scripts/soak/multihost.py)",
+    )
+    parser.add_argument(
+        "--hosted-share",
+        type=share,
+        default=0.5,
+        help="multihost: the share of submissions pushed to hosted repositories (0.5)",
+    )
     parser.add_argument(
         "--shared-services",
         action="store_true",
         help="restart this machine's own Redis and Docker engine instead of private ones",
     )
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.service_share is None:
+        args.service_share = 0.0 if args.mode == "multihost" else 0.2
+    return args
 
 
 @dataclass
@@ -173,6 +192,8 @@ class Soak:
 
 def main() -> int:
     args = parse()
+    if args.mode == "multihost":
+        return multihost.run(args)
     root = Path(args.root)
     root.mkdir(parents=True, exist_ok=True)
     private = not args.shared_services

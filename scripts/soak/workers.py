@@ -26,14 +26,17 @@ class Workers:
     started: int = 0
     died: list[str] = field(default_factory=list)  # workers that exited by themselves
     numbers: dict[int, int] = field(default_factory=dict)  # pid -> its log's number
+    prefix: list[str] = field(default_factory=list)  # what the command runs under (hosts.py)
+    name: str = "worker"  # in the log lines: "worker 2", "host 1: worker 2"
 
     def start(self) -> subprocess.Popen[bytes]:
         self.started += 1
         log = self.logs / f"worker-{self.started}.log"
-        process = start_in_group([sys.executable, "-m", "grader.cli", "worker"], log, self.env)
+        command = [*self.prefix, sys.executable, "-m", "grader.cli", "worker"]
+        process = start_in_group(command, log, self.env)
         self.running.append(process)
         self.numbers[process.pid] = self.started
-        say(f"worker {self.started} started (pid {process.pid})")
+        say(f"{self.name} {self.started} started (pid {process.pid})")
         return process
 
     def check_alive(self, replace: bool = True) -> None:

@@ -175,7 +175,7 @@ def sample_reports(tmp_path: Path) -> dict[str, tuple[dict[str, Any], str]]:
 def add_tokens(world: World) -> None:
     """Staff tokens, and two candidates invited as an admin would (each with a hosted repo)."""
     with session_scope(world.settings.effective_database_url) as session:
-        for role in ("admin", "reviewer"):
+        for role in ("admin", "reviewer", "worker"):
             world.tokens[role], _row = repo.create_token(session, role, f"{role} token")
     for role, email in (("candidate", "ada@example.com"), ("other", "bob@example.com")):
         invited = invitations.invite(world.settings, CHALLENGE, email, actor="test")

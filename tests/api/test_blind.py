@@ -28,6 +28,7 @@ from api.deps import session_secret
 from api.identity import pseudonym
 from grader.hosting import repositories
 from grader.hosting.repositories import clone_url
+from grader.store import repo
 from grader.store.db import session_scope
 from grader.store.models import AuditRow, InvitationRow, SubmissionRow
 from tests.api.blind_fixtures import EMAIL, NAME, Blinded, build_blinded
@@ -59,7 +60,15 @@ def fills(blinded: Blinded) -> dict[str, list[str]]:
         "other": [blinded.compared, blinded.copy],  # a similar pair, both ways
         "regrade_id": [blinded.regrade],  # published: the result it replaced is linked
         "sha": her_commits(blinded),  # each commit's diff page
+        "version": [challenge_version(blinded)],  # a worker's bundle (a reviewer gets 403)
     }
+
+
+def challenge_version(blinded: Blinded) -> str:
+    with session_scope(blinded.world.settings.effective_database_url) as session:
+        challenge = repo.get_challenge(session, CHALLENGE)
+        assert challenge is not None
+        return challenge.current_version
 
 
 def her_commits(blinded: Blinded) -> list[str]:

@@ -571,3 +571,28 @@ def test_a_candidate_pushes_to_a_real_server_and_gets_a_graded_report(
     assert 'grader_grading_seconds_count{stage="total"} 1.0' in scraped, scraped
     assert 'grader_grading_seconds_count{stage="sandbox"} 1.0' in scraped, scraped
     assert 'grader_queue_jobs{queue="grading",state="queued"} 0.0' in scraped, scraped
+
+
+# -- a worker's credential: fetches every repository, pushes to none -------------------------
+def test_a_worker_token_clones_every_repository_and_pushes_to_none(
+    hosted: Hosting, tmp_path: Path
+) -> None:
+    worker = create_token(hosted.server.settings, "worker")
+    assert clone(hosted.ada, worker, tmp_path / "a").returncode == 0
+    assert clone(hosted.bob, worker, tmp_path / "b").returncode == 0
+    commit_solution(tmp_path / "b")
+
+    pushed = candidate_git(tmp_path / "b", "push", "origin", "main")
+
+    assert pushed.returncode != 0
+    assert "403" in pushed.stderr
+    assert hosted.submissions() == [] and hosted.pushes() == []
+    # Even straight to receive-pack, past the advertisement git would have asked for first:
+    response = httpx.post(
+        f"{hosted.bob.clone_url}/git-receive-pack",
+        content=b"0000",
+        headers={"Content-Type": "application/x-git-receive-pack-request"},
+        auth=("worker", worker),
+    )
+    assert response.status_code == 403
+    assert response.json()["detail"] == "a worker token may fetch repositories, never push to them"

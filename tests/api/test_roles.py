@@ -1,5 +1,7 @@
 """Who may do what: every token-protected endpoint x every role, and no token at all.
 
+Roles: admin, reviewer, candidate and worker (a worker on another host: it
+fetches repositories over git and challenge bundles, and reads nothing else).
 Expected: a role the endpoint allows gets its 2xx; another role gets 403; no
 token, a malformed header or an unknown token gets 401. Every route that takes
 a bearer token must be in MATRIX (a test checks it), so a new endpoint cannot
@@ -9,6 +11,8 @@ output.
 
 from __future__ import annotations
 
+import io
+import tarfile
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,17 +25,19 @@ from tests.api.pages_fixtures import CHALLENGE, World, reports, world
 from tests.support.regrades import matrix_regrades
 
 __all__ = ["reports", "world"]
+VERSION = "v1"  # the version pages_fixtures registers
 
-ALL = ("admin", "reviewer", "candidate")
+ALL = ("admin", "reviewer", "candidate")  # every person's role
 ADA = "ada@example.com"
 STAFF = ("admin", "reviewer")
+ROLES = (*ALL, "worker")
 UNKNOWN = "unknown@example.com"  # {candidate}: nobody the world knows, so it stays whole
 
 
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: str  # {graded}, {challenge}, {candidate} filled in from the world, {invitation} made new
+    path: str  # {graded}, {challenge}, {candidate}, {version} from the world, {invitation} new
     allowed: tuple[str, ...]
     success: int = 200
     body: dict[str, Any] | None = field(default=None, hash=False)
@@ -59,6 +65,7 @@ class Endpoint:
             challenge=CHALLENGE,
             candidate=UNKNOWN,
             invitation=invitation,
+            version=VERSION,
             **regrades,
         )
 
@@ -149,6 +156,7 @@ MATRIX = (
     Endpoint("POST", "/api/invitations/{invitation}/revoke", STAFF),
     Endpoint("POST", "/api/invitations/{invitation}/extend", STAFF, 200, {"by": "24h"}),
     Endpoint("PUT", "/api/invitations/{invitation}/graded", STAFF, 200, {"submission": None}),
+    Endpoint("GET", "/api/challenges/{challenge}/versions/{version}/bundle", ("admin", "worker")),
 )
 
 
@@ -182,7 +190,7 @@ def test_every_token_route_is_in_the_matrix(world: World) -> None:
     assert not missing, f"add these endpoints to MATRIX in {__file__}: {sorted(missing)}"
 
 
-CASES = [(e, role) for e in MATRIX for role in (*ALL, None)]
+CASES = [(e, role) for e in MATRIX for role in (*ROLES, None)]
 
 
 @pytest.mark.parametrize(
@@ -277,3 +285,29 @@ def test_only_an_admin_opens_the_operations_page(world: World, role: str, status
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("text/html")
     assert ("Workers" in response.text) is (role == "admin")
+
+
+def test_a_worker_cannot_sign_in_to_the_pages(world: World) -> None:
+    response = world.client.post(
+        "/login", data={"token": world.tokens["worker"]}, follow_redirects=False
+    )
+    assert response.status_code == 403
+    assert "set-cookie" not in response.headers
+
+
+def test_a_bundle_is_the_challenge_with_its_hidden_tests(world: World) -> None:
+    """What a worker gets: the registered version's folder, hidden tests included."""
+    response = world.client.get(
+        f"/api/challenges/{CHALLENGE}/versions/{VERSION}/bundle", headers=world.auth("worker")
+    )
+    assert response.headers["content-type"] == "application/gzip"
+    assert response.headers["x-grader-challenge-version"] == VERSION
+    with tarfile.open(fileobj=io.BytesIO(response.content), mode="r:gz") as tar:
+        names = tar.getnames()
+    assert "challenge/challenge.toml" in names
+    assert any(name.startswith("challenge/hidden/") for name in names)
+    missing = world.client.get(
+        f"/api/challenges/{CHALLENGE}/versions/nope/bundle", headers=world.auth("worker")
+    )
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == f"no version nope of challenge {CHALLENGE}"

@@ -41,6 +41,24 @@ def test_token_create_refuses_an_unknown_role(tmp_path: Path) -> None:
     assert done.returncode == 2 and "unknown role 'owner'" in done.stderr
 
 
+def test_a_worker_token_is_created_and_a_worker_without_one_refuses_to_start(
+    tmp_path: Path,
+) -> None:
+    done = grader(tmp_path, "token", "create", "--role", "worker", "--name", "worker-host-3")
+    assert done.returncode == 0 and done.stdout.startswith("grd_"), done.stderr
+    env = {**os.environ, "GRADER_SERVER_URL": "http://grader.internal:8000"}
+    env.pop("GRADER_WORKER_TOKEN", None)
+    started = subprocess.run(
+        [sys.executable, "-m", "grader.cli", "worker", "--burst"],
+        capture_output=True,
+        text=True,
+        env={**env, "GRADER_DATA_DIR": str(tmp_path), "GRADER_DATABASE_URL": ""},
+        timeout=60,
+    )
+    assert started.returncode == 1
+    assert started.stderr == "grader: GRADER_SERVER_URL is set but GRADER_WORKER_TOKEN is not\n"
+
+
 def test_invite_for_an_unknown_challenge_is_bad_input(tmp_path: Path) -> None:
     done = grader(tmp_path, "invite", "--challenge", "nope", "--candidate", "a@example.com")
     assert done.returncode == 2 and "unknown challenge 'nope'" in done.stderr
