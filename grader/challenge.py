@@ -72,6 +72,7 @@ class Challenge:
     extra: dict[str, Any] = field(default_factory=dict)
     isolation: Isolation = Isolation.PROCESS
     services: tuple[ServiceRequest, ...] = ()  # sidecars, fresh for each grading
+    similarity: SimilarityOptions = field(default_factory=lambda: SimilarityOptions())
 
     @property
     def hidden_dir(self) -> Path:
@@ -183,12 +184,14 @@ KNOWN_KEYS = {
         "difficulty",
         "grading",
         "services",
+        "similarity",
     },
     "grading": {"isolation"},
     "limits": {"timeout_s", "memory_mb", "cpus"},
     "version_control": {"weight"},
     "environment": {"packages"},
     "skills": {"name", "weight", "tests"},
+    "similarity": {"threshold", "exclude"},
 }
 
 
@@ -232,6 +235,7 @@ def _parse(
     skills = _parse_skills(data.get("skills"), rest)
     isolation = _parse_isolation(_table(data, "grading", run), language, run)
     services = _parse_services(data.get("services", {}), run)
+    similarity = _parse_similarity(_table(data, "similarity", rest), rest)
     problems += run + rest
     if run or not skills:
         return None
@@ -247,6 +251,7 @@ def _parse(
         commit=commit,
         isolation=isolation,
         services=services,
+        similarity=similarity,
     )
 
 
@@ -377,3 +382,27 @@ def _parse_skills(raw: Any, problems: list[str]) -> tuple[SkillSpec, ...]:
             seen.add(name)
             skills.append(SkillSpec(name=name, weight=weight, tests=tuple(tests)))
     return tuple(skills)
+
+
+# -- [similarity] ------------------------------------------------------------------------
+DEFAULT_SIMILARITY_THRESHOLD = 0.5  # grader.similarity.Settings' default, kept in step
+
+
+@dataclass(frozen=True)
+class SimilarityOptions:
+    """``[similarity]``: the share from which a pair of submissions is flagged, and the files
+    every candidate is expected to share (left out of the comparison, like the starter)."""
+
+    threshold: float = DEFAULT_SIMILARITY_THRESHOLD
+    exclude: tuple[str, ...] = ()
+
+
+def _parse_similarity(table: dict[str, Any], problems: list[str]) -> SimilarityOptions:
+    threshold = _number(
+        table, "threshold", DEFAULT_SIMILARITY_THRESHOLD, problems, "similarity.", 0, 1
+    )
+    exclude = table.get("exclude", [])
+    if not isinstance(exclude, list) or not all(isinstance(g, str) and g.strip() for g in exclude):
+        problems.append(f"{MANIFEST}: similarity.exclude: must be a list of path globs")
+        exclude = []
+    return SimilarityOptions(threshold, tuple(g.strip() for g in exclude))
