@@ -24,6 +24,7 @@ from api.routes import (
     invitations,
     metrics,
     pages,
+    similarity,
     submissions,
     webhooks,
 )
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = (submissions, challenges, exports, pages, invitations, git, webhooks, health, metrics)
     for module in routers:
         app.include_router(module.router)
+    app.include_router(similarity.router)  # a challenge's similar pairs and clusters
     _docs(app)
     return app
 

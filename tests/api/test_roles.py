@@ -61,6 +61,7 @@ MATRIX = (
     Endpoint("GET", "/api/submissions/{graded}/similar", STAFF),
     Endpoint("GET", "/api/challenges/{challenge}/results.csv", STAFF),
     Endpoint("GET", "/api/challenges/{challenge}/results.json", STAFF),
+    Endpoint("GET", "/api/challenges/{challenge}/similarity", STAFF),
     Endpoint("GET", "/api/webhook-deliveries", ("admin",)),
     Endpoint("GET", "/api/invitations", ("admin",)),
     Endpoint(
