@@ -3,7 +3,8 @@
 - grading.py: ``grade``, ``demo`` (grading now, in this process), ``rescore``;
 - host.py: ``images``, ``reap``, ``doctor`` (the machine that grades);
 - server.py: ``invite``, ``serve``, ``worker``, ``token create`` (the server and its queue);
-- challenge.py: ``challenge validate|new|add`` (authoring).
+- challenge.py: ``challenge validate|new|add`` (authoring);
+- similar.py: ``similar`` (a reviewer's view of similar submissions).
 
 Errors become exit codes in one place, base.py, which every group imports.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import typer
 
-from grader.cli import challenge, grading, host, server
+from grader.cli import challenge, grading, host, server, similar
 
 app = typer.Typer(
     help="A sandboxed grader for hands-on coding challenges.",
@@ -26,5 +27,6 @@ app.add_typer(host.app)
 app.add_typer(server.app)
 app.add_typer(challenge.app, name="challenge")
 app.add_typer(server.token_app, name="token")
+app.add_typer(similar.app)
 
 __all__ = ["app"]
