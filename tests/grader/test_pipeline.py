@@ -145,3 +145,24 @@ def test_a_tampered_submission_is_not_fingerprinted(
 
 def test_fingerprinting_that_fails_gives_none_not_an_error() -> None:
     assert pipeline.fingerprint_workspace(Workspace(tar=b"not a tar archive", files=1)) is None
+
+
+def test_the_report_carries_the_history_signals(tmp_path: Path, settings: Settings) -> None:
+    solution = "".join(f"def part_{i}(x):\n    return x * {i} + {i + 1}\n" for i in range(20))
+    repo = make_repo(
+        tmp_path / "repo",
+        [("Solve it all at once", {"wordfreq.py": solution})],
+        base=WORD_FREQUENCY / "starter",
+    )
+    report = grade(
+        prepared(),
+        str(repo),
+        None,
+        settings=settings,
+        sandbox=RecordingSandbox(),
+        policy=FetchPolicy(allow_local=True),
+    ).report
+    assert report.history is not None
+    (signal,) = report.history["signals"]
+    assert signal["kind"] == "first-commit-holds-solution"
+    assert signal["figures"] == {"share": 1.0, "lines": 40, "final_lines": 40, "commits": 1}
