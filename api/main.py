@@ -32,6 +32,7 @@ from api.routes import (
     regrades,
     review,
     rounds,
+    similarity,
     submissions,
     webhooks,
 )
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(candidate.router)
     app.include_router(candidate.api_router)
     app.include_router(code.router)  # reading the work: code, diffs, attempts, rewrites
+    app.include_router(similarity.router)  # a challenge's similar pairs and clusters
     _docs(app)
     return app
 

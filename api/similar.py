@@ -29,7 +29,7 @@ from grader import git
 from grader.config import Settings
 from grader.errors import GraderError
 from grader.hosting.repositories import local_repository
-from grader.similarity import Settings as SimilaritySettings
+from grader.similarities import threshold_of
 from grader.store import repo, similarity
 from grader.store.models import SubmissionRow
 
@@ -130,7 +130,7 @@ def similar(session: Session, row: SubmissionRow, name: Name) -> Similar:
     ``name`` says what to call another submission."""
     own = similarity.result_of(session, row.id)
     report = own.report if own else {}
-    threshold = own.threshold if own else SimilaritySettings().threshold
+    threshold = own.threshold if own else threshold_of(session, row.challenge_id)
     pairs = {p.other: p for p in (_pair(m, name) for m in report.get("submissions") or [])}
     for later in similarity.mentioning(session, row.challenge_id, row.id):
         for match in later.report.get("submissions") or []:

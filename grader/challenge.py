@@ -80,6 +80,7 @@ class Challenge:
     review_blind: bool = False  # [review] blind: reviewers see pseudonyms (api/identity.py)
     feedback: FeedbackPolicy = field(default_factory=FeedbackPolicy)  # [feedback]
     deadline: DeadlineDefaults = field(default_factory=DeadlineDefaults)  # invitations' default
+    similarity: SimilarityOptions = field(default_factory=lambda: SimilarityOptions())
 
     @property
     def hidden_dir(self) -> Path:
@@ -200,6 +201,7 @@ KNOWN_KEYS = {
         "review",
         "feedback",
         "deadline",
+        "similarity",
     },
     "grading": {"isolation"},
     "limits": {"timeout_s", "memory_mb", "cpus"},
@@ -208,6 +210,7 @@ KNOWN_KEYS = {
     "skills": {"name", "weight", "tests"},
     "review": {"blind"},
     "deadline": set(DEFAULTS_KEYS),
+    "similarity": {"threshold", "exclude"},
 }
 
 
@@ -255,6 +258,7 @@ def _parse(
     blind = _parse_review(_table(data, "review", rest), rest)
     feedback = parse_feedback(data.get("feedback"), rest)
     deadline = parse_defaults(_table(data, "deadline", rest), MANIFEST, rest)
+    similarity = _parse_similarity(_table(data, "similarity", rest), rest)
     problems += run + rest
     if run or not skills:
         return None
@@ -274,6 +278,7 @@ def _parse(
         review_blind=blind,
         feedback=feedback,
         deadline=deadline,
+        similarity=similarity,
     )
 
 
@@ -413,3 +418,27 @@ def _parse_review(table: dict[str, Any], problems: list[str]) -> bool:
         problems.append(f"{MANIFEST}: review.blind: must be true or false, not {value!r}")
         return False
     return value
+
+
+# -- [similarity] ------------------------------------------------------------------------
+DEFAULT_SIMILARITY_THRESHOLD = 0.5  # grader.similarity.Settings' default, kept in step
+
+
+@dataclass(frozen=True)
+class SimilarityOptions:
+    """``[similarity]``: the share from which a pair of submissions is flagged, and the files
+    every candidate is expected to share (left out of the comparison, like the starter)."""
+
+    threshold: float = DEFAULT_SIMILARITY_THRESHOLD
+    exclude: tuple[str, ...] = ()
+
+
+def _parse_similarity(table: dict[str, Any], problems: list[str]) -> SimilarityOptions:
+    threshold = _number(
+        table, "threshold", DEFAULT_SIMILARITY_THRESHOLD, problems, "similarity.", 0, 1
+    )
+    exclude = table.get("exclude", [])
+    if not isinstance(exclude, list) or not all(isinstance(g, str) and g.strip() for g in exclude):
+        problems.append(f"{MANIFEST}: similarity.exclude: must be a list of path globs")
+        exclude = []
+    return SimilarityOptions(threshold, tuple(g.strip() for g in exclude))

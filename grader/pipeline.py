@@ -356,6 +356,7 @@ def build_report(
             "commits_considered": vc.commits_considered,
             "base_commit": vc.base_commit,
             "commits": vc.commits,
+            "signals": vc.signals,  # for reviewers, never scored
         },
         grader_version=__version__,
         graded_at=timestamps.now(),

@@ -9,6 +9,11 @@ process: it is built from the store once, then catches up with what other
 workers stored (only the new ids' fingerprints are read; erased ones are
 dropped) and gets each new submission added.
 
+The threshold and the files left out come from the challenge version's
+``[similarity]`` table (grader/challenge.py): ``exclude`` is applied to every
+tree compared (the stored fingerprints keep every file, so a changed setting
+applies to old submissions too).
+
 A candidate's own earlier submissions are left out of their comparison (a
 resubmission is not a copy). A similarity is evidence for a reviewer: nothing
 here changes a score or a status, and the caller logs a failure here and lets
@@ -17,11 +22,13 @@ the grading stand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from grader.challenge import SimilarityOptions, load_challenge
+from grader.errors import ChallengeInvalid, GraderError
 from grader.similarity import Fingerprints, Index, Report, Settings
 from grader.similarity.winnow import SCHEME_VERSION
 from grader.store import repo, similarity
@@ -34,8 +41,10 @@ class ChallengeIndex:
     index: Index
     owners: dict[str, str] = field(default_factory=dict)
     fingerprints: dict[str, Fingerprints] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
 
     def add(self, submission_id: str, owner: str, fingerprints: Fingerprints) -> None:
+        fingerprints = fingerprints.without(self.exclude)
         self.index.add(submission_id, fingerprints)
         self.owners[submission_id] = owner
         self.fingerprints[submission_id] = fingerprints
@@ -52,23 +61,45 @@ class ChallengeIndex:
         for sid in own:
             self.index.remove(sid)
         try:
-            return self.index.query(fingerprints, exclude=submission_id)
+            return self.index.query(fingerprints.without(self.exclude), exclude=submission_id)
         finally:
             for sid in own:
                 self.index.add(sid, self.fingerprints[sid])
 
 
+def options_of(root: Path) -> SimilarityOptions:
+    """The ``[similarity]`` table of the challenge version at ``root`` (its defaults if the
+    manifest cannot be read: a similarity check never fails a grading)."""
+    try:
+        return load_challenge(root).similarity
+    except ChallengeInvalid as exc:
+        return exc.runnable.similarity if exc.runnable is not None else SimilarityOptions()
+    except GraderError:
+        return SimilarityOptions()
+
+
+def threshold_of(session: Session, challenge_id: str) -> float:
+    """The challenge's threshold, from its current version's manifest."""
+    row = repo.get_challenge(session, challenge_id)
+    version = repo.challenge_version(session, challenge_id, row.current_version) if row else None
+    return (options_of(Path(version.root)) if version else SimilarityOptions()).threshold
+
+
 def challenge_index(root: Path, settings: Settings) -> ChallengeIndex:
-    """An empty index with the challenge version's starter and reference solution."""
+    """An empty index with the challenge version's starter and reference solution, judged
+    with the version's own threshold and exclusions."""
+    options = options_of(root)
     starter, solution = root / "starter", root / "solution"
+    references = {"solution": Fingerprints.from_folder(solution)} if solution.is_dir() else {}
     return ChallengeIndex(
         Index(
-            settings,
-            starter=Fingerprints.from_folder(starter) if starter.is_dir() else None,
-            references={"solution": Fingerprints.from_folder(solution)}
-            if solution.is_dir()
-            else {},
-        )
+            replace(settings, threshold=options.threshold),
+            starter=Fingerprints.from_folder(starter).without(options.exclude)
+            if starter.is_dir()
+            else None,
+            references={k: v.without(options.exclude) for k, v in references.items()},
+        ),
+        exclude=options.exclude,
     )
 
 
@@ -100,7 +131,7 @@ class Indexes:
             session, submission_id, challenge_id, SCHEME_VERSION, fingerprints.to_json()
         )
         similarity.save_result(
-            session, submission_id, challenge_id, self.settings.threshold, report.to_json()
+            session, submission_id, challenge_id, index.index.settings.threshold, report.to_json()
         )
         index.add(submission_id, owner, fingerprints)
         return report

@@ -6,7 +6,8 @@
 - invitations.py: ``invite``, ``invitations list|show|extend|revoke|resend|graded``;
 - challenge.py: ``challenge validate|new|add`` (authoring);
 - candidates.py: ``candidate erase``, ``retention run`` (a candidate's data);
-- regrade.py: ``regrade`` (a challenge's submissions graded again, published or discarded).
+- regrade.py: ``regrade`` (a challenge's submissions graded again, published or discarded);
+- similar.py: ``similar`` (a reviewer's view of similar submissions).
 
 Errors become exit codes in one place, base.py, which every group imports.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import typer
 
-from grader.cli import candidates, challenge, grading, host, invitations, regrade, server
+from grader.cli import candidates, challenge, grading, host, invitations, regrade, server, similar
 
 app = typer.Typer(
     help="A sandboxed grader for hands-on coding challenges.",
@@ -34,5 +35,6 @@ app.add_typer(candidates.retention_app, name="retention")
 app.add_typer(regrade.app, name="regrade")
 app.add_typer(invitations.app)
 app.add_typer(invitations.group, name="invitations")
+app.add_typer(similar.app)
 
 __all__ = ["app"]

@@ -8,8 +8,10 @@ only, and a commit message cannot forge the boundaries between records.
 
 from __future__ import annotations
 
+import re
 import secrets
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -252,3 +254,20 @@ def commit_people(
         name, _, email = value.partition("<")  # a trailer's "Name <email>"
         people.update(part.strip(" >") for part in (name, email) if part.strip(" >"))
     return people
+
+
+_BLAME_HEADER = re.compile(rb"^([0-9a-f]{40}) \d+ \d+(?: \d+)?$")
+
+
+def blame_lines(repo: Path, tip: str, path: str, timeout_s: float = 30) -> Counter[str]:
+    """How many of the file's lines at ``tip`` each commit last wrote (``git blame``)."""
+    require_full_ids(tip)
+    # --porcelain: one header line per line of the file, starting with its commit's id;
+    # the file's own lines follow a tab, so they never look like a header.
+    out = git(["blame", "--porcelain", tip, "--", path], cwd=repo, timeout_s=timeout_s)
+    counts: Counter[str] = Counter()
+    for line in out.split(b"\n"):
+        found = _BLAME_HEADER.match(line)
+        if found:
+            counts[found.group(1).decode()] += 1
+    return counts

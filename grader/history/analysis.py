@@ -42,6 +42,7 @@ from grader.history.rules import (
     settle,
 )
 from grader.history.secrets import SecretHit, find_secrets
+from grader.history.signals import reviewer_signals
 from grader.history.timeline import timeline_findings
 from grader.timestamps import rfc3339
 
@@ -72,6 +73,8 @@ class HistoryResult:
     notes: list[str]
     # The candidate's commits, oldest first: sha, subject, authored_at, pushed_at, churn.
     commits: list[dict[str, Any]] = field(default_factory=list)
+    # For reviewers only, never scored (grader/history/signals.py): kind, message, commits, figures.
+    signals: list[dict[str, Any]] = field(default_factory=list)
 
 
 def analyse_history(
@@ -91,13 +94,17 @@ def analyse_history(
     start = _find_start(repo_dir, tip, starter_dir, seed_commit)
     commits = git.log_commits(repo_dir, tip, start.exclude)
     findings, notes = list(start.findings), list(start.notes)
+    signals: list[dict[str, Any]] = []
     if any(len(c.parents) < 2 for c in commits):
         findings += _judge(repo_dir, tip, commits, start.base, push_times, notes)
+        signals = reviewer_signals(
+            repo_dir, tip, commits, start.base, start.seeded, push_times, notes
+        )
     else:
         findings += no_commit_findings()
     settled, score = settle(findings)
     return HistoryResult(
-        score, settled, len(commits), start.base, notes, _timeline(commits, push_times)
+        score, settled, len(commits), start.base, notes, _timeline(commits, push_times), signals
     )
 
 
@@ -178,6 +185,7 @@ class _Start:
     exclude: tuple[str, ...]
     findings: tuple[Finding, ...]
     notes: tuple[str, ...]
+    seeded: bool = False  # the base is the invitation's seed commit
 
 
 def _find_start(repo: Path, tip: str, starter_dir: Path | None, seed_commit: str | None) -> _Start:
@@ -189,7 +197,11 @@ def _find_start(repo: Path, tip: str, starter_dir: Path | None, seed_commit: str
             notes.append(f"The seed commit {seed_commit} is not in the repository.")
     if seed and git.is_ancestor(repo, seed, tip):
         return _Start(
-            seed, (seed,), (), (f"Counting the commits after the seed commit {seed[:12]}.",)
+            seed,
+            (seed,),
+            (),
+            (f"Counting the commits after the seed commit {seed[:12]}.",),
+            seeded=True,
         )
     starter = _starter_commit(repo, tip, starter_dir)
     if starter:

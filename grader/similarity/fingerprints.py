@@ -20,8 +20,9 @@ are skipped, as is ``.git``); files that are not source code are ignored.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -88,6 +89,14 @@ class Fingerprints:
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def without(self, globs: Sequence[str]) -> Fingerprints:
+        """These fingerprints less the files matching any of the globs (fnmatch, on the
+        relative POSIX path: ``*`` also matches ``/``); the same object without globs."""
+        if not globs:
+            return self
+        kept = tuple(fp for fp in self.items if not any(fnmatchcase(fp.path, g) for g in globs))
+        return Fingerprints(self.scheme, kept)
 
     def paths(self) -> list[str]:
         """The files that have at least one fingerprint, sorted."""

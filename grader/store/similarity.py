@@ -132,3 +132,17 @@ def _upsert(
         return
     for name, value in values.items():
         setattr(row, name, value)
+
+
+def results_for_challenge(session: Session, challenge_id: str) -> list[Stored]:
+    """Every stored comparison of the challenge's submissions that are graded now."""
+    query = (
+        select(SimilarityRow)
+        .join(SubmissionRow, SubmissionRow.id == SimilarityRow.submission_id)
+        .where(
+            SimilarityRow.challenge_id == challenge_id,
+            SubmissionRow.status == SubmissionStatus.GRADED,
+        )
+        .order_by(SimilarityRow.submission_id)
+    )
+    return [Stored(row.submission_id, row.threshold, row.report) for row in session.scalars(query)]

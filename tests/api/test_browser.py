@@ -133,6 +133,14 @@ def test_a_reviewer_reads_a_copied_pair_side_by_side(
     assert first.nth(0).is_visible() and first.nth(1).is_visible()
     assert "renamed_" in first.nth(0).inner_text()  # the copy's own names, on this side
     save(page, tmp_path, "similar.png")
+    # The challenge's clusters, and back to this pair from there.
+    page.locator("#challenge-similarity").click()
+    page.wait_for_url("**/challenges/*/similarity")
+    (cluster,) = page.locator("#cluster-table tr.cluster").all()
+    assert cluster.get_attribute("data-size") == "2"
+    save(page, tmp_path, "challenge-similarity.png")
+    page.locator("#pair-table").get_by_role("link", name="side by side").click()
+    page.wait_for_url(f"**/submissions/{copy}/similar/{original}")
     assert problems == []  # no style or script the page's CSP refused
 
 

@@ -107,6 +107,7 @@ MATRIX = (
     Endpoint("GET", "/api/submissions/{graded}/diff", STAFF, 409),
     Endpoint("GET", "/api/submissions/{graded}/attempts", STAFF),
     Endpoint("GET", "/api/submissions/{graded}/rewrites", STAFF),
+    Endpoint("GET", "/api/challenges/{challenge}/similarity", STAFF),
     Endpoint("GET", "/api/webhook-deliveries", ("admin",)),
     Endpoint("GET", "/api/invitations", STAFF),
     Endpoint(

@@ -7,6 +7,7 @@ from grader.challenge import load_challenge
 from grader.errors import BadInput, ChallengeInvalid
 from grader.hosting.deadlines import DeadlineDefaults, LatePolicy
 from grader.services import SERVICES, ServiceKind
+from grader.similarity import Settings
 from tests.conftest import WORD_FREQUENCY
 
 VALID = """
@@ -350,3 +351,44 @@ def test_a_misspelled_deadline_field_gets_its_likely_name(tmp_path: Path) -> Non
     assert problems_of(write_challenge(tmp_path, manifest)) == [
         'challenge.toml: deadline.duraton: unknown field (did you mean "duration"?)'
     ]
+
+
+# -- [similarity] ---------------------------------------------------------------------------
+def test_the_similarity_table_sets_the_threshold_and_the_shared_files(tmp_path: Path) -> None:
+    manifest = VALID + '\n[similarity]\nthreshold = 0.6\nexclude = ["vendor/*", "conftest.py"]\n'
+    challenge = load_challenge(write_challenge(tmp_path, manifest))
+    assert challenge.similarity.threshold == 0.6
+    assert challenge.similarity.exclude == ("vendor/*", "conftest.py")
+
+
+def test_without_a_similarity_table_the_default_threshold_applies(tmp_path: Path) -> None:
+    challenge = load_challenge(write_challenge(tmp_path, VALID))
+    assert challenge.similarity.threshold == Settings().threshold == 0.5
+    assert challenge.similarity.exclude == ()
+
+
+def test_similarity_problems_are_named_in_the_same_pass(tmp_path: Path) -> None:
+    manifest = VALID.replace('title = "Demo"\n', "") + (
+        '\n[similarity]\ntreshold = 0.6\nexclude = "vendor/*"\n'
+    )
+    problems = problems_of(write_challenge(tmp_path, manifest))
+    assert problems == [
+        "challenge.toml: title: required field is missing",
+        'challenge.toml: similarity.treshold: unknown field (did you mean "threshold"?)',
+        "challenge.toml: similarity.exclude: must be a list of path globs",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1.5", "similarity.threshold: 1.5 must be > 0 and <= 1"),
+        ("0", "similarity.threshold: 0 must be > 0 and <= 1"),
+        ('"high"', "similarity.threshold: must be a number, not 'high'"),
+    ],
+)
+def test_a_threshold_outside_zero_to_one_is_refused(
+    tmp_path: Path, value: str, expected: str
+) -> None:
+    manifest = VALID + f"\n[similarity]\nthreshold = {value}\n"
+    assert problems_of(write_challenge(tmp_path, manifest)) == [f"challenge.toml: {expected}"]

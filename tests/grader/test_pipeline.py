@@ -218,3 +218,24 @@ def test_no_rerun_when_the_jobs_time_limit_leaves_no_room(
     assert sandbox.runs == 1
     assert report.tests[0].outcome == Outcome.FAILED and report.tests[0].runs is None
     assert any("leaves no room" in note for note in report.notes)
+
+
+def test_the_report_carries_the_history_signals(tmp_path: Path, settings: Settings) -> None:
+    solution = "".join(f"def part_{i}(x):\n    return x * {i} + {i + 1}\n" for i in range(20))
+    repo = make_repo(
+        tmp_path / "repo",
+        [("Solve it all at once", {"wordfreq.py": solution})],
+        base=WORD_FREQUENCY / "starter",
+    )
+    report = grade(
+        prepared(),
+        str(repo),
+        None,
+        settings=settings,
+        sandbox=RecordingSandbox(),
+        policy=FetchPolicy(allow_local=True),
+    ).report
+    assert report.history is not None
+    (signal,) = report.history["signals"]
+    assert signal["kind"] == "first-commit-holds-solution"
+    assert signal["figures"] == {"share": 1.0, "lines": 40, "final_lines": 40, "commits": 1}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -246,3 +247,60 @@ def test_a_tampered_grading_is_not_compared(settings: Settings) -> None:
     grading.report.status = Status.TAMPERED
     job_for(eve).handle_graded(service, grading)
     assert stored(settings, eve) is None
+
+
+# -- the challenge's [similarity] table -------------------------------------------------------
+def challenge_with(tmp_path: Path, table: str) -> Path:
+    root = tmp_path / "challenge"
+    shutil.copytree(WORD_FREQUENCY, root, ignore=shutil.ignore_patterns("__pycache__"))
+    manifest = root / "challenge.toml"
+    manifest.write_text(manifest.read_text() + "\n[similarity]\n" + table)
+    return root
+
+
+def record_tree(
+    settings: Settings, indexes: Indexes, submission_id: str, root: Path, tree: dict[str, str]
+) -> Any:
+    with session_scope(settings.effective_database_url) as session:
+        return indexes.record(
+            session,
+            submission_id,
+            challenge_id=CHALLENGE,
+            version="v2",
+            root=root,
+            fingerprints=Fingerprints.from_tree(tree),
+        )
+
+
+def test_the_challenges_threshold_decides_and_is_stored(settings: Settings, tmp_path: Path) -> None:
+    add_challenge(settings)
+    root = challenge_with(tmp_path, "threshold = 0.99\n")
+    indexes = Indexes()
+    ada, bob = graded(settings, "ada@example.com"), graded(settings, "bob@example.com")
+    record_tree(settings, indexes, ada, root, {"wordfreq.py": INDEPENDENT})
+    copied = INDEPENDENT.replace("def ", "def  ", 1) + "\n\ndef mine(x):\n    return [x] * 3\n"
+    found = record_tree(settings, indexes, bob, root, {"wordfreq.py": disguise(copied)})
+    (match,) = found.submissions
+    assert 0.5 <= match.similarity < 0.99 and not match.flagged
+    with session_scope(settings.effective_database_url) as session:
+        stored_row = similarity.result_of(session, bob)
+    assert stored_row is not None and stored_row.threshold == 0.99
+
+
+def test_files_every_candidate_shares_are_left_out(settings: Settings, tmp_path: Path) -> None:
+    add_challenge(settings)
+    root = challenge_with(tmp_path, 'exclude = ["vendor/*"]\n')
+    indexes = Indexes()
+    ada, bob = graded(settings, "ada@example.com"), graded(settings, "bob@example.com")
+    shared = {"vendor/lib.py": INDEPENDENT}  # the same vendored file in both
+    solution = (WORD_FREQUENCY / "solution" / "wordfreq.py").read_text()
+    record_tree(settings, indexes, ada, root, {**shared, "wordfreq.py": solution})
+    found = record_tree(settings, indexes, bob, root, {**shared, "wordfreq.py": "x = 1\n"})
+    assert found.submissions == () and not found.flagged
+    # Without the setting the vendored file alone makes them a flagged pair.
+    plain = challenge_with(tmp_path / "plain", "threshold = 0.5\n")
+    carl, dee = graded(settings, "carl@example.com"), graded(settings, "dee@example.com")
+    fresh = Indexes()
+    record_tree(settings, fresh, carl, plain, {**shared, "wordfreq.py": solution})
+    found = record_tree(settings, fresh, dee, plain, {**shared, "wordfreq.py": "x = 1\n"})
+    assert carl in {m.other for m in found.flagged}

@@ -45,3 +45,19 @@ def test_a_result_is_found_by_its_submission_and_by_those_it_names(db_url: str) 
             s.submission_id for s in similarity.mentioning(session, "word-frequency", first)
         ] == [second]
         assert similarity.mentioning(session, "word-frequency", second) == []
+
+
+def test_a_challenges_results_are_those_of_its_graded_submissions(db_url: str) -> None:
+    graded, later = submit(db_url), submit(db_url, repo_url="/repos/b.git")
+    tampered = submit(db_url, repo_url="/repos/c.git")
+    report = {"submissions": [{"other": graded, "kind": "submission"}]}
+    with session_scope(db_url) as session:
+        finish(session, graded)
+        finish(session, later, key="l")
+        finish(session, tampered, status="tampered", key="t")
+        for sid in (graded, later, tampered):
+            similarity.save_result(session, sid, "word-frequency", 0.6, report)
+    with session_scope(db_url) as session:
+        found = similarity.results_for_challenge(session, "word-frequency")
+    assert sorted(s.submission_id for s in found) == sorted([graded, later])
+    assert all(s.threshold == 0.6 and s.report == report for s in found)

@@ -1,0 +1,3 @@
+from loganalytics.analyze import EndpointStats, Report, analyze, normalize_endpoint
+
+__all__ = ["EndpointStats", "Report", "analyze", "normalize_endpoint"]
