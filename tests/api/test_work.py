@@ -75,3 +75,19 @@ def test_a_timeout_shows_the_limit_it_hit(fresh_world: World) -> None:
     table = html.split('<table id="tests-table">', 1)[1]
     row = table.split(f"{first['id']}", 1)[1].split("</tr>", 1)[0]
     assert "at the 30 s limit" in row and "0.0 ms" not in row
+
+
+def test_a_rerun_test_shows_its_runs_and_whether_it_was_flaky(fresh_world: World) -> None:
+    report: dict[str, Any] = {**fresh_world.reports["ada"]["report"]}
+    rerun = {**report["tests"][0], "outcome": "passed", "runs": ["failed", "passed", "passed"]}
+    rerun["flaky"] = True
+    report["tests"] = [rerun, *report["tests"][1:]]
+    with session_scope(fresh_world.settings.effective_database_url) as session:
+        found = repo.report_of(session, fresh_world.submissions["ada"])
+        assert found is not None
+        found.report = report
+    table = report_page(fresh_world, "ada").split('<table id="tests-table">', 1)[1]
+    row = table.split(f"{rerun['id']}", 1)[1].split("</tr>", 1)[0]
+    assert "<strong>flaky</strong>: runs failed, passed, passed" in row
+    others = table.split("</tr>", 2)[2]
+    assert "reruns" not in others.split("</table>", 1)[0]  # a test that ran once: nothing
