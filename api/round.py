@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from api.identity import Identities
 from api.presenters import STATUS_ORDER, Column
+from grader.clusters import clusters_for_challenge
 from grader.hosting import deadlines
 from grader.store import decisions, repo
 from grader.store.models import ChallengeRow, DecisionRow, InvitationRow, Verdict
@@ -62,6 +63,9 @@ class Entry:
     decision: DecisionRow | None
     time_left: str | None
     seconds_left: float | None = None
+    # The similarity cluster (1: the closest) one of the candidate's submissions is in:
+    # evidence for a reviewer, never a score (grader/clusters.py).
+    cluster: int | None = None
 
     @property
     def status(self) -> str:
@@ -114,7 +118,11 @@ class Filters:
 
 # -- building a round ----------------------------------------------------------------------
 def entries(
-    session: Session, ids: Identities, challenge_id: str, now: datetime
+    session: Session,
+    ids: Identities,
+    challenge_id: str,
+    now: datetime,
+    clusters: dict[str, int] | None = None,
 ) -> tuple[list[Entry], int]:
     """Every candidate of a challenge as ``ids`` shows them (a pseudonym under blind review),
     and how many submissions the challenge has."""
@@ -144,6 +152,9 @@ def entries(
                 decision=decisions.newest(found),
                 time_left=time_left_text(invitation, now),
                 seconds_left=seconds_left(invitation, now),
+                cluster=min(
+                    (c for r in mine if (c := (clusters or {}).get(r.submission))), default=None
+                ),
             )
         )
     return out, len(results)
@@ -172,6 +183,13 @@ def sort_entries(rows: list[Entry], sort: str, order: str) -> list[Entry]:
     return sorted(known, key=key, reverse=order == "desc") + unknown
 
 
+def cluster_numbers(session: Session, challenge_id: str) -> dict[str, int]:
+    """Each submission in a cluster above the challenge's similarity threshold, and its
+    cluster's number (1: the one with the closest pair)."""
+    found = clusters_for_challenge(session, challenge_id)
+    return {sid: n for n, cluster in enumerate(found, start=1) for sid in cluster.ids}
+
+
 def _activity(rows: list[Entry]) -> datetime | None:
     moments = [utc(e.latest.submitted_at) for e in rows if e.latest]
     moments += [utc(e.invitation.created_at) for e in rows if e.invitation]
@@ -186,7 +204,9 @@ def rounds(
     for challenge in repo.list_challenges(session):
         if filters.challenge and challenge.id != filters.challenge:
             continue
-        rows, submissions = entries(session, ids, challenge.id, now)
+        rows, submissions = entries(
+            session, ids, challenge.id, now, cluster_numbers(session, challenge.id)
+        )
         kept = sort_entries([e for e in rows if filters.keeps(e)], sort, order)
         skills = skill_names(session, challenge.id, [e.latest for e in rows if e.latest])
         out.append(Round(challenge, skills, kept, len(rows), submissions, _activity(rows)))

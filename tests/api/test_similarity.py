@@ -148,3 +148,13 @@ def test_the_page_says_when_nothing_is_similar(fresh_world: World) -> None:
     url = f"/challenges/{CHALLENGE}/similarity"
     response = fresh_world.client.get(url, follow_redirects=False)
     assert response.status_code == 303
+
+
+def test_the_round_view_flags_each_candidate_of_a_cluster(
+    world: World, round_of_four: dict[str, str]
+) -> None:
+    html = page(world, "/")
+    for name in ("fay", "gus", "hal", "ivy"):
+        row = html.split(f'data-sub="{round_of_four[name]}"', 1)[1].split("</tr>", 1)[0]
+        flagged = "similar #1" in row and f'href="/challenges/{CHALLENGE}/similarity"' in row
+        assert flagged == (name != "ivy"), name
