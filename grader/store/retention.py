@@ -1,18 +1,20 @@
 """Which candidates the retention setting erases: those whose round closed long ago.
 
 A candidate's round is taken to close at their last activity: the latest of
-their invitations' creation, their pushes' arrival and their submissions'
-creation (a deadline, once invitations have one, belongs here too). A
-candidate with a submission queued or running is never due.
+their invitations' creation and deadline (grader/hosting/deadlines.py: a
+round is open until its deadline, whenever the candidate last pushed), their
+pushes' arrival and their submissions' creation. A candidate with a submission
+queued or running is never due.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from grader.hosting import deadlines
 from grader.store.erasure import email_key
 from grader.store.models import ACTIVE, InvitationRow, PushRow, SubmissionRow
 from grader.timestamps import utc
@@ -37,6 +39,9 @@ def inactive_candidates(session: Session, before: datetime) -> list[str]:
         )
     ):
         seen(email, at)
+    now = datetime.now(UTC)
+    for invitation in session.scalars(select(InvitationRow)):
+        seen(invitation.candidate_email, deadlines.deadline_of(invitation, now).due_at)
     for email, at in session.execute(
         select(InvitationRow.candidate_email, func.max(PushRow.received_at))
         .join(PushRow, PushRow.invitation_id == InvitationRow.id)

@@ -279,3 +279,20 @@ def test_retention_finds_the_candidates_inactive_since_before_a_moment(db_url: s
         everyone = retention.inactive_candidates(session, utcnow() + timedelta(days=1))
     assert due == [ANN]  # bob pushed since; cy has a grading queued
     assert everyone == [ANN, BOB]
+
+
+def test_a_round_is_open_until_its_deadline_whatever_the_last_push(db_url: str) -> None:
+    with session_scope(db_url) as session:
+        add_candidate(session, ANN)
+        add_candidate(session, BOB)
+        old = utcnow() - timedelta(days=40)
+        for model in (InvitationRow, SubmissionRow):
+            for row in session.scalars(select(model)):
+                row.created_at = old
+        for push in session.scalars(select(PushRow)):
+            push.received_at = old
+        bob = session.scalars(select(InvitationRow).where(InvitationRow.candidate_email == BOB))
+        bob.one().due_at = utcnow() - timedelta(days=5)  # his round closed 5 days ago
+    with session_scope(db_url) as session:
+        assert retention.inactive_candidates(session, utcnow() - timedelta(days=30)) == [ANN]
+        assert retention.inactive_candidates(session, utcnow() - timedelta(days=2)) == [ANN, BOB]
