@@ -85,20 +85,28 @@ def enqueue(settings: Settings, submission_id: str, timeout_s: float) -> bool:
     it once Redis is back.
     """
     try:
-        grading_queue(settings).enqueue_call(
-            JOB,
-            args=(submission_id,),
-            job_id=job_id(submission_id),
-            timeout=int(timeout_s + LEASE_MARGIN_S),
-            result_ttl=3600,
-            failure_ttl=86400,
-            retry=Retry(max=len(RETRY_INTERVALS_S), interval=list(RETRY_INTERVALS_S)),
-            on_failure=Callback(ON_RETRIES_EXHAUSTED),
-        )
+        _enqueue(grading_queue(settings), JOB, submission_id, job_id(submission_id), timeout_s)
     except RedisError as exc:
         log.warning("could not queue %s (%s); recovery will queue it", submission_id, exc)
         return False
     return True
+
+
+ON_EXHAUSTED = {JOB: ON_RETRIES_EXHAUSTED, REGRADE_JOB: ON_REGRADE_RETRIES_EXHAUSTED}
+
+
+def _enqueue(queue: Queue, job: str, subject: str | int, key: str, timeout_s: float) -> None:
+    """One job (a grading or a shadow grading) with the queue's retries and limits."""
+    queue.enqueue_call(
+        job,
+        args=(subject,),
+        job_id=key,
+        timeout=int(timeout_s + LEASE_MARGIN_S),
+        result_ttl=3600,
+        failure_ttl=86400,
+        retry=Retry(max=len(RETRY_INTERVALS_S), interval=list(RETRY_INTERVALS_S)),
+        on_failure=Callback(ON_EXHAUSTED[job]),
+    )
 
 
 def recover(settings: Settings, queued_grace_s: float = 60.0) -> list[str]:
@@ -147,16 +155,8 @@ def enqueue_regrade(settings: Settings, shadow_id: int, timeout_s: float) -> boo
     """Queue one shadow grading at low priority; False when Redis cannot be reached (the
     regrade's recovery queues it later, grader/regrade.py)."""
     try:
-        regrade_queue(settings).enqueue_call(
-            REGRADE_JOB,
-            args=(shadow_id,),
-            job_id=regrade_job_id(shadow_id),
-            timeout=int(timeout_s + LEASE_MARGIN_S),
-            result_ttl=3600,
-            failure_ttl=86400,
-            retry=Retry(max=len(RETRY_INTERVALS_S), interval=list(RETRY_INTERVALS_S)),
-            on_failure=Callback(ON_REGRADE_RETRIES_EXHAUSTED),
-        )
+        queue = regrade_queue(settings)
+        _enqueue(queue, REGRADE_JOB, shadow_id, regrade_job_id(shadow_id), timeout_s)
     except RedisError as exc:
         log.warning("could not queue shadow grading %s (%s); recovery will", shadow_id, exc)
         return False
