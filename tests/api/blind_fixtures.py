@@ -22,7 +22,7 @@ from grader import regrade
 from grader.history import analyse_history
 from grader.hosting import invitations, repositories
 from grader.similarities import Indexes
-from grader.store import regrades, repo
+from grader.store import repo
 from grader.store.db import session_scope
 from tests.api.pages_fixtures import (
     CHALLENGE,
@@ -35,6 +35,7 @@ from tests.api.pages_fixtures import (
 from tests.conftest import WORD_FREQUENCY
 from tests.grader.similarity.disguise import disguise
 from tests.support.git import git, identity, write_files
+from tests.support.regrades import regrade_to_same
 
 EMAIL = "blanche.blindtest@example.org"
 NAME = "Blanche Blindtest"
@@ -120,24 +121,8 @@ def published_regrade(world: World, submission: str) -> str:
     the result it replaced (hers, naming her repository) is kept and linked."""
     url = world.settings.effective_database_url
     with session_scope(url) as session:
-        stored = repo.report_of(session, submission)
-        assert stored is not None
         version = repo.get_challenge(session, CHALLENGE).current_version  # type: ignore[union-attr]
-        row = regrades.create_regrade(
-            session, challenge_id=CHALLENGE, version=version, selection={}, actor="test"
-        )
-        shadow = regrades.add_shadow(session, row.id, submission)
-        regrades.claim_shadow(session, shadow.id, 600)
-        regrades.finish_shadow(
-            session,
-            shadow.id,
-            status=stored.status,
-            overall=stored.overall,
-            report=stored.report,
-            artifacts=stored.artifacts,
-        )
-        regrades.mark_ready_if_finished(session, row.id)
-        regrade_id = row.id
+        regrade_id = regrade_to_same(session, CHALLENGE, version, submission)
     regrade.publish(url, regrade_id, "test")
     return regrade_id
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from grader import regrade, rescore
 from grader.challenge import load_challenge
 from grader.config import PROJECT_ROOT, Settings, get_settings
@@ -163,6 +165,31 @@ def current(made: Round, name: str) -> tuple[str, float | None, float | None]:
 _MATRIX: dict[str, dict[str, str]] = {}
 
 
+def regrade_to_same(
+    session: Session, challenge_id: str, version: str, submission: str, *, finished: bool = True
+) -> str:
+    """A regrade of one submission whose shadow result is its current report (``finished``:
+    graded, so the regrade is ready to publish; else still running); its id."""
+    stored = repo.report_of(session, submission)
+    assert stored is not None
+    row = regrades.create_regrade(
+        session, challenge_id=challenge_id, version=version, selection={}, actor="test"
+    )
+    shadow = regrades.add_shadow(session, row.id, submission)
+    if finished:
+        regrades.claim_shadow(session, shadow.id, 600)
+        regrades.finish_shadow(
+            session,
+            shadow.id,
+            status=stored.status,
+            overall=stored.overall,
+            report=stored.report,
+            artifacts=stored.artifacts,
+        )
+        regrades.mark_ready_if_finished(session, row.id)
+    return row.id
+
+
 def matrix_regrades(settings: Settings, graded: str) -> dict[str, str]:
     """For the role matrix (tests/api/test_roles.py), made once per server: a ``ready``, a
     ``running`` and a ``published`` regrade, on a challenge of their own so that starting
@@ -185,25 +212,10 @@ def matrix_regrades(settings: Settings, graded: str) -> dict[str, str]:
             skills=[],
             test_count=0,
         )
-        stored = repo.report_of(session, graded)
-        assert stored is not None
         for state in ("ready", "running", "published"):
-            row = regrades.create_regrade(
-                session, challenge_id="regrade-matrix", version="m1", selection={}, actor="test"
+            ids[state] = regrade_to_same(
+                session, "regrade-matrix", "m1", graded, finished=state != "running"
             )
-            shadow = regrades.add_shadow(session, row.id, graded)
-            if state != "running":
-                regrades.claim_shadow(session, shadow.id, 600)
-                regrades.finish_shadow(
-                    session,
-                    shadow.id,
-                    status=stored.status,
-                    overall=stored.overall,
-                    report=stored.report,
-                    artifacts=stored.artifacts,
-                )
-                regrades.mark_ready_if_finished(session, row.id)
-            ids[state] = row.id
     regrade.publish(url, ids["published"], "test")
     _MATRIX[url] = ids
     return ids
