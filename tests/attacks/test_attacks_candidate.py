@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,9 +29,9 @@ from api.main import create_app
 from grader import erasure
 from grader.candidate_feedback import view_of
 from grader.config import PROJECT_ROOT
-from grader.hosting import deadlines, push_feedback, repositories
+from grader.hosting import deadlines, invitations, push_feedback, repositories
 from grader.store import hosted, repo
-from grader.store.db import session_scope
+from grader.store.db import migrate, session_scope
 from grader.store.models import SubmissionRow
 from grader.timestamps import rfc3339
 from tests.api.conftest import (
@@ -43,6 +44,8 @@ from tests.api.conftest import (
     settings_for,
     with_credentials,
 )
+from tests.api.feedback_fixtures import register_policy
+from tests.store import KINDS, fresh_database
 from tests.support.asgi import loopback_socket, serving
 
 T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
@@ -517,3 +520,39 @@ def test_a_bare_repository_url_gives_no_other_invitation(server: Server, tmp_pat
         assert answer.status_code in (403, 404), (name, answer.status_code)
     bare = repositories.repository_path(server.settings, bob["id"])
     assert bare.is_dir()
+
+
+# ---------------------------------------------------------------------------------------------
+# The gradings limit, raced.
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_racing_submissions_get_no_more_gradings_than_the_limit(kind: str, tmp_path: Path) -> None:
+    """`race-the-limit` (found on PostgreSQL, fixed): with `max_gradings = 1`, the candidate
+    fires 8 API submissions at once (webhooks too pass no push lock): each counted the
+    gradings used before the others had committed; 2 or 3 were graded."""
+    with fresh_database(kind, tmp_path) as url:
+        sock, public = loopback_socket()
+        settings = settings_for(tmp_path / "data", public_url=public)
+        settings = settings.model_copy(update={"database_url": url})
+        migrate(url)
+        register_policy(settings, tmp_path, "summary", "max_gradings = 1\n")
+        created = invitations.invite(
+            settings, "word-frequency", "ada@example.com", "test", external_repo=EXTERNAL
+        )
+        body = {"challenge": "word-frequency", "repo": EXTERNAL, "ref": "main"}
+        with serving(create_app(settings), sock, lifespan="off", timeout_s=10):
+
+            def post(_: int) -> int:
+                answer = httpx.post(
+                    f"{public}/api/submissions", json=body, headers=bearer(created["token"])
+                )
+                return answer.status_code
+
+            with ThreadPoolExecutor(8) as pool:
+                assert set(pool.map(post, range(8))) == {202}
+        with session_scope(url) as session:
+            statuses = [r.status for r in session.scalars(select(SubmissionRow))]
+        assert len(statuses) == 8
+        assert sum(s != "held" for s in statuses) == 1, statuses
