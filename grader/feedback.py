@@ -191,7 +191,9 @@ def _visible_tests(report: Mapping[str, Any], policy: FeedbackPolicy) -> tuple[C
 
 def _scrub(message: str, hidden: list[str]) -> str:
     """A visible test's message, bounded, with every hidden test's name blanked out."""
-    names = set(hidden) | {h.rsplit("::", 1)[-1] for h in hidden}
+    tails = {h.rsplit("::", 1)[-1] for h in hidden}
+    # A parametrized test is quoted by its function's name too, without its "[...]".
+    names = set(hidden) | tails | {t.split("[", 1)[0] for t in tails}
     for name in sorted(names, key=len, reverse=True):  # the full ID before its tail
         if len(name) >= 4:  # a two-letter name would blank ordinary words
             message = message.replace(name, HIDDEN_NAME)

@@ -24,7 +24,7 @@ from api.schemas import (
 from api.similar import PairView, similar
 from grader import announce, candidate_feedback, submissions
 from grader.config import Settings
-from grader.hosting import repositories
+from grader.hosting import gate, repositories
 from grader.store import hosted, repo
 from grader.store.models import Role, SubmissionRow, TokenRow
 
@@ -37,11 +37,20 @@ def _may_read(token: TokenRow, row: SubmissionRow) -> bool:
     return token.candidate_email is not None and token.candidate_email == row.candidate_email
 
 
-def _own_repository(session: Session, settings: Settings, token: TokenRow, repo_url: str) -> str:
-    """The invitation whose repository this candidate may submit, or 403."""
+def _own_repository(
+    session: Session, settings: Settings, token: TokenRow, body: SubmissionIn
+) -> tuple[str, bool]:
+    """The invitation whose repository this candidate may submit now, and whether the
+    submission is late; or 403. The invitation's window applies as it does to a push:
+    a token is no way around the deadline, nor to another challenge's suite."""
     invitation = hosted.invitation_of_token(session, token.id)
     if invitation is None:
         raise HTTPException(403, "this candidate token has no invitation")
+    if body.challenge != invitation.challenge_id:
+        raise HTTPException(
+            403, f"a candidate may only submit to their invitation's {invitation.challenge_id}"
+        )
+    repo_url = body.repo
     base = settings.public_url.rstrip("/")
     allowed = {
         invitation.external_repo,
@@ -50,7 +59,10 @@ def _own_repository(session: Session, settings: Settings, token: TokenRow, repo_
     }
     if repo_url not in allowed:
         raise HTTPException(403, "a candidate may only submit their own repository")
-    return invitation.id
+    verdict = gate.webhook_verdict(invitation)
+    if verdict.refusal is not None:
+        raise HTTPException(403, verdict.refusal)
+    return invitation.id, verdict.late
 
 
 @router.post("", status_code=202, response_model=SubmissionCreated)
@@ -60,9 +72,9 @@ def create_submission(
     """Queue a grading of `repo` at `ref` against a challenge the server knows."""
     # A URL the worker would refuse is refused now (400), before any row exists.
     repositories.check_submission_url(settings, body.repo)
-    invitation_id, candidate = None, None
+    invitation_id, candidate, late = None, None, False
     if token.role == Role.CANDIDATE:
-        invitation_id = _own_repository(session, settings, token, body.repo)
+        invitation_id, late = _own_repository(session, settings, token, body)
         candidate = token.candidate_email
     row = submissions.create(
         session,
@@ -73,6 +85,7 @@ def create_submission(
         invitation_id=invitation_id,
         submitted_by=token.id,
     )
+    row.late = late  # after the deadline, accepted: graded, but not the one that counts
     repo.audit(session, f"token:{token.id}", "submission.create", row.id)
     # A candidate's own repository counts against their gradings limit however it comes.
     if candidate_feedback.hold_if_over_limit(session, row) is None:

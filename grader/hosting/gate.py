@@ -54,7 +54,8 @@ class PushVerdict:
 
 def webhook_verdict(invitation: InvitationRow) -> PushVerdict:
     """What a push told by an external host's webhook gets: it cannot be undone there, so a
-    refusal means it is not recorded nor graded. No clone is seen, so no clock starts."""
+    refusal means it is not recorded nor graded. No clone is seen, so no clock starts.
+    A candidate's own ``POST /api/submissions`` gets the same verdict."""
     if invitation.revoked_at is not None:
         return PushVerdict(revoked_reason(invitation))
     deadline = deadlines.deadline_of(invitation, deadlines.clock())

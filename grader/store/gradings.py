@@ -12,13 +12,29 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from grader.store.models import SubmissionEventRow, SubmissionRow, SubmissionStatus, utcnow
+from grader.store.models import (
+    InvitationRow,
+    SubmissionEventRow,
+    SubmissionRow,
+    SubmissionStatus,
+    utcnow,
+)
 
 HELD = SubmissionStatus.HELD
 
 
 def gradings_used(session: Session, invitation_id: str) -> int:
-    """The invitation's submissions that were (or will be) graded: all but the held ones."""
+    """The invitation's submissions that were (or will be) graded: all but the held ones.
+
+    The invitation's row is locked first, until the caller's transaction ends: two
+    submissions arriving at once (API, webhook, push) are counted one after the other,
+    not each before the other is committed (PostgreSQL; SQLite serializes writers).
+    """
+    session.execute(  # NO KEY UPDATE: it must not wait on the new row's foreign-key lock
+        select(InvitationRow.id)
+        .where(InvitationRow.id == invitation_id)
+        .with_for_update(key_share=True)
+    )
     count = session.scalar(
         select(func.count())
         .select_from(SubmissionRow)
