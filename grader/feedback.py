@@ -178,15 +178,26 @@ def candidate_view(
 def _visible_tests(report: Mapping[str, Any], policy: FeedbackPolicy) -> tuple[CandidateTest, ...]:
     tests = [t for t in report.get("tests") or [] if isinstance(t, dict) and "id" in t]
     hidden = [str(t["id"]) for t in tests if not policy.shows(str(t["id"]))]
+    isolated = _isolated(report)
     return tuple(
         CandidateTest(
             id=str(t["id"]),
             outcome=str(t.get("outcome", "")),
-            message=_scrub(str(t.get("message") or ""), hidden),
+            message=_scrub(str(t.get("message") or ""), hidden) if isolated else "",
         )
         for t in tests
         if policy.shows(str(t["id"]))
     )
+
+
+def _isolated(report: Mapping[str, Any]) -> bool:
+    """Whether the submission ran apart from the tests (isolation ``process``): only then
+    are visible tests' messages shown. In the tests' process the candidate's code can read
+    the hidden suite and choose a message (a thrown error's text, the value an assertion
+    prints), so a message could carry the hidden suite out, encoded past any scrubbing
+    (the red team's `encode-hidden-in-message`): the outcomes alone are shown."""
+    integrity = report.get("integrity")
+    return isinstance(integrity, dict) and integrity.get("guarantee") is True
 
 
 def _scrub(message: str, hidden: list[str]) -> str:

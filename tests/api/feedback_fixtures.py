@@ -102,6 +102,9 @@ def secret_report(repo_url: str, commit: str) -> dict[str, Any]:
         "submission": {"repo": repo_url, "commit": commit, "ref": "main"},
         "output": {"head": OUTPUT_HEAD, "tail": TRIPWIRE},
         "notes": [f"SECRET-NOTE about {TRIPWIRE}"],
+        # word-frequency's isolation: the submission ran apart from the tests, so visible
+        # tests' messages may be shown (grader/feedback.py)
+        "integrity": {"mode": "process", "guarantee": True, "signals": ["SECRET-NOTE"]},
     }
 
 

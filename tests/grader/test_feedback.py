@@ -136,3 +136,19 @@ def test_a_visible_message_is_bounded() -> None:
     report["tests"][2]["message"] = "x" * (MAX_MESSAGE_CHARS * 5)
     tests = candidate_view(FACTS, report, POLICIES["visible"]).tests or ()
     assert len(tests[0].message) <= MAX_MESSAGE_CHARS + 10
+
+
+def test_visible_tests_lose_their_messages_when_the_submission_ran_with_the_tests() -> None:
+    """In the tests' process the candidate's code could read the hidden suite and choose a
+    message: only the outcomes are shown (the red team's encode-hidden-in-message)."""
+    report = secret_report("repo", "a" * 40)
+    report["integrity"] = {"mode": "shared", "guarantee": False}
+    shared = candidate_view(FACTS, report, POLICIES["visible"]).tests or ()
+    isolated = candidate_view(FACTS, secret_report("repo", "a" * 40), POLICIES["visible"]).tests
+    assert shared and all(t.message == "" for t in shared)
+    assert [t.outcome for t in shared] == [t.outcome for t in isolated or ()]
+    assert any(t.message for t in isolated or ())
+    del report["integrity"]  # an old report without the section: not known to be isolated
+    assert all(
+        t.message == "" for t in candidate_view(FACTS, report, POLICIES["visible"]).tests or ()
+    )
