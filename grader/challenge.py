@@ -29,7 +29,9 @@ from grader.flaky_policy import FlakyPolicy, parse_policy
 from grader.hosting.deadlines import DEFAULTS_KEYS, DeadlineDefaults, parse_defaults
 from grader.languages import LANGUAGES, Isolation, Language, support
 from grader.manifest_hints import corrected_glob, did_you_mean, quoted, toml_problem
+from grader.manifest_values import MANIFEST, read_number
 from grader.services import ServiceRequest, parse_services
+from grader.similarity_policy import SimilarityOptions, parse_similarity
 
 SKILLS = (
     "programming",
@@ -44,7 +46,6 @@ SKILLS = (
 TEST_SKILLS = tuple(s for s in SKILLS if s != "version_control")
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
 REQUIRED_ENTRIES = ("statement.md", "starter", "solution", "hidden")
-MANIFEST = "challenge.toml"
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class Challenge:
     review_blind: bool = False  # [review] blind: reviewers see pseudonyms (api/identity.py)
     feedback: FeedbackPolicy = field(default_factory=FeedbackPolicy)  # [feedback]
     deadline: DeadlineDefaults = field(default_factory=DeadlineDefaults)  # invitations' default
-    similarity: SimilarityOptions = field(default_factory=lambda: SimilarityOptions())
+    similarity: SimilarityOptions = field(default_factory=SimilarityOptions)
 
     @property
     def hidden_dir(self) -> Path:
@@ -241,7 +242,7 @@ def _parse(
         )
         language = ""
     limits = _parse_limits(_table(data, "limits", run), run)
-    vc_weight = _number(
+    vc_weight = read_number(
         _table(data, "version_control", rest),
         "weight",
         1.0,
@@ -258,7 +259,7 @@ def _parse(
     blind = _parse_review(_table(data, "review", rest), rest)
     feedback = parse_feedback(data.get("feedback"), rest)
     deadline = parse_defaults(_table(data, "deadline", rest), MANIFEST, rest)
-    similarity = _parse_similarity(_table(data, "similarity", rest), rest)
+    similarity = parse_similarity(_table(data, "similarity", rest), rest)
     problems += run + rest
     if run or not skills:
         return None
@@ -330,34 +331,11 @@ def _table(data: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any
     return value
 
 
-def _number(
-    table: dict[str, Any],
-    key: str,
-    default: float,
-    problems: list[str],
-    where: str,
-    minimum: float,
-    maximum: float | None = None,
-    allow_zero: bool = False,
-) -> float:
-    value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        problems.append(f"{MANIFEST}: {where}{key}: must be a number, not {value!r}")
-        return default
-    too_small = value < minimum if allow_zero else value <= minimum
-    if too_small or (maximum is not None and value > maximum):
-        bound = f">= {minimum}" if allow_zero else f"> {minimum}"
-        upper = f" and <= {maximum}" if maximum is not None else ""
-        problems.append(f"{MANIFEST}: {where}{key}: {value} must be {bound}{upper}")
-        return default
-    return float(value)
-
-
 def _parse_limits(table: dict[str, Any], problems: list[str]) -> Limits:
     return Limits(
-        timeout_s=_number(table, "timeout_s", 60, problems, "limits.", 0, MAX_TIMEOUT_S),
-        memory_mb=int(_number(table, "memory_mb", 512, problems, "limits.", 31, MAX_MEMORY_MB)),
-        cpus=_number(table, "cpus", 1.0, problems, "limits.", 0, MAX_CPUS),
+        timeout_s=read_number(table, "timeout_s", 60, problems, "limits.", 0, MAX_TIMEOUT_S),
+        memory_mb=int(read_number(table, "memory_mb", 512, problems, "limits.", 31, MAX_MEMORY_MB)),
+        cpus=read_number(table, "cpus", 1.0, problems, "limits.", 0, MAX_CPUS),
     )
 
 
@@ -400,7 +378,7 @@ def _parse_skills(raw: Any, problems: list[str]) -> tuple[SkillSpec, ...]:
             )
         elif name in seen:
             problems.append(f"{MANIFEST}: {where}name: skill {name!r} is declared twice")
-        weight = _number(table, "weight", 1.0, problems, where, 0)
+        weight = read_number(table, "weight", 1.0, problems, where, 0)
         tests = table.get("tests")
         if not isinstance(tests, list) or not tests or not all(isinstance(t, str) for t in tests):
             problems.append(f"{MANIFEST}: {where}tests: must be a non-empty list of test-ID globs")
@@ -418,27 +396,3 @@ def _parse_review(table: dict[str, Any], problems: list[str]) -> bool:
         problems.append(f"{MANIFEST}: review.blind: must be true or false, not {value!r}")
         return False
     return value
-
-
-# -- [similarity] ------------------------------------------------------------------------
-DEFAULT_SIMILARITY_THRESHOLD = 0.5  # grader.similarity.Settings' default, kept in step
-
-
-@dataclass(frozen=True)
-class SimilarityOptions:
-    """``[similarity]``: the share from which a pair of submissions is flagged, and the files
-    every candidate is expected to share (left out of the comparison, like the starter)."""
-
-    threshold: float = DEFAULT_SIMILARITY_THRESHOLD
-    exclude: tuple[str, ...] = ()
-
-
-def _parse_similarity(table: dict[str, Any], problems: list[str]) -> SimilarityOptions:
-    threshold = _number(
-        table, "threshold", DEFAULT_SIMILARITY_THRESHOLD, problems, "similarity.", 0, 1
-    )
-    exclude = table.get("exclude", [])
-    if not isinstance(exclude, list) or not all(isinstance(g, str) and g.strip() for g in exclude):
-        problems.append(f"{MANIFEST}: similarity.exclude: must be a list of path globs")
-        exclude = []
-    return SimilarityOptions(threshold, tuple(g.strip() for g in exclude))

@@ -27,10 +27,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from grader.challenge import SimilarityOptions, load_challenge
+from grader.challenge import load_challenge
 from grader.errors import ChallengeInvalid, GraderError
 from grader.similarity import Fingerprints, Index, Report, Settings
 from grader.similarity.winnow import SCHEME_VERSION
+from grader.similarity_policy import SimilarityOptions
 from grader.store import repo, similarity
 
 
