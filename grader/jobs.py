@@ -30,6 +30,7 @@ the two apart); no import here is deferred to avoid a cycle.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
@@ -177,7 +178,12 @@ class _Job:
     seed_commit: str | None = None
 
     def dedupe_key(self, commit: str) -> str:
-        return f"{self.challenge_version}:{commit}:{__version__}"
+        """What makes a stored report reusable: the same challenge version, commit and
+        grader, for the same candidate's work (their invitation, else the repository). Never
+        across candidates: a commit copied from another's repository has its own history
+        (push times), its own identity to hide, and must meet the similarity check."""
+        owner = self.invitation_id or hashlib.sha256(self.repo.encode()).hexdigest()[:32]
+        return f"{self.challenge_version}:{commit}:{__version__}:{owner}"
 
     def run(self, svc: GradingService, push_times: Any) -> str:
         reused = self._reuse_existing(svc, self.commit) if self.commit else None
