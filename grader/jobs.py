@@ -219,10 +219,15 @@ class _Job:
         )
 
     def _reuse_existing(self, svc: GradingService, commit: str) -> str | None:
-        """The same commit's stored report, reused: the status; None when there is none."""
+        """The same commit's stored report, reused: the status; None when there is none, or
+        when it was graded in another image (a rebuilt base: the same challenge version,
+        another environment)."""
         with session_scope(svc.settings.effective_database_url) as session:
             existing = repo.graded_with_key(session, self.dedupe_key(commit))
             if existing is None:
+                return None
+            digest = svc.prepared(self.root, self.challenge_commit).image.image_id
+            if (existing.report.get("sandbox") or {}).get("digest") != digest:
                 return None
             stored = repo.finish(
                 session,
