@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -76,8 +77,16 @@ class ChallengeOut(BaseModel):
     tests: int
 
 
+class WebhookStatus(StrEnum):
+    """What a webhook delivery led to."""
+
+    QUEUED = "queued"  # a grading of the pushed commit
+    HELD = "held"  # stored, not graded: past the challenge's gradings limit
+    IGNORED = "ignored"  # not a push to the graded branch
+
+
 class WebhookResult(BaseModel):
-    status: Literal["queued", "ignored"]
+    status: WebhookStatus
     submission: str | None = None
     note: str = ""
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
 
 from api.deps import SessionDep, SettingsDep
-from api.schemas import WebhookResult
+from api.schemas import WebhookResult, WebhookStatus
 from grader.hosting import pushes, repositories
 from grader.store import hosted
 from grader.store.models import InvitationRow
@@ -92,7 +92,8 @@ async def receive(
     session: SessionDep,
     settings: SettingsDep,
 ) -> WebhookResult:
-    """A webhook delivery: 202 when a grading was queued, 200 when the event is ignored."""
+    """A webhook delivery: 202 when a grading was queued (or the push stored and held, past
+    the challenge's gradings limit), 200 when the event is ignored."""
     spec = HOSTS[host]
     body = await _read_body(request)
     payload = _payload(body, request.headers.get("content-type", ""))
@@ -104,13 +105,17 @@ async def receive(
     ignored = _ignored(spec, request.headers.get(spec.event_header, ""), payload)
     if ignored is not None:
         response.status_code = 200
-        return WebhookResult(status="ignored", note=ignored)
+        return WebhookResult(status=WebhookStatus.IGNORED, note=ignored)
     limited = pushes.push_limit_reason(settings, invitation.id)
     if limited is not None:
         raise HTTPException(429, limited)
     push = _push(host, payload)
-    submission = pushes.queue_external_push(settings, invitation.id, push)
-    return WebhookResult(status="queued", submission=submission, note=f"grading {push.after}")
+    submission, held = pushes.queue_external_push(settings, invitation.id, push)
+    if held is not None:
+        return WebhookResult(status=WebhookStatus.HELD, submission=submission, note=held)
+    return WebhookResult(
+        status=WebhookStatus.QUEUED, submission=submission, note=f"grading {push.after}"
+    )
 
 
 async def _read_body(request: Request) -> bytes:

@@ -254,8 +254,11 @@ class ExternalPush:
     forced: bool
 
 
-def queue_external_push(settings: Settings, invitation_id: str, push: ExternalPush) -> str:
-    """Record a push a webhook told of and queue a grading of its commit; the submission id."""
+def queue_external_push(
+    settings: Settings, invitation_id: str, push: ExternalPush
+) -> tuple[str, str | None]:
+    """Record a push a webhook told of and queue a grading of its commit: the submission id,
+    and why it is held instead (past the challenge's gradings limit), if it is."""
     with session_scope(settings.effective_database_url) as session:
         invitation = hosted.get_invitation(session, invitation_id)
         if invitation is None or invitation.external_repo is None:
@@ -286,9 +289,10 @@ def queue_external_push(settings: Settings, invitation_id: str, push: ExternalPu
         repo.audit(
             session, f"webhook:{push.host}", "webhook.push", invitation_id, {"submission": row.id}
         )
-        if candidate_feedback.hold_if_over_limit(session, row) is None:
+        held = candidate_feedback.hold_if_over_limit(session, row)
+        if held is None:
             submissions.queue_after_commit(session, settings, row)
-        return row.id
+        return row.id, held
 
 
 def hold_pushes(settings: Settings, invitation_id: str) -> AbstractContextManager[None]:

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from grader.config import Settings
-from grader.hosting import deadlines
+from grader.hosting import deadlines, pushes
 from grader.store.db import session_scope
 from grader.store.models import PushRow, SubmissionRow
 from tests.api.conftest import bearer
@@ -362,3 +362,22 @@ def test_a_push_told_for_a_revoked_invitation_is_refused(
     assert response.status_code == 400
     assert "this invitation was revoked" in response.json()["detail"]
     assert queued(api_settings) == ([], [])
+
+
+def test_a_push_past_the_gradings_limit_is_answered_held(
+    client: TestClient,
+    external: External,
+    api_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Stored and not graded (grader/candidate_feedback.py decides): the answer says so
+    instead of "queued"."""
+    reason = "not graded: this challenge grades at most 1 push(es) per candidate"
+    monkeypatch.setattr(pushes.candidate_feedback, "hold_if_over_limit", lambda *_: reason)
+
+    response = deliver(client, external, external.host.payload())
+
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "held" and response.json()["note"] == reason
+    [submission], _ = queued(api_settings)
+    assert response.json()["submission"] == submission.id
