@@ -21,7 +21,7 @@ from grader import queue as grading
 from grader import submissions
 from grader.store import repo
 from grader.store.db import session_scope
-from scripts.bench.common import STAGES, summary, tripwire_time
+from scripts.bench.common import STAGES, grade_seconds, summary, tripwire_time
 from scripts.bench.gradings import check_report
 from scripts.bench.harness import Bench
 from scripts.bench.subjects import Subject
@@ -64,7 +64,7 @@ def api_once(bench: Bench, subject: Subject) -> dict[str, Any]:
     check_report(bench, subject, report, "API")
     events, suite_s = stored(bench, submission_id)
     detail = job_detail(bench, submission_id)
-    grade_s = sum(float(v) for v in report.get("timings", {}).values())
+    grade_s = grade_seconds(report.get("timings", {}))
     return {
         "wall_s": wall,
         "suite_s": suite_s,
@@ -124,7 +124,7 @@ def stored(bench: Bench, submission_id: str) -> tuple[dict[str, float], float]:
         found = repo.report_of(session, submission_id)
         stored = (found.artifacts or {}) if found else {}
         timings = (found.report or {}).get("timings", {}) if found else {}
-        out["_grade_s"] = sum(float(v) for v in timings.values())
+        out["_grade_s"] = grade_seconds(timings)
         bench.timings[submission_id] = {k: float(v) for k, v in timings.items()}
     artifacts = stored.get("artifacts") or {}
     suite_s = float(artifacts.get("duration_s") or 0.0)

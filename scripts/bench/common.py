@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
-STAGES = ("fetch", "workspace", "sandbox", "results", "history", "score")
+STAGES = ("fetch", "workspace", "sandbox", "results", "history", "score", "similarity")
+# The stages one after another on a grading's critical path: the history is read beside the
+# sandbox run, and the report's other timings (services_start, suite_*) lie inside the sandbox's.
+CRITICAL_STAGES = ("fetch", "workspace", "sandbox", "results", "reruns", "score", "similarity")
+
+
+def grade_seconds(timings: dict[str, Any]) -> float:
+    """How long grade() took, from its report's timings (the critical path's stages)."""
+    return sum(float(timings.get(stage, 0.0)) for stage in CRITICAL_STAGES)
 
 
 # -- small helpers ---------------------------------------------------------------------------

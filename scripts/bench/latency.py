@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from scripts.bench.api_queue import api_once
-from scripts.bench.common import STAGES, log, summary
+from scripts.bench.common import STAGES, grade_seconds, log, summary
 from scripts.bench.gradings import cli_once, inprocess_once
 from scripts.bench.harness import Bench
 from scripts.bench.naive import naive_once
@@ -137,7 +137,7 @@ def latency_summary(bench: Bench, raw: dict[str, dict[str, list[Any]]]) -> dict[
                 "stored_to_seen_s",
             )
         }
-        cli_rest = [r["wall_s"] - sum(float(v) for v in r["timings"].values()) for r in data["cli"]]
+        cli_rest = [r["wall_s"] - grade_seconds(r["timings"]) for r in data["cli"]]
         entry["cli_outside_grade"] = summary(cli_rest, ref)
         out[subject.id] = entry
     return out
