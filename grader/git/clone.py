@@ -10,7 +10,9 @@ InfrastructureError (retried by the queue).
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import select
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
@@ -70,15 +72,31 @@ def clone_bare(
             process.kill()
             process.wait()
             raise failure
-        # Returns as soon as git exits: no fixed sleep on the hot path.
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=0.05)
+        _wait_for_exit(process, 0.05)
     stderr = process.stderr.read() if process.stderr else b""
     if process.returncode != 0:
         raise clone_failure(stderr)
     # A clone that finished between two polls was never measured.
     if folder_bytes(dest) > max_bytes:
         raise RepositoryError(f"repository is larger than {max_bytes >> 20} MB")
+
+
+def _wait_for_exit(process: subprocess.Popen[bytes], timeout_s: float) -> None:
+    """Until the process exits or ``timeout_s`` passes, woken the moment it exits.
+
+    ``Popen.wait(timeout)`` polls with growing sleeps, which wakes up to several
+    milliseconds after git is done; a pidfd becomes readable at the exit itself."""
+    try:
+        pidfd = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):  # an old kernel, or the process is already reaped
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=timeout_s)
+        return
+    try:
+        select.select([pidfd], [], [], timeout_s)
+    finally:
+        os.close(pidfd)
+    process.poll()
 
 
 # Whose fault a failed clone is, from git's message: the first pattern that matches decides.
