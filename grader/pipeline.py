@@ -114,11 +114,13 @@ def grade(
             fetched, entries = _fetch(repo, ref, source, workdir, settings, policy)
         with timer.stage("workspace", "preparing the sandbox's working tree"):
             workspace = build_workspace(fetched.repo_dir, entries, challenge.language)
-        # The history needs only the clone: it is read on the host while the suite runs in
-        # the sandbox (git and the hidden suite each keep a core busy), and joined before
-        # scoring. The pool's exit waits for it, so the clone outlives every reader.
-        with ThreadPoolExecutor(1, thread_name_prefix="history") as beside:
+        # The history needs only the clone, and the evidence only the clone and the working
+        # tree: both are read on the host while the suite runs in the sandbox (git and the
+        # hidden suite each keep a core busy), and joined before scoring. The pool's exit
+        # waits for them, so the clone outlives every reader.
+        with ThreadPoolExecutor(1, thread_name_prefix="beside") as beside:
             history = beside.submit(_timed, _history, fetched, prepared, seed_commit, push_times)
+            evidence = beside.submit(_evidence, fetched, workspace, challenge.hidden_dir)
             with timer.stage(
                 "sandbox", f"running the hidden suite ({len(prepared.test_ids)} tests)"
             ):
@@ -130,25 +132,27 @@ def grade(
             )
             progress("reading the git history")
             vc, timer.timings["history"] = history.result()
+            found = evidence.result()
         with timer.stage("score", "scoring"):
             report = build_report(prepared, fetched, suite, vc, artifacts, wires)
-            report.submission.tree = tree_of(fetched.repo_dir, fetched.commit)
+            report.submission.tree = found.tree
             report.removed_files = workspace.removed
             report.integrity = integrity.section(
                 prepared.challenge.isolation.value,
-                integrity.scan_tar(workspace.tar),
+                found.signals,
                 artifacts.candidate_processes,
                 suite.integrity_notes,
-                integrity.outside_guarantee(challenge.hidden_dir),
+                found.outside,
             )
         if artifacts.services:  # inside the sandbox stage, before the suite's clock starts
             timer.timings["services_start"] = artifacts.services_start_s
         for name, seconds in suite.runner_timings.items():  # inside the suite's (Java: compile)
             timer.timings[f"suite_{name}"] = seconds
         fingerprints = None
-        if report.status == Status.GRADED:
-            with timer.stage("similarity", "fingerprinting the submission's files"):
-                fingerprints = fingerprint_workspace(workspace)
+        if report.status == Status.GRADED:  # read beside the suite, kept for a graded one only
+            progress("fingerprinting the submission's files")
+            fingerprints = found.fingerprints
+            timer.timings["similarity"] = found.fingerprint_s
         report.timings = timer.timings
         return Grading(
             report=report,
@@ -271,6 +275,31 @@ def _timed(function: Callable[..., T], *args: Any) -> tuple[T, float]:
     started = time.perf_counter()
     result = function(*args)
     return result, round(time.perf_counter() - started, 4)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the report and the similarity check read from the clone and the working tree
+    alone, gathered beside the suite's run."""
+
+    tree: str
+    signals: list[integrity.Signal]
+    outside: list[integrity.Signal]
+    fingerprints: Fingerprints | None
+    fingerprint_s: float
+
+
+def _evidence(fetched: fetch.Fetched, workspace: Workspace, hidden_dir: Path) -> Evidence:
+    """The submission's tree, the static integrity signals and the fingerprints (computed for
+    every grading, used for a graded one: the suite's outcome is not known yet)."""
+    fingerprints, fingerprint_s = _timed(fingerprint_workspace, workspace)
+    return Evidence(
+        tree=tree_of(fetched.repo_dir, fetched.commit),
+        signals=integrity.scan_tar(workspace.tar),
+        outside=integrity.outside_guarantee(hidden_dir),
+        fingerprints=fingerprints,
+        fingerprint_s=fingerprint_s,
+    )
 
 
 def _history(

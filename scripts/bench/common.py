@@ -14,9 +14,10 @@ from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 STAGES = ("fetch", "workspace", "sandbox", "results", "history", "score", "similarity")
-# The stages one after another on a grading's critical path: the history is read beside the
-# sandbox run, and the report's other timings (services_start, suite_*) lie inside the sandbox's.
-CRITICAL_STAGES = ("fetch", "workspace", "sandbox", "results", "reruns", "score", "similarity")
+# The stages one after another on a grading's critical path: the history and the similarity
+# fingerprints are read beside the sandbox run, and the report's other timings
+# (services_start, suite_*) lie inside the sandbox's.
+CRITICAL_STAGES = ("fetch", "workspace", "sandbox", "results", "reruns", "score")
 
 
 def grade_seconds(timings: dict[str, Any]) -> float:

@@ -56,7 +56,7 @@ def test_the_history_is_read_while_the_suite_runs(tmp_path: Path, settings: Sett
         sandbox=sandbox,
         policy=FetchPolicy(allow_local=True),
     ).report
-    assert any(name.startswith("history") for name in sandbox.threads)
+    assert any(name.startswith("beside") for name in sandbox.threads)
     assert report.skills["version_control"].score is not None
     # The suite could not run (an error): nothing is fingerprinted, no similarity stage.
     assert report.status == Status.ERROR
