@@ -8,7 +8,9 @@ and are not counted. The CPU accounts are exact where they can be (/proc/stat,
 
 from __future__ import annotations
 
+import ctypes
 import os
+import platform
 import resource
 import threading
 import time
@@ -82,12 +84,15 @@ class MemorySampler(threading.Thread):
         children = children_of()
         self.samples += 1
         for root in roots:
-            tree, stack = [], [root]
+            tree, stack, parent_of = [], [root], {}
             while stack:
                 pid = stack.pop()
                 tree.append(pid)
-                stack.extend(children.get(pid, []))
+                for child in children.get(pid, []):
+                    parent_of[child] = pid
+                    stack.append(child)
             statuses = {pid: _status_kb(pid) for pid in tree}
+            statuses = _without_shared_memory(statuses, parent_of)
             total = sum(s.get("VmRSS", 0) for s in statuses.values())
             pss = sum(s.get("Pss", 0) for s in statuses.values())
             peak = self.peaks[root]
@@ -106,6 +111,39 @@ class MemorySampler(threading.Thread):
                     f"pss={status.get('Pss', 0) >> 10}MB"
                     for pid, status in statuses.items()
                 ]
+
+
+# kcmp(2): whether two processes share a kernel resource; KCMP_VM compares their memory maps.
+KCMP_SYSCALLS = {"x86_64": 312, "aarch64": 272}
+KCMP_VM = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def shares_memory_map(pid: int, other: int) -> bool | None:
+    """Whether two processes run in one memory map (kcmp(2), KCMP_VM); None when the kernel
+    cannot say (another architecture, no permission, a process gone)."""
+    number = KCMP_SYSCALLS.get(platform.machine())
+    if number is None:
+        return None
+    answer = _libc.syscall(number, pid, other, KCMP_VM, 0, 0)
+    return None if answer < 0 else answer == 0
+
+
+def _without_shared_memory(
+    statuses: dict[int, dict[str, int]], parent_of: dict[int, int]
+) -> dict[int, dict[str, int]]:
+    """The statuses without the children that are still their parent's memory.
+
+    Python starts git with vfork(): until the child's exec, it runs in its parent's
+    memory map, so /proc shows it with its parent's figures, and adding them would
+    count the same pages twice. The kernel says which children those are (kcmp). A
+    forked child has a map of its own, whose PSS already shares the common pages out
+    with its parent: it is kept."""
+    return {
+        pid: status
+        for pid, status in statuses.items()
+        if pid not in parent_of or not shares_memory_map(pid, parent_of[pid])
+    }
 
 
 def memory_summary(sampler: MemorySampler) -> dict[str, Any]:
