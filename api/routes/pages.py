@@ -53,7 +53,8 @@ from api.presenters import (
 from api.review import review_context
 from api.round import decide_columns, entries
 from api.sessions import clear_session_cookie, set_session_cookie
-from api.similar import FLOOR, FragmentSides, Side, side_by_side, similar
+from api.similar import FragmentSides, Side, side_by_side
+from grader.closest import FLOOR, similar
 from grader.store import regrades, repo
 from grader.store.models import Role
 from grader.store.results import same_code_attempt

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from api.similar import similar as closest
+from grader.closest import similar as closest
 from grader.clusters import overview
 from grader.config import PROJECT_ROOT, Settings, get_settings
 from grader.similarities import Indexes
