@@ -29,13 +29,12 @@ from grader.config import PROJECT_ROOT, Settings, get_settings
 from grader.history import analyse_history
 from grader.hosting import invitations
 from grader.similarities import Indexes
-from grader.similarity import Fingerprints
 from grader.store import repo
 from grader.store.db import migrate, session_scope
 from tests.conftest import WORD_FREQUENCY, make_repo
 from tests.grader.similarity.disguise import disguise
 from tests.support.git import git
-from tests.support.submissions import store_graded, store_word_frequency
+from tests.support.submissions import compare, store_graded, store_word_frequency
 
 GOLDEN = PROJECT_ROOT / "tests" / "golden" / "word-frequency"
 CHALLENGE = "word-frequency"
@@ -256,14 +255,7 @@ def add_compared(
         submission_id = store_graded(
             session, email, url, report=report, overall=report["overall"], commit=sha
         )
-        indexes.record(
-            session,
-            submission_id,
-            challenge_id=CHALLENGE,
-            version="v1",
-            root=WORD_FREQUENCY,
-            fingerprints=Fingerprints.from_tree({"wordfreq.py": code}),
-        )
+        compare(session, indexes, submission_id, code)
     world.submissions[name] = submission_id
     return submission_id
 

@@ -1,10 +1,6 @@
 """Red-team attacks that forge test results, each graded for real in a Docker sandbox.
 
-Every attack is a small submission (see submissions/ and README.md) built into a
-git repository on top of the word-frequency starter, whose functions raise
-NotImplementedError: no hidden test can pass for real. Each test checks the
-verdict, that nothing forged is reported passed, that the grading ended within
-timeout_s + 20 s, and that no sandbox container or grading folder is left.
+Each attack is built and checked as test_attacks.py says.
 
 The last section's attacks beat an earlier grader (README.md says how each is
 stopped now); they keep the verdict the grader must give.

@@ -1,11 +1,7 @@
 """Red-team attacks on the sandbox's walls (hidden/ read-only, PID 1, the network,
 symlinks), each graded for real in a Docker sandbox.
 
-Every attack is a small submission (see submissions/ and README.md) built into a
-git repository on top of the word-frequency starter, whose functions raise
-NotImplementedError: no hidden test can pass for real. Each test checks the
-verdict, that nothing forged is reported passed, that the grading ended within
-timeout_s + 20 s, and that no sandbox container or grading folder is left.
+Each attack is built and checked as test_attacks.py says.
 """
 
 from __future__ import annotations

@@ -15,14 +15,12 @@ from sqlalchemy.orm import Session
 from grader.closest import Similar, similar
 from grader.config import PROJECT_ROOT
 from grader.similarities import Indexes
-from grader.similarity import Fingerprints
 from grader.store import repo
 from grader.store.db import session_scope
 from tests.grader.similarity.disguise import disguise
 from tests.store import migrated_database
 from tests.support.submissions import (
-    CHALLENGE,
-    WORD_FREQUENCY,
+    compare,
     store_graded,
     store_word_frequency,
 )
@@ -41,14 +39,7 @@ def session(tmp_path: Path) -> Iterator[Session]:
 
 def compared(session: Session, indexes: Indexes, email: str, code: str) -> str:
     submission_id = store_graded(session, email, f"/repos/{email}.git")
-    indexes.record(
-        session,
-        submission_id,
-        challenge_id=CHALLENGE,
-        version="v1",
-        root=WORD_FREQUENCY,
-        fingerprints=Fingerprints.from_tree({"wordfreq.py": code}),
-    )
+    compare(session, indexes, submission_id, code)
     return submission_id
 
 

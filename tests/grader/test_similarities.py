@@ -32,7 +32,7 @@ from grader.store.db import session_scope
 from tests.conftest import WORD_FREQUENCY
 from tests.grader.similarity.disguise import disguise
 from tests.store import migrated_database
-from tests.support.submissions import store_graded, store_word_frequency
+from tests.support.submissions import compare, store_graded, store_word_frequency
 
 CHALLENGE = "word-frequency"
 INDEPENDENT = (
@@ -62,14 +62,7 @@ def graded(settings: Settings, email: str, *, status: str = "graded") -> str:
 
 def record(settings: Settings, indexes: Indexes, submission_id: str, code: str) -> Any:
     with session_scope(settings.effective_database_url) as session:
-        return indexes.record(
-            session,
-            submission_id,
-            challenge_id=CHALLENGE,
-            version="v1",
-            root=WORD_FREQUENCY,
-            fingerprints=Fingerprints.from_tree({"wordfreq.py": code}),
-        )
+        return compare(session, indexes, submission_id, code)
 
 
 def stored(settings: Settings, submission_id: str) -> dict[str, Any] | None:

@@ -3,7 +3,8 @@
 For the tests that need stored gradings without Docker: ``store_word_frequency``
 registers the catalogue's challenge at a version (as ``grader challenges add``
 does, with no image); ``store_graded`` creates a submission, claims it and
-finishes it with a report, the store calls a grading job makes.
+finishes it with a report, the store calls a grading job makes; ``compare`` then
+records its ``wordfreq.py`` in a similarity index as the worker's similarity step does.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from grader.config import PROJECT_ROOT
+from grader.similarities import Indexes
+from grader.similarity import Fingerprints, Report
 from grader.store import repo
 
 CHALLENGE = "word-frequency"
@@ -70,3 +73,15 @@ def store_graded(
         dedupe_key=None,
     )
     return row.id
+
+
+def compare(session: Session, indexes: Indexes, submission_id: str, code: str) -> Report:
+    """Record ``{"wordfreq.py": code}`` as the submission's tree and compare it (v1)."""
+    return indexes.record(
+        session,
+        submission_id,
+        challenge_id=CHALLENGE,
+        version="v1",
+        root=WORD_FREQUENCY,
+        fingerprints=Fingerprints.from_tree({"wordfreq.py": code}),
+    )

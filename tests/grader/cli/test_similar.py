@@ -19,12 +19,11 @@ from grader.closest import similar as closest
 from grader.clusters import overview
 from grader.config import PROJECT_ROOT, Settings, get_settings
 from grader.similarities import Indexes
-from grader.similarity import Fingerprints
 from grader.store import repo
 from grader.store.db import migrate, session_scope
 from tests.conftest import WORD_FREQUENCY
 from tests.grader.similarity.disguise import disguise
-from tests.support.submissions import store_graded, store_word_frequency
+from tests.support.submissions import compare, store_graded, store_word_frequency
 
 CHALLENGE = "word-frequency"
 SOLUTIONS = PROJECT_ROOT / "tests/grader/similarity/solutions/word-frequency"
@@ -46,14 +45,7 @@ def grader(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def compared(settings: Settings, indexes: Indexes, email: str, code: str) -> str:
     with session_scope(settings.effective_database_url) as session:
         submission_id = store_graded(session, email, f"/repos/{email}.git")
-        indexes.record(
-            session,
-            submission_id,
-            challenge_id=CHALLENGE,
-            version="v1",
-            root=WORD_FREQUENCY,
-            fingerprints=Fingerprints.from_tree({"wordfreq.py": code}),
-        )
+        compare(session, indexes, submission_id, code)
         return submission_id
 
 
