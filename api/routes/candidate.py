@@ -22,8 +22,9 @@ from api.candidate_session import (
     PageCandidate,
     candidate_cookie_value,
 )
-from api.deps import SESSION_MAX_AGE_S, SessionDep, SettingsDep, require
+from api.deps import SessionDep, SettingsDep, require
 from api.routes.pages import page_error, render
+from api.sessions import clear_session_cookie, set_session_cookie
 from grader.candidate_feedback import views_of_invitation
 from grader.hosting.repositories import clone_url
 from grader.store import hosted, repo
@@ -57,14 +58,7 @@ def candidate_login(
         )
         return render(request, "candidate_login.html", {"error": error}, status)
     response = RedirectResponse("/candidate", status_code=303)
-    response.set_cookie(
-        CANDIDATE_COOKIE,
-        candidate_cookie_value(settings, row),
-        max_age=SESSION_MAX_AGE_S,
-        httponly=True,
-        samesite="lax",
-        secure=settings.public_url.startswith("https://"),
-    )
+    set_session_cookie(response, CANDIDATE_COOKIE, candidate_cookie_value(settings, row), settings)
     repo.audit(session, f"token:{row.id}", "candidate.login")
     return response
 
@@ -72,7 +66,7 @@ def candidate_login(
 @router.post("/candidate/logout")
 def candidate_logout() -> Response:
     response = RedirectResponse(LOGIN, status_code=303)
-    response.delete_cookie(CANDIDATE_COOKIE, httponly=True, samesite="lax")
+    clear_session_cookie(response, CANDIDATE_COOKIE)
     return response
 
 

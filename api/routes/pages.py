@@ -34,7 +34,6 @@ from api.code import visible
 from api.deps import (
     PAGE_ROLES,
     SESSION_COOKIE,
-    SESSION_MAX_AGE_S,
     PageReviewer,
     SessionDep,
     SettingsDep,
@@ -53,7 +52,9 @@ from api.presenters import (
 )
 from api.review import review_context
 from api.round import decide_columns, entries
-from api.similar import FLOOR, FragmentSides, Side, side_by_side, similar
+from api.sessions import clear_session_cookie, set_session_cookie
+from api.similar import FragmentSides, Side, side_by_side
+from grader.closest import FLOOR, similar
 from grader.store import regrades, repo
 from grader.store.models import Role
 from grader.store.results import same_code_attempt
@@ -176,14 +177,7 @@ def login(
         context = {"next": _safe_next(next), "error": error}
         return render(request, "login.html", context, status)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        session_cookie_value(settings, row),
-        max_age=SESSION_MAX_AGE_S,
-        httponly=True,
-        samesite="lax",
-        secure=settings.public_url.startswith("https://"),
-    )
+    set_session_cookie(response, SESSION_COOKIE, session_cookie_value(settings, row), settings)
     repo.audit(session, f"token:{row.id}", "pages.login")
     return response
 
@@ -191,7 +185,7 @@ def login(
 @router.post("/logout")
 def logout() -> Response:
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
+    clear_session_cookie(response, SESSION_COOKIE)
     return response
 
 

@@ -21,8 +21,8 @@ from api.schemas import (
     SubmissionOut,
     SubmissionSummary,
 )
-from api.similar import PairView, similar
 from grader import announce, candidate_feedback, submissions
+from grader.closest import PairView, similar
 from grader.config import Settings
 from grader.hosting import gate, repositories
 from grader.store import hosted, repo

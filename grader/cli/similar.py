@@ -4,7 +4,7 @@
 challenge's solution and starter too), each with its similarity, both shares
 and the matched line ranges; ``grader similar --challenge ID [--above SHARE]``
 prints the challenge's pairs at or above its threshold (or SHARE) and their
-clusters, most similar first. The figures are the API's (api/similar.py and
+clusters, most similar first. The figures are the API's (grader/closest.py and
 grader/clusters.py compute both), as percentages of its shares. Submissions
 are named by ``label``, the one place that decides how a reviewer sees another
 candidate. Evidence for a reviewer, never a score.
@@ -64,7 +64,7 @@ def similar(
 
 
 def _submission(session: Session, submission_id: str) -> list[str]:
-    from api.similar import similar as closest
+    from grader.closest import similar as closest
     from grader.store import repo
 
     row = repo.get_submission(session, submission_id)

@@ -29,16 +29,21 @@ from grader.config import PROJECT_ROOT, Settings, get_settings
 from grader.history import analyse_history
 from grader.hosting import invitations
 from grader.similarities import Indexes
-from grader.similarity import Fingerprints
 from grader.store import repo
 from grader.store.db import migrate, session_scope
 from tests.conftest import WORD_FREQUENCY, make_repo
 from tests.grader.similarity.disguise import disguise
 from tests.support.git import git
+from tests.support.submissions import compare, store_graded, store_word_frequency
 
 GOLDEN = PROJECT_ROOT / "tests" / "golden" / "word-frequency"
 CHALLENGE = "word-frequency"
 CLOSED_REDIS = "redis://127.0.0.1:9/0"  # the discard port: nothing listens, enqueue fails fast
+SKILLS = (
+    {"name": "programming", "weight": 2},
+    {"name": "performance", "weight": 1},
+    {"name": "version_control", "weight": 1},
+)
 
 MESSY_HISTORY: list[tuple[str, Mapping[str, str | bytes | None]]] = [
     ("wip", {"wordfreq.py": "import re\n"}),
@@ -139,6 +144,14 @@ class World:
         )
         assert response.status_code == 303, response.text
 
+    def page(self, path: str) -> str:
+        """The HTML of a page as a freshly signed-in reviewer gets it (status 200)."""
+        self.client.cookies.clear()
+        self.sign_in("reviewer")
+        response = self.client.get(path)
+        assert response.status_code == 200, response.text
+        return response.text
+
 
 def make_settings(tmp_path: Path) -> Settings:
     return get_settings().model_copy(
@@ -184,53 +197,28 @@ def add_tokens(world: World) -> None:
             world.own_repo = invited["clone_url"]
 
 
-def add_graded(world: World, session: Any, challenge: Any, name: str, email: str) -> None:
+def add_graded(world: World, session: Any, name: str, email: str) -> None:
     report, sha = world.reports[name]["report"], world.reports[name]["commit"]
-    row = repo.create_submission(
+    world.submissions[name] = store_graded(
         session,
-        challenge=challenge,
-        repo=report["submission"]["repo"],
-        ref="main",
-        candidate_email=email,
-    )
-    repo.claim(session, row.id, "test-worker", 600)
-    repo.finish(
-        session,
-        row.id,
+        email,
+        report["submission"]["repo"],
+        report=report,
         status=report["status"],
         overall=report["overall"],
-        report=report,
-        artifacts=None,
         commit=sha,
-        dedupe_key=None,
     )
-    world.submissions[name] = row.id
 
 
 def populate(world: World) -> None:
     with session_scope(world.settings.effective_database_url) as session:
-        repo.upsert_challenge(
-            session,
-            challenge_id=CHALLENGE,
-            title="Word frequency",
-            language="python",
-            source=str(WORD_FREQUENCY),
-            version="v1",
-            commit="0" * 40,
-            root=str(WORD_FREQUENCY),
-            skills=[
-                {"name": "programming", "weight": 2},
-                {"name": "performance", "weight": 1},
-                {"name": "version_control", "weight": 1},
-            ],
-            test_count=11,
-        )
+        store_word_frequency(session, commit="0" * 40, skills=SKILLS)
     add_tokens(world)
     with session_scope(world.settings.effective_database_url) as session:
         challenge = repo.get_challenge(session, CHALLENGE)
         assert challenge is not None
         for name, email, _case, _history in CASES:
-            add_graded(world, session, challenge, name, email)
+            add_graded(world, session, name, email)
         queued = repo.create_submission(
             session,
             challenge=challenge,
@@ -264,31 +252,12 @@ def add_compared(
         sha = git(work, "rev-parse", "HEAD")
     report = {**world.reports["bob"]["report"], "submission": {"repo": url, "commit": sha}}
     with session_scope(world.settings.effective_database_url) as session:
-        challenge = repo.get_challenge(session, CHALLENGE)
-        row = repo.create_submission(
-            session, challenge=challenge, repo=url, ref="main", candidate_email=email
+        submission_id = store_graded(
+            session, email, url, report=report, overall=report["overall"], commit=sha
         )
-        repo.claim(session, row.id, "test-worker", 600)
-        repo.finish(
-            session,
-            row.id,
-            status="graded",
-            overall=report["overall"],
-            report=report,
-            artifacts=None,
-            commit=sha,
-            dedupe_key=None,
-        )
-        indexes.record(
-            session,
-            row.id,
-            challenge_id=CHALLENGE,
-            version="v1",
-            root=WORD_FREQUENCY,
-            fingerprints=Fingerprints.from_tree({"wordfreq.py": code}),
-        )
-    world.submissions[name] = row.id
-    return row.id
+        compare(session, indexes, submission_id, code)
+    world.submissions[name] = submission_id
+    return submission_id
 
 
 def add_copied_pair(world: World, *, hosted: bool = True) -> tuple[str, str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 
 from tests.api.conftest import bearer, candidate_git, create_token
-from tests.api.test_git_http import Hosting, clone, commit_solution, hosted
+from tests.api.git_fixtures import Hosting, clone, commit_solution, hosted
 
 __all__ = ["hosted"]
 

@@ -16,11 +16,11 @@ from urllib.parse import quote
 import pytest
 
 from tests.api.conftest import create_token
+from tests.api.git_fixtures import Hosting, hosted
 from tests.api.pages_fixtures import World, fresh_world, reports
 from tests.api.test_attempts import push_three_attempts
 from tests.api.test_browser import browser, live, save, sign_in
 from tests.api.test_code import add_hostile
-from tests.api.test_git_http import Hosting, hosted
 from tests.support.hostile import BIG_NAME, LINK_NAME, SCRIPT_NAME
 
 __all__ = ["browser", "fresh_world", "hosted", "live", "reports"]

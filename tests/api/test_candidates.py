@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from grader.config import Settings
 from grader.hosting import pushes, repositories
 from tests.api.conftest import bearer, candidate_git
+from tests.api.git_fixtures import Hosting, clone, commit_solution, hosted
 from tests.api.pages_fixtures import World, add_copied_pair, fresh_world, reports
-from tests.api.test_git_http import Hosting, clone, commit_solution, hosted
 from tests.api.test_webhooks import HOSTS, External, deliver, invite
 
 __all__ = ["fresh_world", "hosted", "reports"]

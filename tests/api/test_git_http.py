@@ -1,110 +1,33 @@
-"""Hosted repositories over smart HTTP, driven by plain `git` against a real server.
+"""Hosted repositories over smart HTTP, driven by plain `git` against a real server: clone
+and push, who may do which, and (Docker) the whole way to a graded report.
 
-Also here: repository URLs given to POST /api/submissions are checked before
-anything is queued.
+The limits and the protocol's malformed requests are in test_git_limits.py; repository
+URLs given to POST /api/submissions in test_submission_urls.py.
 """
 
 from __future__ import annotations
 
-import gzip
 import os
-import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from grader.config import Settings
-from grader.hosting import invitations, repositories
-from grader.store.db import session_scope
-from grader.store.models import AuditRow, PushRow, SubmissionRow
-from tests.api.conftest import (
-    WORD_FREQUENCY,
-    LiveServer,
-    bearer,
-    candidate_git,
-    create_token,
-    register_without_docker,
-    with_credentials,
+from tests.api.conftest import candidate_git, create_token, with_credentials
+from tests.api.git_fixtures import (
+    SOLUTION,
+    Deployment,
+    Hosting,
+    Invited,
+    clone,
+    commit_solution,
+    deployment,
+    hosted,
+    private_redis,
+    wait_for_catalogue,
 )
-from tests.support.services import free_port, redis_server, wait_for
 
-SOLUTION = WORD_FREQUENCY / "solution" / "wordfreq.py"
-
-
-@dataclass(frozen=True)
-class Invited:
-    id: str
-    clone_url: str
-    token: str
-
-
-@dataclass(frozen=True)
-class Hosting:
-    server: LiveServer
-    admin: str
-    ada: Invited
-    bob: Invited
-
-    def submissions(self) -> list[SubmissionRow]:
-        with session_scope(self.server.settings.effective_database_url) as session:
-            return list(session.scalars(select(SubmissionRow).order_by(SubmissionRow.created_at)))
-
-    def pushes(self) -> list[PushRow]:
-        with session_scope(self.server.settings.effective_database_url) as session:
-            return list(session.scalars(select(PushRow).order_by(PushRow.id)))
-
-    def main(self, invited: Invited) -> str:
-        bare = repositories.repository_path(self.server.settings, invited.id)
-        return subprocess.run(
-            ["git", "--git-dir", str(bare), "rev-parse", "refs/heads/main"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-
-
-def invite(server: LiveServer, admin: str, email: str) -> Invited:
-    response = httpx.post(
-        f"{server.url}/api/invitations",
-        json={"challenge": "word-frequency", "candidate": email},
-        headers=bearer(admin),
-    )
-    assert response.status_code == 201, response.text
-    body = response.json()
-    return Invited(body["id"], body["clone_url"], body["token"])
-
-
-@pytest.fixture
-def hosted(live_server: LiveServer) -> Hosting:
-    register_without_docker(live_server.settings)
-    admin = create_token(live_server.settings, "admin")
-    return Hosting(
-        live_server,
-        admin,
-        invite(live_server, admin, "ada@example.com"),
-        invite(live_server, admin, "bob@example.com"),
-    )
-
-
-def clone(invited: Invited, secret: str, dest: Path) -> subprocess.CompletedProcess[str]:
-    return candidate_git(
-        dest.parent, "clone", with_credentials(invited.clone_url, secret), dest.name
-    )
-
-
-def commit_solution(work: Path, message: str = "Count words with a Counter") -> str:
-    shutil.copy(SOLUTION, work / "wordfreq.py")
-    assert candidate_git(work, "add", "-A").returncode == 0
-    assert candidate_git(work, "commit", "-q", "-m", message).returncode == 0
-    return candidate_git(work, "rev-parse", "HEAD").stdout.strip()
+__all__ = ["deployment", "hosted", "private_redis"]
 
 
 # -- clone and push ------------------------------------------------------------------------
@@ -259,269 +182,7 @@ def test_a_large_push_goes_through_gits_chunked_upload_and_fetches_back(
     assert (other / "data.bin").read_bytes() == (work / "data.bin").read_bytes()
 
 
-# -- limits ------------------------------------------------------------------------------------
-def test_the_push_limit_is_told_in_git_push_output_and_moves_no_ref(
-    hosted: Hosting, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(hosted.server.settings, "max_pushes_per_hour", 1)
-    work = tmp_path / "ada"
-    assert clone(hosted.ada, hosted.ada.token, work).returncode == 0
-    first = commit_solution(work)
-    assert candidate_git(work, "push", "origin", "main").returncode == 0
-    (work / "more.md").write_text("more\n")
-    candidate_git(work, "add", "-A")
-    candidate_git(work, "commit", "-q", "-m", "Add more")
-
-    refused = candidate_git(work, "push", "origin", "main")
-
-    assert refused.returncode != 0
-    assert "push limit reached: at most 1 pushes an hour" in refused.stderr
-    assert hosted.main(hosted.ada) == first
-    assert len(hosted.submissions()) == 1
-
-
-def test_a_push_past_the_size_limit_is_refused_with_the_reason(
-    hosted: Hosting, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(hosted.server.settings, "max_hosted_repo_mb", 1)
-    work = tmp_path / "ada"
-    assert clone(hosted.ada, hosted.ada.token, work).returncode == 0
-    before = hosted.main(hosted.ada)
-    (work / "data.bin").write_bytes(os.urandom(3 << 20))  # random: git cannot compress it
-    commit_solution(work, "Add a large file")
-
-    refused = candidate_git(work, "push", "origin", "main")
-
-    assert refused.returncode != 0
-    assert "remote: error: repository size limit (1 MB)" in refused.stderr
-    assert "[remote rejected] main -> main (repository size limit" in refused.stderr
-    assert hosted.main(hosted.ada) == before
-    assert hosted.submissions() == [] and hosted.pushes() == []
-    with session_scope(hosted.server.settings.effective_database_url) as session:
-        actions = session.scalars(select(AuditRow.action)).all()
-    assert "git.push.refused" in actions
-
-
-# -- the protocol at the HTTP level ---------------------------------------------------------
-def upload_pack_request(sha: str) -> bytes:
-    want = f"want {sha} ofs-delta\n".encode()
-    return f"{len(want) + 4:04x}".encode() + want + b"0000" + b"0009done\n"
-
-
-def test_a_gzip_fetch_request_is_inflated(hosted: Hosting) -> None:
-    url = f"{hosted.ada.clone_url}/git-upload-pack"
-    headers = {
-        "Content-Type": "application/x-git-upload-pack-request",
-        "Content-Encoding": "gzip",
-    }
-    body = gzip.compress(upload_pack_request(hosted.main(hosted.ada)))
-
-    response = httpx.post(url, content=body, headers=headers, auth=("a", hosted.ada.token))
-
-    assert response.status_code == 200
-    assert response.headers["content-type"] == "application/x-git-upload-pack-result"
-    assert b"PACK" in response.content
-
-
-@pytest.mark.parametrize(
-    ("path", "headers", "body", "status"),
-    [
-        ("/info/refs", {}, None, 400),  # the dumb protocol
-        ("/info/refs?service=git-archive", {}, None, 400),
-        ("/git-upload-pack", {"Content-Type": "text/plain"}, b"0000", 415),
-        (
-            "/git-upload-pack",
-            {"Content-Type": "application/x-git-upload-pack-request", "Content-Encoding": "br"},
-            b"0000",
-            415,
-        ),
-        (
-            "/git-upload-pack",
-            {"Content-Type": "application/x-git-upload-pack-request", "Content-Encoding": "gzip"},
-            b"not gzip at all",
-            400,
-        ),
-    ],
-)
-def test_requests_git_would_never_send_are_json_4xx(
-    hosted: Hosting, path: str, headers: dict[str, str], body: bytes | None, status: int
-) -> None:
-    url = hosted.ada.clone_url + path
-    auth = ("a", hosted.ada.token)
-    if body is None:
-        response = httpx.get(url, auth=auth)
-    else:
-        response = httpx.post(url, content=body, headers=headers, auth=auth)
-    assert response.status_code == status
-    assert response.json()["detail"]
-
-
-def test_an_oversized_fetch_request_is_413(
-    hosted: Hosting, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(hosted.server.settings, "max_git_request_mb", 1)
-    body = gzip.compress(b"0" * (3 << 20))  # small on the wire, 3 MB inflated
-    response = httpx.post(
-        f"{hosted.ada.clone_url}/git-upload-pack",
-        content=body,
-        headers={
-            "Content-Type": "application/x-git-upload-pack-request",
-            "Content-Encoding": "gzip",
-        },
-        auth=("a", hosted.ada.token),
-    )
-    assert response.status_code == 413
-
-
-# -- URLs given to POST /api/submissions -----------------------------------------------------
-MARKER = Path("/tmp/grader-api-url-attack")
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        f"ext::sh -c touch% {MARKER}",
-        f"fd::17,{MARKER}",
-        f"--upload-pack=touch {MARKER}",
-        f"-u touch {MARKER}",
-        "file:///etc",
-        "/tmp/no-such-repository",
-        "ssh://git@github.com/ada/word-frequency.git",
-        "git@github.com:ada/word-frequency.git",
-        "git://github.com/ada/word-frequency.git",
-        "http://github.com/ada/word-frequency.git",
-        "https://",
-        "https://github.com/ada/wf.git\n--upload-pack=touch",
-        "http://testserver/git/00000000-0000-4000-8000-000000000000.git",
-        "http://testserver/git/../../etc/passwd",
-        "http://testserver/git/",
-    ],
-)
-def test_url_attacks_are_refused_at_submission_and_leave_no_trace(
-    client: TestClient,
-    tokens: dict[str, str],
-    word_frequency: str,
-    api_settings: Settings,
-    url: str,
-) -> None:
-    body = {"challenge": word_frequency, "repo": url}
-
-    response = client.post("/api/submissions", json=body, headers=bearer(tokens["admin"]))
-
-    assert 400 <= response.status_code < 500, response.text
-    assert response.json()["detail"]
-    assert client.get("/api/submissions", headers=bearer(tokens["admin"])).json() == []
-    assert not MARKER.exists()
-    with session_scope(api_settings.effective_database_url) as session:
-        assert session.scalars(select(AuditRow)).all() == []
-
-
-def test_a_local_repository_with_a_file_submodule_is_refused_at_submission(
-    client: TestClient, tokens: dict[str, str], word_frequency: str, tmp_path: Path
-) -> None:
-    inner, outer = tmp_path / "inner", tmp_path / "outer"
-    for folder in (inner, outer):
-        folder.mkdir()
-        candidate_git(folder, "init", "-q")
-        candidate_git(folder, "commit", "-q", "--allow-empty", "-m", "Start")
-    added = candidate_git(
-        outer, "-c", "protocol.file.allow=always", "submodule", "add", f"file://{inner}", "sub"
-    )
-    assert added.returncode == 0, added.stderr
-    candidate_git(outer, "commit", "-q", "-m", "Add a submodule")
-
-    for url in (str(outer), f"file://{outer}"):
-        body = {"challenge": word_frequency, "repo": url}
-        response = client.post("/api/submissions", json=body, headers=bearer(tokens["admin"]))
-        assert response.status_code == 400
-        assert "local paths are not allowed" in response.json()["detail"]
-    assert client.get("/api/submissions", headers=bearer(tokens["admin"])).json() == []
-
-
-def test_a_hosted_repository_url_is_accepted_at_submission(
-    client: TestClient, tokens: dict[str, str], word_frequency: str, api_settings: Settings
-) -> None:
-    created = invitations.invite(api_settings, word_frequency, "ada@example.com", actor="test")
-    body = {"challenge": word_frequency, "repo": created["clone_url"]}
-
-    response = client.post("/api/submissions", json=body, headers=bearer(created["token"]))
-
-    assert response.status_code == 202, response.text
-
-
 # -- the whole way, with the real server and a real worker (Docker) -------------------------
-GRADER = [sys.executable, "-m", "grader.cli"]
-
-
-@dataclass
-class Deployment:
-    """`grader serve` as a subprocess, on its own data folder, catalogue and Redis database."""
-
-    url: str
-    env: dict[str, str]
-    logs: Path
-
-    def run(self, *args: str, timeout: float = 600) -> str:
-        done = subprocess.run(
-            [*GRADER, *args], env=self.env, capture_output=True, text=True, timeout=timeout
-        )
-        assert done.returncode == 0, f"grader {args[0]} failed:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
-
-    def api(self, method: str, path: str, token: str, **kwargs: Any) -> httpx.Response:
-        return httpx.request(method, self.url + path, headers=bearer(token), **kwargs)
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[str]:
-    """A Redis of this test's own: a shared one may have other workers that take our jobs."""
-    with redis_server(tmp_path / "redis") as server:
-        yield server.url
-
-
-@pytest.fixture
-def deployment(tmp_path: Path, private_redis: str) -> Iterator[Deployment]:
-    catalogue = tmp_path / "catalogue"
-    catalogue.mkdir()
-    (catalogue / "word-frequency").symlink_to(WORD_FREQUENCY, target_is_directory=True)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    # No GRADER_PUBLIC_URL: the clone URLs must follow the port the server listens on, and
-    # the worker learns the server's URL through Redis.
-    env = {
-        **os.environ,
-        "GRADER_DATA_DIR": str(tmp_path / "data"),
-        "GRADER_CHALLENGES_DIR": str(catalogue),
-        "GRADER_REDIS_URL": private_redis,
-        # No worker runs while these tests push: git push waits this long for a grading.
-        "GRADER_PUSH_FEEDBACK_WAIT_S": "3",
-    }
-    env.pop("GRADER_DATABASE_URL", None)
-    env.pop("GRADER_PUBLIC_URL", None)
-    logs = tmp_path / "serve.log"
-    with logs.open("wb") as log:
-        server = subprocess.Popen(
-            [*GRADER, "serve", "--port", str(port)], env=env, stdout=log, stderr=log
-        )
-    try:
-        yield Deployment(url, env, logs)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def wait_for_catalogue(deployment: Deployment, admin: str, timeout_s: float = 300) -> None:
-    def listed() -> bool:
-        try:
-            answer = deployment.api("GET", "/api/challenges", admin)
-        except httpx.TransportError:
-            return False
-        return answer.status_code == 200 and bool(answer.json())
-
-    try:
-        wait_for("the server lists its catalogue", listed, timeout_s, 0.5)
-    except TimeoutError as exc:
-        raise AssertionError(f"{exc}:\n{deployment.logs.read_text()}") from exc
 
 
 @pytest.mark.docker

@@ -19,7 +19,7 @@ import pytest
 
 from grader.config import PROJECT_ROOT
 from tests.api.conftest import candidate_git
-from tests.api.test_git_http import GRADER, Deployment, Invited, clone, wait_for_catalogue
+from tests.api.git_fixtures import GRADER, Deployment, Invited, clone, wait_for_catalogue
 from tests.support.services import free_port, redis_server
 
 PRICING_JAVA = PROJECT_ROOT / "challenges" / "pricing-java"

@@ -26,7 +26,7 @@ from grader.store.db import session_scope
 from grader.store.models import AuditRow, SubmissionRow
 from tests.api.conftest import bearer, candidate_git, create_token, settings_for, with_credentials
 from tests.api.feedback_fixtures import HIDDEN_SECRETS, VISIBLE, register_policy, store_report
-from tests.api.test_git_http import commit_solution
+from tests.api.git_fixtures import commit_solution
 from tests.support.asgi import loopback_socket, serving
 from tests.support.services import redis_server
 

@@ -97,19 +97,11 @@ def test_candidates_may_not_see_similarities(world: World, pair: tuple[str, str]
 
 
 # -- the pages -----------------------------------------------------------------------------
-def page(world: World, path: str) -> str:
-    world.client.cookies.clear()
-    world.sign_in("reviewer")
-    response = world.client.get(path)
-    assert response.status_code == 200, response.text
-    return response.text
-
-
 def test_the_report_lists_the_similar_submissions_with_a_link_side_by_side(
     world: World, pair: tuple[str, str]
 ) -> None:
     original, copy = pair
-    html = page(world, f"/submissions/{copy}")
+    html = world.page(f"/submissions/{copy}")
     assert "Similar submissions" in html and 'id="similar-table"' in html
     assert alias(world, "fay@example.com") in html and "fay@example.com" not in html
     assert f'href="/submissions/{copy}/similar/{original}"' in html
@@ -118,15 +110,15 @@ def test_the_report_lists_the_similar_submissions_with_a_link_side_by_side(
 
 def test_the_report_of_a_submission_nothing_resembles_says_so(world: World) -> None:
     alone = add_compared(world, Indexes(), "hal", "hal@example.com", "x = 1\n")
-    assert 'id="no-similar"' in page(world, f"/submissions/{alone}")
-    assert "was not compared" in page(world, f"/submissions/{world.submissions['ada']}")
+    assert 'id="no-similar"' in world.page(f"/submissions/{alone}")
+    assert "was not compared" in world.page(f"/submissions/{world.submissions['ada']}")
 
 
 def test_the_side_by_side_page_shows_both_sides_lines_with_numbers(
     world: World, pair: tuple[str, str]
 ) -> None:
     original, copy = pair
-    html = page(world, f"/submissions/{copy}/similar/{original}")
+    html = world.page(f"/submissions/{copy}/similar/{original}")
     assert 'class="sbs fragment"' in html and 'class="ln"' in html
     assert "renamed_" in html  # the copy's lines (its names are the disguise's)
     original_lines = [line.strip() for line in INDEPENDENT.splitlines() if "def " in line]
@@ -136,7 +128,7 @@ def test_the_side_by_side_page_shows_both_sides_lines_with_numbers(
 
 def test_unreadable_repositories_show_the_line_ranges_with_a_note(fresh_world: World) -> None:
     original, copy = add_copied_pair(fresh_world, hosted=False)
-    html = page(fresh_world, f"/submissions/{copy}/similar/{original}")
+    html = fresh_world.page(f"/submissions/{copy}/similar/{original}")
     assert "not on this server: line ranges only" in html
     assert 'class="ln"' not in html
     assert "The file could not be read here: lines" in html

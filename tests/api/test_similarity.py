@@ -116,22 +116,14 @@ def test_candidates_may_not_see_it_and_an_unknown_challenge_is_404(world: World)
     assert bad.status_code == 422
 
 
-def page(world: World, path: str) -> str:
-    world.client.cookies.clear()
-    world.sign_in("reviewer")
-    response = world.client.get(path)
-    assert response.status_code == 200, response.text
-    return response.text
-
-
 def test_the_page_lists_the_cluster_and_links_each_pair_side_by_side(
     world: World, round_of_four: dict[str, str]
 ) -> None:
-    html = page(world, f"/challenges/{CHALLENGE}/similarity")
+    html = world.page(f"/challenges/{CHALLENGE}/similarity")
     assert html.count('<tr class="cluster"') == 1 and 'data-size="3"' in html
     for pair in overview(world)["pairs"]:
         assert f'href="/submissions/{pair["later"]}/similar/{pair["earlier"]}"' in html
-        side = page(world, f"/submissions/{pair['later']}/similar/{pair['earlier']}")
+        side = world.page(f"/submissions/{pair['later']}/similar/{pair['earlier']}")
         assert f'href="/challenges/{CHALLENGE}/similarity"' in side
     assert pseudonym(world, round_of_four["ivy"]) not in html and "@example.com" not in html
 
@@ -143,7 +135,7 @@ def test_the_page_says_when_nothing_is_similar(fresh_world: World) -> None:
         "pairs": [],
         "clusters": [],
     }
-    assert 'id="no-clusters"' in page(fresh_world, f"/challenges/{CHALLENGE}/similarity")
+    assert 'id="no-clusters"' in fresh_world.page(f"/challenges/{CHALLENGE}/similarity")
     fresh_world.client.cookies.clear()
     url = f"/challenges/{CHALLENGE}/similarity"
     response = fresh_world.client.get(url, follow_redirects=False)
@@ -153,7 +145,7 @@ def test_the_page_says_when_nothing_is_similar(fresh_world: World) -> None:
 def test_the_round_view_flags_each_candidate_of_a_cluster(
     world: World, round_of_four: dict[str, str]
 ) -> None:
-    html = page(world, "/")
+    html = world.page("/")
     for name in ("fay", "gus", "hal", "ivy"):
         row = html.split(f'data-sub="{round_of_four[name]}"', 1)[1].split("</tr>", 1)[0]
         flagged = "similar #1" in row and f'href="/challenges/{CHALLENGE}/similarity"' in row

@@ -204,3 +204,38 @@ def probes(outcome: Outcome) -> dict[str, Any]:
         if found:
             return dict(json.loads(found.group(1)))
     raise AssertionError("no PROBES in any test message:\n" + describe(outcome))
+
+
+# -- verdicts shared by the attack modules -------------------------------------------
+Grade = Callable[..., Outcome]
+
+
+def check_graded_nothing_passed(env: GraderEnv, outcome: Outcome) -> None:
+    """The common verdict: a real grading, in time, nothing passed, the host clean."""
+    assert outcome.report.status == "graded", describe(outcome)
+    assert_expected_ids(env, outcome)
+    assert_nothing_passed(outcome)
+    assert_in_time(env, outcome)
+    assert_host_clean(env)
+
+
+def check_tampered(env: GraderEnv, outcome: Outcome) -> None:
+    assert outcome.report.status == "tampered", describe(outcome)
+    assert_expected_ids(env, outcome)
+    for skill in TEST_SKILLS:
+        assert outcome.report.skills[skill].score == 0, describe(outcome)
+    assert_in_time(env, outcome)
+    assert_host_clean(env)
+
+
+def check_forgery_fails(env: GraderEnv, outcome: Outcome) -> None:
+    """A forgery either is caught (tampered, test skills 0) or forges nothing (nothing passed)."""
+    report = outcome.report
+    assert_in_time(env, outcome)
+    assert_host_clean(env)
+    assert_expected_ids(env, outcome)
+    if report.status == "tampered":
+        for skill in TEST_SKILLS:
+            assert report.skills[skill].score == 0, describe(outcome)
+    else:
+        assert outcome.passed() == [], "forged passes were accepted:\n" + describe(outcome)

@@ -8,7 +8,7 @@ checks. Each attack is the pricing-java starter (every method throws) plus the f
 tampered (every test skill 0) or with nothing passed, in time, with the host clean.
 
 The existing attacks of the same family (an exit from a static initializer, forged
-records, a silenced listener) are in test_attacks.py.
+records, a silenced listener) are in test_attacks_forgery.py.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A trusted probe suite, run inside a sandbox as its hidden/.
 
-See test_attacks.py::test_sandbox_walls_seen_from_inside.
+See test_attacks_walls.py::test_sandbox_walls_seen_from_inside.
 
 Not collected on the host (its name does not start with test_); every test here
 must pass inside the sandbox.

@@ -10,7 +10,7 @@ from grader.config import Settings
 from grader.jobs import GradingService, _Job
 from grader.store import repo
 from grader.store.db import migrate, session_scope
-from tests.store.test_repo import submit
+from tests.store.repo_fixtures import submit
 
 JOB = _Job(
     submission_id="s1",

@@ -32,6 +32,7 @@ from grader.store.db import session_scope
 from tests.conftest import WORD_FREQUENCY
 from tests.grader.similarity.disguise import disguise
 from tests.store import migrated_database
+from tests.support.submissions import compare, store_graded, store_word_frequency
 
 CHALLENGE = "word-frequency"
 INDEPENDENT = (
@@ -50,56 +51,18 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
 
 def add_challenge(settings: Settings) -> None:
     with session_scope(settings.effective_database_url) as session:
-        repo.upsert_challenge(
-            session,
-            challenge_id=CHALLENGE,
-            title="Word frequency",
-            language="python",
-            source=str(WORD_FREQUENCY),
-            version="v1",
-            commit=None,
-            root=str(WORD_FREQUENCY),
-            skills=[{"name": "programming", "weight": 1}],
-            test_count=11,
-        )
+        store_word_frequency(session)
 
 
 def graded(settings: Settings, email: str, *, status: str = "graded") -> str:
     """A submission of the challenge, graded (its report is stored)."""
     with session_scope(settings.effective_database_url) as session:
-        challenge = repo.get_challenge(session, CHALLENGE)
-        assert challenge is not None
-        row = repo.create_submission(
-            session,
-            challenge=challenge,
-            repo=f"/repos/{email}.git",
-            ref="main",
-            candidate_email=email,
-        )
-        repo.claim(session, row.id, "test", 600)
-        repo.finish(
-            session,
-            row.id,
-            status=status,
-            overall=90.0,
-            report={},
-            artifacts=None,
-            commit="c" * 40,
-            dedupe_key=None,
-        )
-        return row.id
+        return store_graded(session, email, f"/repos/{email}.git", status=status)
 
 
 def record(settings: Settings, indexes: Indexes, submission_id: str, code: str) -> Any:
     with session_scope(settings.effective_database_url) as session:
-        return indexes.record(
-            session,
-            submission_id,
-            challenge_id=CHALLENGE,
-            version="v1",
-            root=WORD_FREQUENCY,
-            fingerprints=Fingerprints.from_tree({"wordfreq.py": code}),
-        )
+        return compare(session, indexes, submission_id, code)
 
 
 def stored(settings: Settings, submission_id: str) -> dict[str, Any] | None:

@@ -9,7 +9,7 @@ from grader.store.db import session_scope
 from grader.store.decisions import Subject
 from grader.store.deliveries import create_delivery
 from grader.store.models import AuditRow, CommentTarget, Verdict, WebhookDeliveryRow
-from tests.store.test_repo import add_challenge, submit
+from tests.store.repo_fixtures import add_challenge, submit
 
 
 def setup(db_url: str) -> tuple[str, str, int]:

@@ -25,7 +25,7 @@ from grader.store.models import (
     Verdict,
     utcnow,
 )
-from tests.store.test_repo import add_challenge, finish
+from tests.store.repo_fixtures import add_challenge, finish
 
 ANN, BOB = "Ann@Example.com", "bob@example.com"
 

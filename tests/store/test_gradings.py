@@ -5,7 +5,7 @@ from __future__ import annotations
 from grader.store import gradings, hosted, repo
 from grader.store.db import session_scope
 from grader.store.models import SubmissionStatus
-from tests.store.test_repo import add_challenge
+from tests.store.repo_fixtures import add_challenge
 
 
 def test_held_submissions_are_not_counted_until_released(db_url: str) -> None:

@@ -11,7 +11,7 @@ from grader.hosting import deadlines
 from grader.store import hosted, repo
 from grader.store.db import session_scope
 from grader.store.models import AuditRow, ChallengeRow, InvitationRow
-from tests.store.test_repo import T0, add_challenge, aware
+from tests.store.repo_fixtures import T0, add_challenge, aware
 
 
 def test_push_times_keep_when_each_commit_first_arrived(db_url: str) -> None:

@@ -1,11 +1,12 @@
-"""The repository functions against a real database, SQLite and PostgreSQL alike."""
+"""The repository functions against a real database, SQLite and PostgreSQL alike: tokens,
+a submission's states, listing, stale leases and the status history.
+
+Claiming under contention is in test_repo_claims.py, stored reports in test_repo_reports.py.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,60 +17,8 @@ from sqlalchemy.orm import Session
 
 from grader.store import repo
 from grader.store.db import engine_for, session_scope
-from grader.store.models import ChallengeRow, SubmissionRow
-
-T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite gives naive UTC datetimes back, PostgreSQL aware ones: compare them as aware."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
-def add_challenge(session: Session, challenge_id: str = "word-frequency") -> ChallengeRow:
-    return repo.upsert_challenge(
-        session,
-        challenge_id=challenge_id,
-        title=challenge_id.title(),
-        language="python",
-        source=f"/challenges/{challenge_id}",
-        version="v1",
-        commit=None,
-        root=f"/challenges/{challenge_id}",
-        skills=[{"name": "programming", "weight": 1}],
-        test_count=3,
-    )
-
-
-def submit(url: str, **fields: Any) -> str:
-    with session_scope(url) as session:
-        challenge = repo.get_challenge(session, fields.pop("challenge_id", "word-frequency"))
-        challenge = challenge or add_challenge(session)
-        repo_url = fields.pop("repo_url", "/repos/a.git")
-        row = repo.create_submission(
-            session, challenge=challenge, repo=repo_url, ref="main", **fields
-        )
-        return row.id
-
-
-def statuses(url: str, submission_id: str) -> list[tuple[str, str]]:
-    with session_scope(url) as session:
-        return [(e.status, e.detail) for e in repo.events_of(session, submission_id)]
-
-
-def finish(session: Session, submission_id: str, status: str = "graded", key: str = "k") -> None:
-    repo.finish(
-        session,
-        submission_id,
-        status=status,
-        overall=75.0,
-        report={"overall": 75.0, "status": status},
-        artifacts={"artifacts": {"exit_code": 0}},
-        commit="c" * 40,
-        dedupe_key=key,
-    )
+from grader.store.models import SubmissionRow
+from tests.store.repo_fixtures import T0, add_challenge, aware, finish, statuses, submit
 
 
 # -- tokens --------------------------------------------------------------------
@@ -103,93 +52,6 @@ def test_two_tokens_never_share_a_secret(db_url: str) -> None:
     with session_scope(db_url) as session:
         secrets = {repo.create_token(session, "admin")[0] for _ in range(20)}
     assert len(secrets) == 20
-
-
-# -- claim -----------------------------------------------------------------------
-def test_claim_moves_queued_to_running_once(db_url: str) -> None:
-    submission_id = submit(db_url)
-    with session_scope(db_url) as session:
-        assert repo.claim(session, submission_id, "host-a:1", lease_s=60)
-    with session_scope(db_url) as session:
-        assert not repo.claim(session, submission_id, "host-b:2", lease_s=60)
-        row = repo.get_submission(session, submission_id)
-        assert row is not None
-        assert (row.status, row.worker, row.attempts) == ("running", "host-a:1", 1)
-        lease = aware(row.lease_until)
-        assert lease is not None and lease > datetime.now(UTC) + timedelta(seconds=30)
-    assert statuses(db_url, submission_id) == [
-        ("queued", "submitted"),
-        ("running", "claimed by host-a:1"),
-    ]
-
-
-def _claim_holding_the_transaction(url: str, submission_id: str, worker: str) -> bool:
-    """Claim, then keep the transaction open a moment so that the other claimer overlaps."""
-    with session_scope(url) as session:
-        won = repo.claim(session, submission_id, worker, lease_s=60)
-        time.sleep(0.2)
-    return won
-
-
-def _claim_in_threads(url: str, submission_id: str) -> dict[str, bool | BaseException]:
-    start = threading.Barrier(2)
-    results: dict[str, bool | BaseException] = {}
-
-    def claimer(name: str) -> None:
-        start.wait()
-        try:
-            results[name] = _claim_holding_the_transaction(url, submission_id, name)
-        except BaseException as exc:  # reported by the caller's assertion
-            results[name] = exc
-
-    threads = [threading.Thread(target=claimer, args=(f"w{i}",)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
-def test_two_threads_claiming_the_same_submission_have_one_winner(db_url: str) -> None:
-    for _round in range(3):
-        submission_id = submit(db_url)
-        results = _claim_in_threads(db_url, submission_id)
-        assert sorted(results.values(), key=str) == [False, True], results
-        assert [s for s, _d in statuses(db_url, submission_id)] == ["queued", "running"]
-
-
-def _claim_in_a_process(url: str, ids: list[str], worker: str, start: Any, out: Any) -> None:
-    for submission_id in ids:
-        start.wait()
-        try:
-            won: bool | str = _claim_holding_the_transaction(url, submission_id, worker)
-        except Exception as exc:
-            won = f"{type(exc).__name__}: {exc}"
-        out.put((submission_id, worker, won))
-
-
-def test_two_processes_claiming_the_same_submission_have_one_winner(db_url: str) -> None:
-    context = multiprocessing.get_context("spawn")  # nothing shared: as two worker hosts
-    ids = [submit(db_url) for _ in range(4)]
-    start, out = context.Barrier(2), context.Queue()
-    processes = [
-        context.Process(target=_claim_in_a_process, args=(db_url, ids, f"p{i}", start, out))
-        for i in range(2)
-    ]
-    for process in processes:
-        process.start()
-    results: dict[str, dict[str, bool | str]] = {sid: {} for sid in ids}
-    for _ in range(2 * len(ids)):
-        submission_id, worker, won = out.get(timeout=120)
-        results[submission_id][worker] = won
-    for process in processes:
-        process.join(timeout=30)
-    with session_scope(db_url) as session:
-        for submission_id, outcome in results.items():
-            assert sorted(outcome.values(), key=str) == [False, True], outcome
-            row = repo.get_submission(session, submission_id)
-            assert row is not None and row.attempts == 1
-            assert row.worker == next(w for w, won in outcome.items() if won is True)
 
 
 # -- state transitions --------------------------------------------------------------
@@ -332,76 +194,6 @@ def test_equal_creation_times_are_ordered_by_id(db_url: str) -> None:
     assert listed == sorted(ids, reverse=True)
 
 
-# -- dedupe ------------------------------------------------------------------------
-def test_graded_with_key_finds_the_first_finished_report_and_ignores_errors(db_url: str) -> None:
-    errored, first, second, other = (submit(db_url) for _ in range(4))
-    with session_scope(db_url) as session:
-        assert repo.graded_with_key(session, "v1:abc:0.1.0") is None
-        finish(session, errored, status="error", key="v1:abc:0.1.0")
-    with session_scope(db_url) as session:
-        assert repo.graded_with_key(session, "v1:abc:0.1.0") is None
-        finish(session, first, status="tampered", key="v1:abc:0.1.0")
-    time.sleep(0.01)
-    with session_scope(db_url) as session:
-        finish(session, second, key="v1:abc:0.1.0")
-        finish(session, other, key="v1:def:0.1.0")
-    with session_scope(db_url) as session:
-        found = repo.graded_with_key(session, "v1:abc:0.1.0")
-        assert found is not None and (found.submission_id, found.status) == (first, "tampered")
-        assert repo.graded_with_key(session, "v2:abc:0.1.0") is None
-
-
-def test_finishing_twice_keeps_the_first_report(db_url: str) -> None:
-    submission_id = submit(db_url)
-    with session_scope(db_url) as session:
-        finish(session, submission_id)
-    with session_scope(db_url) as session:
-        repo.finish(
-            session,
-            submission_id,
-            status="graded",
-            overall=10.0,
-            report={"overall": 10.0},
-            artifacts=None,
-            commit="d" * 40,
-            dedupe_key="k",
-        )
-    with session_scope(db_url) as session:
-        report = repo.report_of(session, submission_id)
-        assert report is not None and report.overall == 75.0
-
-
-def test_replacing_a_report_keeps_its_artifacts_and_records_the_change(db_url: str) -> None:
-    submission_id = submit(db_url)
-    with session_scope(db_url) as session:
-        finish(session, submission_id)
-    with session_scope(db_url) as session:
-        repo.replace_report(
-            session,
-            submission_id,
-            status="tampered",
-            overall=0.0,
-            report={"overall": 0.0, "status": "tampered"},
-            detail="re-scored",
-        )
-    with session_scope(db_url) as session:
-        report = repo.report_of(session, submission_id)
-        submission = repo.get_submission(session, submission_id)
-        assert report is not None and submission is not None
-        assert (report.status, report.overall, report.report["status"]) == (
-            "tampered",
-            0.0,
-            "tampered",
-        )
-        assert report.artifacts == {"artifacts": {"exit_code": 0}}
-        assert (submission.status, submission.overall) == ("tampered", 0.0)
-    assert statuses(db_url, submission_id)[-1] == ("tampered", "re-scored")
-    queued = submit(db_url)
-    with session_scope(db_url) as session, pytest.raises(ValueError, match="no report"):
-        repo.replace_report(session, queued, status="graded", overall=1.0, report={}, detail="")
-
-
-# -- pushes ------------------------------------------------------------------------
 # -- stale -------------------------------------------------------------------------
 def _force(url: str, submission_id: str, **values: Any) -> None:
     with session_scope(url) as session:

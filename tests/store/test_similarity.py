@@ -5,7 +5,7 @@ from __future__ import annotations
 from grader.similarity import Fingerprints
 from grader.store import similarity
 from grader.store.db import session_scope
-from tests.store.test_repo import finish, submit
+from tests.store.repo_fixtures import finish, submit
 
 TREE = {
     "a.py": "def total(values):\n    result = 0\n    for v in values:\n        result += v\n"

@@ -22,11 +22,13 @@ from grader.config import PROJECT_ROOT, Settings, get_settings
 from grader.report import Report
 from grader.store import regrades, repo
 from grader.store.db import session_scope
+from tests.support.submissions import store_graded, store_word_frequency
 
 WORD_FREQUENCY = PROJECT_ROOT / "challenges" / "word-frequency"
 GOLDEN = PROJECT_ROOT / "tests" / "golden" / "word-frequency"
 CHALLENGE = "word-frequency"
 CLOSED_REDIS = "redis://127.0.0.1:9/0"
+SKILLS = ({"name": "programming", "weight": 2}, {"name": "performance", "weight": 1})
 # name -> (candidate, golden case graded first)
 CANDIDATES = {
     "ada": ("ada@example.com", "partial"),
@@ -82,46 +84,24 @@ def seed_round(settings: Settings) -> Round:
     made = Round(settings)
     _version(url, "v1")
     with session_scope(url) as session:
-        challenge = repo.get_challenge(session, CHALLENGE)
         for name, (email, case) in CANDIDATES.items():
             report = golden_report(case, name)
-            row = repo.create_submission(
+            made.submissions[name] = store_graded(
                 session,
-                challenge=challenge,  # type: ignore[arg-type]
-                repo=report["submission"]["repo"],
-                ref="main",
-                candidate_email=email,
-            )
-            repo.claim(session, row.id, "test-worker", 600)
-            repo.finish(
-                session,
-                row.id,
+                email,
+                report["submission"]["repo"],
+                report=report,
                 status=report["status"],
                 overall=report["overall"],
-                report=report,
-                artifacts=None,
                 commit=report["submission"]["commit"],
-                dedupe_key=None,
             )
-            made.submissions[name] = row.id
     _version(url, "v2")
     return made
 
 
 def _version(url: str, version: str) -> None:
     with session_scope(url) as session:
-        repo.upsert_challenge(
-            session,
-            challenge_id=CHALLENGE,
-            title="Word frequency",
-            language="python",
-            source=str(WORD_FREQUENCY),
-            version=version,
-            commit=None,
-            root=str(WORD_FREQUENCY),
-            skills=[{"name": "programming", "weight": 2}, {"name": "performance", "weight": 1}],
-            test_count=11,
-        )
+        store_word_frequency(session, version=version, skills=SKILLS)
 
 
 def start_regrade(made: Round, **selection: Any) -> str:

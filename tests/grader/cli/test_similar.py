@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from api.similar import similar as closest
+from grader.closest import similar as closest
 from grader.clusters import overview
 from grader.config import PROJECT_ROOT, Settings, get_settings
 from grader.similarities import Indexes
-from grader.similarity import Fingerprints
 from grader.store import repo
 from grader.store.db import migrate, session_scope
 from tests.conftest import WORD_FREQUENCY
 from tests.grader.similarity.disguise import disguise
+from tests.support.submissions import compare, store_graded, store_word_frequency
 
 CHALLENGE = "word-frequency"
 SOLUTIONS = PROJECT_ROOT / "tests/grader/similarity/solutions/word-frequency"
@@ -44,35 +44,9 @@ def grader(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def compared(settings: Settings, indexes: Indexes, email: str, code: str) -> str:
     with session_scope(settings.effective_database_url) as session:
-        challenge = repo.get_challenge(session, CHALLENGE)
-        assert challenge is not None
-        row = repo.create_submission(
-            session,
-            challenge=challenge,
-            repo=f"/repos/{email}.git",
-            ref="main",
-            candidate_email=email,
-        )
-        repo.claim(session, row.id, "test", 600)
-        repo.finish(
-            session,
-            row.id,
-            status="graded",
-            overall=90.0,
-            report={},
-            artifacts=None,
-            commit="c" * 40,
-            dedupe_key=None,
-        )
-        indexes.record(
-            session,
-            row.id,
-            challenge_id=CHALLENGE,
-            version="v1",
-            root=WORD_FREQUENCY,
-            fingerprints=Fingerprints.from_tree({"wordfreq.py": code}),
-        )
-        return row.id
+        submission_id = store_graded(session, email, f"/repos/{email}.git")
+        compare(session, indexes, submission_id, code)
+        return submission_id
 
 
 @pytest.fixture
@@ -80,18 +54,7 @@ def server(tmp_path: Path) -> tuple[Settings, dict[str, str]]:
     settings = get_settings().model_copy(update={"data_dir": tmp_path, "database_url": ""})
     migrate(settings.effective_database_url)
     with session_scope(settings.effective_database_url) as session:
-        repo.upsert_challenge(
-            session,
-            challenge_id=CHALLENGE,
-            title="Word frequency",
-            language="python",
-            source=str(WORD_FREQUENCY),
-            version="v1",
-            commit=None,
-            root=str(WORD_FREQUENCY),
-            skills=[{"name": "programming", "weight": 1}],
-            test_count=11,
-        )
+        store_word_frequency(session)
     indexes = Indexes()
     ids = {
         "fay": compared(settings, indexes, "fay@example.com", INDEPENDENT),
