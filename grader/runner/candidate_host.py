@@ -10,6 +10,10 @@ It imports the submission's modules on request and serves operations on its
 objects. Everything here is untrusted once the first candidate module is
 imported; nothing the trusted side decides depends on this process's honesty,
 only on the plain values it sends back.
+
+PID 1 may start it before the submission arrives (supervise_prestart.py): it
+then imports only its own modules and waits for its first request, which can
+only come once the tree is extracted and the test process asks for it.
 """
 
 from __future__ import annotations
@@ -74,6 +78,7 @@ class CandidateCodec(wire.Codec):
     def __init__(self, out: ForwardedOutput, err: ForwardedOutput) -> None:
         self.out, self.err = out, err
         self.extra_paths: list[str] = []
+        self.first_request = True
         self.warnings: list[tuple[type, str, str, int]] = []
 
     def collect_warning(
@@ -114,6 +119,10 @@ class CandidateCodec(wire.Codec):
     def before_request(self, message: dict[str, Any]) -> None:
         """Take on the trusted side's environment, working directory and import path, so
         that ``monkeypatch.setenv``, ``chdir`` and ``syspath_prepend`` reach this process."""
+        if self.first_request:
+            # A pre-started process may have listed /work before the tree was extracted.
+            self.first_request = False
+            importlib.invalidate_caches()
         env = message.get("env")
         if isinstance(env, dict):
             os.environ.clear()
