@@ -22,6 +22,11 @@ Python grading the submission's code runs in candidate processes under uid
 10002, which PID 1 starts when the test process asks on its control socket,
 handing it one end of a socket pair (grader_isolation.py); those processes
 cannot signal, trace or read the test process, and hold no results channel.
+
+In the Python image PID 1 starts the test process and one candidate process
+before it reads the header (supervise_prestart.py): they wait, importing only
+the grader's and pytest's modules, and go once the tree is extracted; the
+suite's clock starts then. Runs they do not fit start their processes as above.
 """
 
 from __future__ import annotations
