@@ -15,7 +15,8 @@ on the import path, as ``python -m pytest`` run from that root would do.
 Pre-started (``launch_pytest.py --grader-wait-fd=N``, the only argument): PID 1
 starts this process before the submission arrives (supervise_prestart.py). It
 imports pytest and the grader's plugin, makes itself undumpable, imports pytest's
-built-in plugins and the grader's other modules, says ``ready`` on the socket N
+built-in plugins, the grader's other modules and the challenge's installed
+packages (grader_preload.py), says ``ready`` on the socket N
 (whose other end only PID 1 holds) and blocks there until PID 1 sends one JSON
 line, ``{"argv": [...], "env": {...}}``: the arguments it would have been started
 with and the services' variables. It closes the socket, and goes on exactly as a
@@ -51,10 +52,12 @@ def wait_for_go(fd: int) -> None:
     """The pre-started mode: load what every run needs, then take argv and env from PID 1."""
     import _pytest.config
     import grader_imports  # noqa: F401 - imported now so that the run does not pay for it
+    import grader_preload
 
     for name in (*_pytest.config.essential_plugins, *_pytest.config.default_plugins):
         with contextlib.suppress(ImportError):
             importlib.import_module(f"_pytest.{name}")
+    grader_preload.preload()  # the challenge's installed packages (fastapi ...), if any
     channel = socket.socket(fileno=fd)
     with contextlib.suppress(OSError):  # PID 1 may have said go and closed already
         channel.sendall(f"ready {time.monotonic():.6f}\n".encode())

@@ -79,9 +79,11 @@ class CandidateSpawner:
         """Start one candidate process now, before the submission exists: it imports the
         host's own modules and then waits for its first request, which only comes once
         ``started`` was called and the test process asks."""
-        self.waiting = self._start_host()
+        self.waiting = self._start_host(["--prestarted"])
 
-    def _start_host(self) -> tuple[subprocess.Popen[bytes], socket.socket]:
+    def _start_host(
+        self, extra: list[str] | None = None
+    ) -> tuple[subprocess.Popen[bytes], socket.socket]:
         mine, yours = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         child = subprocess.Popen(
             [
@@ -90,6 +92,7 @@ class CandidateSpawner:
                 "-B",
                 "/opt/grader/candidate_host.py",
                 str(mine.fileno()),
+                *(extra or []),
             ],
             cwd=WORKDIR,
             env=self.env,
