@@ -63,6 +63,8 @@ class RunArtifacts:
     candidate_processes: int | None = None  # isolated gradings: how many PID 1 started
     services: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> image, version
     services_start_s: float = 0.0  # from creating their network to every one answering
+    # Python images: whether PID 1's pre-started processes ran the suite ({"used", "ready_s"})
+    prestart: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -253,7 +255,19 @@ def parse_frame(stdout: bytes, nonce: str) -> RunArtifacts:
         bad_lines=int(payload.get("bad_lines") or 0),
         output=output if isinstance(output, dict) else {},
         candidate_processes=_int_or_none(payload.get("candidate_processes")),
+        prestart=_prestart(payload.get("prestart")),
     )
+
+
+def _prestart(value: Any) -> dict[str, Any] | None:
+    """The frame's ``prestart``, kept only as plain bounded values."""
+    if not isinstance(value, dict):
+        return None
+    ready = value.get("ready_s")
+    ready_s = None
+    if isinstance(ready, int | float) and not isinstance(ready, bool):
+        ready_s = float(ready)
+    return {"used": value.get("used") is True, "ready_s": ready_s}
 
 
 def _int_or_none(value: Any) -> int | None:

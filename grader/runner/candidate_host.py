@@ -10,6 +10,11 @@ It imports the submission's modules on request and serves operations on its
 objects. Everything here is untrusted once the first candidate module is
 imported; nothing the trusted side decides depends on this process's honesty,
 only on the plain values it sends back.
+
+PID 1 may start it before the submission arrives (supervise_prestart.py): it
+then imports only its own modules and the challenge's installed packages
+(grader_preload.py) and waits for its first request, which can only come once
+the tree is extracted and the test process asks for it.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import contextlib
 
 import grader_audit
+import grader_preload
 import grader_wire as wire
 
 WORKDIR = "/work"
@@ -71,9 +77,13 @@ class ForwardedOutput(io.TextIOBase):
 
 
 class CandidateCodec(wire.Codec):
-    def __init__(self, out: ForwardedOutput, err: ForwardedOutput) -> None:
+    def __init__(
+        self, out: ForwardedOutput, err: ForwardedOutput, preloaded: set[str] | None = None
+    ) -> None:
         self.out, self.err = out, err
+        self.preloaded = preloaded or set()
         self.extra_paths: list[str] = []
+        self.first_request = True
         self.warnings: list[tuple[type, str, str, int]] = []
 
     def collect_warning(
@@ -114,6 +124,12 @@ class CandidateCodec(wire.Codec):
     def before_request(self, message: dict[str, Any]) -> None:
         """Take on the trusted side's environment, working directory and import path, so
         that ``monkeypatch.setenv``, ``chdir`` and ``syspath_prepend`` reach this process."""
+        if self.first_request:
+            # A pre-started process may have listed /work before the tree was extracted,
+            # and preloaded a package the submission shadows.
+            self.first_request = False
+            importlib.invalidate_caches()
+            grader_preload.forget_if_shadowed(self.preloaded, WORKDIR)
         env = message.get("env")
         if isinstance(env, dict):
             os.environ.clear()
@@ -285,6 +301,8 @@ class CandidatePolicy(wire.Policy):
 
 
 def main() -> int:
+    # Pre-started: the challenge's installed packages, before the submission exists.
+    preloaded = grader_preload.preload() if "--prestarted" in sys.argv[2:] else set()
     grader_audit.WATCH.install()  # before the first line of the submission runs
     sock = socket.socket(fileno=int(sys.argv[1]))
     os.umask(0)  # files it makes in shared temporary folders stay usable by the tests
@@ -292,7 +310,7 @@ def main() -> int:
     sys.path.insert(0, WORKDIR)
     out, err = ForwardedOutput(), ForwardedOutput()
     sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
-    codec = CandidateCodec(out, err)
+    codec = CandidateCodec(out, err, preloaded)
     warnings.simplefilter("always")  # the trusted side's filters decide what is shown
     warnings.showwarning = codec.collect_warning
     conn = wire.Connection(sock, codec, CandidatePolicy())

@@ -22,6 +22,11 @@ Python grading the submission's code runs in candidate processes under uid
 10002, which PID 1 starts when the test process asks on its control socket,
 handing it one end of a socket pair (grader_isolation.py); those processes
 cannot signal, trace or read the test process, and hold no results channel.
+
+In the Python image PID 1 starts the test process and one candidate process
+before it reads the header (supervise_prestart.py): they wait, importing only
+the grader's and pytest's modules, and go once the tree is extracted; the
+suite's clock starts then. Runs they do not fit start their processes as above.
 """
 
 from __future__ import annotations
@@ -46,16 +51,19 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import suite_java
 import suite_node
 import suite_python
+import supervise_prestart
 from supervise_channels import (
     CANDIDATE_UID,
     GRADER_UID,
     SAFE_ENV,
     WORKDIR,
+    BoundedOutput,
     CandidateSpawner,
     HeadOnly,
     ResultsPipe,
     as_user,
 )
+from supervise_prestart import Prestarted
 
 SUITES = (suite_python, suite_node, suite_java)
 MAX_HEADER = 1 << 16
@@ -117,34 +125,6 @@ def _inside(name: str) -> bool:
     return path == WORKDIR or path.startswith(WORKDIR + os.sep)
 
 
-class BoundedOutput:
-    """Keeps the first and last ``limit // 2`` bytes of a stream, counts the rest."""
-
-    def __init__(self, limit: int) -> None:
-        self.half = max(limit // 2, 1)
-        self.head = bytearray()
-        self.tail = bytearray()
-        self.dropped = 0
-
-    def add(self, data: bytes) -> None:
-        room = self.half - len(self.head)
-        if room > 0:
-            self.head += data[:room]
-            data = data[room:]
-        self.tail += data
-        if len(self.tail) > self.half:
-            cut = len(self.tail) - self.half
-            self.dropped += cut
-            del self.tail[:cut]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "head": self.head.decode("utf-8", "replace"),
-            "tail": self.tail.decode("utf-8", "replace"),
-            "dropped_bytes": self.dropped,
-        }
-
-
 def kill_everyone_else() -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(-1, signal.SIGKILL)
@@ -163,22 +143,19 @@ def reap(main_pid: int, status: dict[str, int | None]) -> None:
             status["code"] = os.waitstatus_to_exitcode(raw)
 
 
-def run(
+def start(
     command: list[str],
-    timeout_s: float,
-    output_limit: int,
     results: ResultsPipe,
-    control: CandidateSpawner | None = None,
-    env: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    output = BoundedOutput(output_limit)
-    started = time.monotonic()
+    control: CandidateSpawner | None,
+    env: dict[str, str],
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start the test process now; returns it and the reading end of its output pipe."""
     out_read, out_write = os.pipe()
     keep = (results.write_fd,) + ((control.their_fd,) if control else ())
     child = subprocess.Popen(
         command,
         cwd=WORKDIR,
-        env={**SAFE_ENV, **(env or {})},
+        env={**SAFE_ENV, **env},
         stdin=subprocess.DEVNULL,
         stdout=out_write,
         stderr=out_write,
@@ -192,7 +169,35 @@ def run(
         control.started(out_write)
     else:
         os.close(out_write)
-    pipe = out_read
+    return child, out_read
+
+
+def run(
+    command: list[str],
+    timeout_s: float,
+    output_limit: int,
+    results: ResultsPipe,
+    control: CandidateSpawner | None = None,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Start the test process and follow it (scripts/bench/physical.py runs it this way)."""
+    started = time.monotonic()
+    child, pipe = start(command, results, control, env or {})
+    return follow(child, pipe, started, timeout_s, output_limit, results, control)
+
+
+def follow(
+    child: subprocess.Popen[bytes],
+    pipe: int,
+    started: float,
+    timeout_s: float,
+    output_limit: int,
+    results: ResultsPipe,
+    control: CandidateSpawner | None = None,
+) -> dict[str, Any]:
+    """Wait for the test process (started, or told to go, at ``started``) with the time
+    limit, serving the control socket and draining its output and results."""
+    output = BoundedOutput(output_limit)
     os.set_blocking(pipe, False)
     selector = selectors.DefaultSelector()
     selector.register(pipe, selectors.EVENT_READ, output)
@@ -222,14 +227,42 @@ def run(
     _drain_until_closed(pipe, output, deadline)
     _drain_until_closed(results.read_fd, results.buffer, deadline)
     _reap_all(child.pid, status)
+    child.returncode = 0  # reaped above; keep Popen from waiting again
     extra = {"candidate_processes": control.spawned} if control is not None else {}
+    records, bad_lines = results.records()
     return {
         "exit_code": status["code"],
         "timed_out": timed_out,
         "duration_s": round(duration, 6),
         "output": output.as_dict(),
         **extra,
+        "records": records,
+        "bad_lines": bad_lines,
     }
+
+
+def run_suite(
+    header: dict[str, Any], isolated: bool, env: dict[str, str], prestarted: Prestarted | None
+) -> dict[str, Any]:
+    """Run the suite in the pre-started processes when they fit the header, else as new."""
+    timeout_s, limit = float(header["timeout_s"]), int(header.get("output_limit", 1 << 18))
+    if prestarted is not None:
+        command = build_command(header, prestarted.results, prestarted.control)
+        if prestarted.fits(header, isolated, command):
+            prestarted.control.use_env(env)
+            started = time.monotonic()  # the suite's clock starts at go
+            used = prestarted.go(command, env)
+            if used is not None:
+                p = prestarted
+                outcome = follow(
+                    p.child, p.out_read, started, timeout_s, limit, p.results, p.control
+                )
+                return {**outcome, "prestart": used}
+        prestarted.discard()
+    results = ResultsPipe(socket_pair=suite_for(header).SOCKET_RESULTS)
+    control = CandidateSpawner(env) if isolated else None
+    outcome = run(build_command(header, results, control), timeout_s, limit, results, control, env)
+    return {**outcome, "prestart": None if prestarted is None else {"used": False}}
 
 
 def _drain(pipe: int, output: BoundedOutput | HeadOnly) -> bool:
@@ -279,11 +312,23 @@ def emit(nonce: str, payload: dict[str, Any]) -> None:
     sys.stdout.buffer.flush()
 
 
+def prestart() -> Prestarted | None:
+    """The pre-started processes of a Python image; None elsewhere, or if they fail to start
+    (the run then starts its processes after the header, as without them)."""
+    if not supervise_prestart.available():
+        return None
+    try:
+        return Prestarted()
+    except Exception:
+        return None
+
+
 def main() -> int:
     make_undumpable()
     # PID 1 only receives signals it handles; Python handles SIGINT by default,
     # which would let the candidate's code interrupt us. Ignore it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    prestarted = prestart()  # while the header has not come yet (supervise_prestart.py)
     stdin = sys.stdin.buffer
     header = json.loads(stdin.readline(MAX_HEADER))
     nonce = header["nonce"]
@@ -292,22 +337,10 @@ def main() -> int:
         isolated = header.get("isolation") == "process" and suite.ISOLATES
         tree = read_exactly(stdin, int(header["tar_size"]))
         extract_as(CANDIDATE_UID if isolated else GRADER_UID, tree)
-        results = ResultsPipe(socket_pair=suite.SOCKET_RESULTS)
         # The services' connection details (DATABASE_URL, REDIS_URL ...), for both sides.
         env = {str(k): str(v) for k, v in (header.get("env") or {}).items()}
-        control = CandidateSpawner(env) if isolated else None
-        outcome = run(
-            build_command(header, results, control),
-            float(header["timeout_s"]),
-            int(header.get("output_limit", 1 << 18)),
-            results,
-            control,
-            env,
-        )
-        records, bad_lines = results.records()
-        emit(
-            nonce, {"schema": 1, "ok": True, **outcome, "records": records, "bad_lines": bad_lines}
-        )
+        outcome = run_suite(header, isolated, env, prestarted)
+        emit(nonce, {"schema": 1, "ok": True, **outcome})
     except Exception as exc:  # the host must always get a frame it can act on
         emit(nonce, {"schema": 1, "ok": False, "error": f"{type(exc).__name__}: {exc}"})
     return 0

@@ -1,4 +1,4 @@
-"""The channels PID 1 (supervise.py) holds: the results channel and the control socket.
+"""The channels PID 1 (supervise.py) holds: the results channel, the control socket, the output.
 
 ``ResultsPipe``: the test process writes its records into it, and only PID 1 holds
 the reading end, so nothing written can be taken back or read back first.
@@ -51,8 +51,11 @@ class CandidateSpawner:
         self.out_fd: int | None = None
         self.spawned = 0
         self.children: list[subprocess.Popen[bytes]] = []
+        self.waiting: tuple[subprocess.Popen[bytes], socket.socket] | None = None
 
     def started(self, out_fd: int) -> None:
+        """The test process holds the other end now; ``out_fd`` is its output pipe, which
+        the candidate processes share."""
         self.theirs.close()
         self.out_fd = out_fd
 
@@ -67,10 +70,20 @@ class CandidateSpawner:
             self._spawn_one()
         return True
 
-    def _spawn_one(self) -> None:
-        if self.spawned >= MAX_CANDIDATE_PROCESSES:
-            self.ours.sendall(b"refused")
-            return
+    def use_env(self, env: dict[str, str]) -> None:
+        """The services' variables, for the processes started from now on (a pre-started
+        host gets the test process's environment with its first request anyway)."""
+        self.env = {**SAFE_ENV, **env, "USER": "candidate", "LOGNAME": "candidate"}
+
+    def prestart(self) -> None:
+        """Start one candidate process now, before the submission exists: it imports the
+        host's own modules and then waits for its first request, which only comes once
+        ``started`` was called and the test process asks."""
+        self.waiting = self._start_host(["--prestarted"])
+
+    def _start_host(
+        self, extra: list[str] | None = None
+    ) -> tuple[subprocess.Popen[bytes], socket.socket]:
         mine, yours = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         child = subprocess.Popen(
             [
@@ -79,6 +92,7 @@ class CandidateSpawner:
                 "-B",
                 "/opt/grader/candidate_host.py",
                 str(mine.fileno()),
+                *(extra or []),
             ],
             cwd=WORKDIR,
             env=self.env,
@@ -91,18 +105,60 @@ class CandidateSpawner:
             **as_user(CANDIDATE_UID),
         )
         self.children.append(child)
+        mine.close()
+        return child, yours
+
+    def _spawn_one(self) -> None:
+        if self.spawned >= MAX_CANDIDATE_PROCESSES:
+            self.ours.sendall(b"refused")
+            return
+        waiting, self.waiting = self.waiting, None
+        if waiting is not None and waiting[0].poll() is not None:
+            waiting[1].close()  # the pre-started one died before it was needed: start anew
+            waiting = None
+        child, yours = waiting or self._start_host()
         self.spawned += 1
         socket.send_fds(self.ours, [f"pid:{child.pid}".encode()], [yours.fileno()])
-        mine.close()
         yours.close()
 
     def close(self) -> None:
+        if self.waiting is not None:
+            self.waiting[1].close()
+            self.waiting = None
         if self.out_fd is not None:
             os.close(self.out_fd)
             self.out_fd = None
         self.ours.close()
         for child in self.children:
             child.returncode = 0  # reaped by PID 1's own loop; keep Popen from waiting again
+
+
+class BoundedOutput:
+    """Keeps the first and last ``limit // 2`` bytes of a stream, counts the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.half = max(limit // 2, 1)
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.dropped = 0
+
+    def add(self, data: bytes) -> None:
+        room = self.half - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        self.tail += data
+        if len(self.tail) > self.half:
+            cut = len(self.tail) - self.half
+            self.dropped += cut
+            del self.tail[:cut]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "head": self.head.decode("utf-8", "replace"),
+            "tail": self.tail.decode("utf-8", "replace"),
+            "dropped_bytes": self.dropped,
+        }
 
 
 class HeadOnly:
