@@ -42,6 +42,7 @@ def inprocess_once(bench: Bench, subject: Subject, profile: cProfile.Profile | N
     check_report(bench, subject, grading.report.to_dict(), "in-process")
     wires = {w.id for w in grading.tripwires}
     records = grading.artifacts.records if grading.artifacts else []
+    prestart = (grading.artifacts.prestart if grading.artifacts else None) or {}
     return {
         "wall_s": wall,
         "timings": dict(grading.timings),
@@ -50,6 +51,9 @@ def inprocess_once(bench: Bench, subject: Subject, profile: cProfile.Profile | N
         "tripwires": len(wires),
         # the planted tests' own run time, inside the suite's (mirrors re-run real tests)
         "tripwire_tests_s": tripwire_time(records, wires),
+        # whether the suite ran in processes PID 1 started before the job (supervise_prestart)
+        "prestart_used": bool(prestart.get("used")),
+        "prestart_ready_s": prestart.get("ready_s"),
     }
 
 

@@ -123,6 +123,11 @@ def latency_summary(bench: Bench, raw: dict[str, dict[str, list[Any]]]) -> dict[
         split["warm_fraction"] = round(
             statistics.mean(r["split"].get("warm", 0.0) for r in data["inprocess"]), 3
         )
+        split["prestart_fraction"] = round(
+            statistics.mean(float(r.get("prestart_used", False)) for r in data["inprocess"]), 3
+        )
+        ready = [r["prestart_ready_s"] for r in data["inprocess"] if r.get("prestart_ready_s")]
+        split["prestart_ready"] = summary(ready, ref) if ready else None
         entry["sandbox_split"] = split
         api = data["api_queue"]
         entry["api_queue_breakdown"] = {

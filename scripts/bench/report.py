@@ -161,6 +161,14 @@ def render(results: dict[str, Any]) -> str:
         }
         for key, label in labels.items():
             add(f"    {label}", entry["sandbox_split"][key])
+        split = entry["sandbox_split"]
+        if split.get("prestart_fraction") is not None:
+            lines.append(
+                f"    suite in processes started before the job in "
+                f"{split['prestart_fraction']:.0%} of the runs"
+            )
+        if split.get("prestart_ready"):
+            add("      their start, off the critical path (ready_s)", split["prestart_ready"])
         lines.append("  API + queue breakdown:")
         for key, label in (
             ("post_s", "POST /api/submissions"),
