@@ -91,3 +91,22 @@ def test_a_grading_imports_neither_the_store_nor_the_api() -> None:
     assert "grader.cli.regrade" not in loaded and "grader.cli.server" not in loaded
     wrong = {m for m in loaded for bad in NOT_FOR_A_GRADING if m == bad or m.startswith(bad + ".")}
     assert not wrong, sorted(wrong)
+
+
+def test_a_worker_imports_neither_the_api_nor_a_webhook_client() -> None:
+    """What `grader worker` imports before its first job (Alembic: tests/store)."""
+    probe = (
+        "import json, sys\n"
+        "from grader.cli import app\n"
+        "import typer.main\n"
+        "typer.main.get_command(app).get_command(None, 'worker')\n"
+        "import grader.remote, grader.worker, grader.jobs, grader.store.db\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(done.stdout))
+    assert "grader.worker" in loaded
+    unneeded = ("fastapi", "starlette", "uvicorn", "api", "httpx", "rich", "alembic")
+    unneeded += ("prometheus_client", "grader.cli.regrade", "grader.cli.similar")
+    wrong = {m for m in loaded for bad in unneeded if m == bad or m.startswith(bad + ".")}
+    assert not wrong, sorted(wrong)
