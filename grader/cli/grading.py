@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Annotated
 
@@ -38,6 +39,8 @@ def grade(
     found = locate_challenge(challenge, settings)
     locate(repo, policy)  # refuse a bad URL before any slow preparation
     builder, sandbox = sandbox_services(settings, progress)
+    # A SIGTERM (`timeout`, a CI job cancelled) unwinds like Ctrl-C, through the finally below.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(128 + signal.SIGTERM))
     try:  # from here on, a sandbox may be starting: removed whatever happens
         progress(f"preparing challenge {found.id}")
         prepared = prepare(found, builder, sandbox, settings)

@@ -177,7 +177,11 @@ def test_the_sandbox_started_ahead_is_removed_when_the_grading_fails_early(solve
 
 
 @pytest.mark.docker
-def test_ctrl_c_while_the_suite_runs_leaves_no_sandbox(solved: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_stopped_while_the_suite_runs_it_leaves_no_sandbox(
+    solved: Path, stop: signal.Signals
+) -> None:
+    """Ctrl-C, or a SIGTERM (`timeout`, a cancelled CI job), while the suite runs."""
     since = datetime.now(UTC)
     process = subprocess.Popen(
         [*GRADER, "grade", "--challenge", "word-frequency", "--repo", str(solved), "--progress"],
@@ -190,7 +194,7 @@ def test_ctrl_c_while_the_suite_runs_leaves_no_sandbox(solved: Path) -> None:
         if "running the hidden suite" in line:
             break
     time.sleep(0.3)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     process.communicate(timeout=120)
     assert process.returncode != 0
     created, left = sandboxes_of(process.pid, since)
