@@ -4,34 +4,26 @@ Workers record as things happen (``record_*``: gradings by final status, the
 grading's latency from submit to stored and each stage's, infrastructure
 failures, sandbox start failures, their warm-pool size); the server's
 ``/metrics`` reads them back with the queue depth and the workers' heartbeats
-(``RedisCollector``) and renders them with the official client. Counters and
+(grader/metrics_collector.py) and renders them with the official client. Counters and
 histogram buckets are Redis hash fields that only ever grow, so they keep
 Prometheus' counter semantics across workers and restarts; the gauges of a
 worker expire with it. Recording never fails a grading: without Redis, or
 outside a worker (``RECORDER`` unset), a ``record_*`` call does nothing.
+
+This module imports neither Redis nor Prometheus' client: the engine records
+through it, and a ``grader grade`` (no worker, nothing recorded) should not pay
+for their import.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from prometheus_client.core import (
-    CounterMetricFamily,
-    GaugeMetricFamily,
-    HistogramMetricFamily,
-    Metric,
-)
-from prometheus_client.registry import Collector
-from redis import Redis
-from redis.exceptions import RedisError
-from rq import Queue, Worker
-from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
-
-from grader.timestamps import utc
+if TYPE_CHECKING:
+    from redis import Redis
 
 log = logging.getLogger("grader.metrics")
 KEY = "grader:metrics:"
@@ -47,7 +39,12 @@ class Recorder:
     """A worker's writes; every method swallows Redis errors (metrics are best effort)."""
 
     def __init__(self, client: Redis) -> None:
+        # Here rather than atop the module (see its docstring): a process that records has
+        # a Redis client, so redis is imported already.
+        from redis.exceptions import RedisError
+
         self.client = client
+        self.errors = RedisError
 
     def graded(self, status: str, stages: Mapping[str, float], total_s: float | None) -> None:
         pipe = self.client.pipeline()
@@ -62,23 +59,22 @@ class Recorder:
     def warm(self, worker: str, size: int) -> None:
         self._send(self.client.pipeline().set(KEY + f"warm:{worker}", size, ex=GAUGE_TTL_S))
 
-    @staticmethod
-    def _send(pipe: Any) -> None:
+    def _send(self, pipe: Any) -> None:
         try:
             pipe.execute()
-        except RedisError as exc:
+        except self.errors as exc:
             log.debug("metrics not recorded: %s", exc)
 
 
 def _observe(pipe: Any, stage: str, seconds: float) -> None:
     bucket = next(b for b in BUCKETS if seconds <= b)
     key = KEY + f"latency:{stage}"
-    pipe.hincrby(key, _le(bucket), 1)
+    pipe.hincrby(key, bucket_label(bucket), 1)
     pipe.hincrbyfloat(key, "sum", seconds)
     pipe.hincrby(key, "count", 1)
 
 
-def _le(bound: float) -> str:
+def bucket_label(bound: float) -> str:
     return "+Inf" if math.isinf(bound) else repr(bound)
 
 
@@ -103,85 +99,3 @@ def record(name: str) -> None:
 def record_warm(worker: str, size: int) -> None:
     if RECORDER is not None:
         RECORDER.warm(worker, size)
-
-
-class RedisCollector(Collector):
-    """What /metrics shows, read from Redis at each scrape."""
-
-    def __init__(self, client: Redis, queue: str) -> None:
-        self.client = client
-        self.queue = queue
-
-    def collect(self) -> Iterator[Metric]:
-        gradings = CounterMetricFamily(
-            "grader_gradings", "Gradings by final status", labels=["status"]
-        )
-        for status, count in sorted(self._hash("gradings").items()):
-            gradings.add_metric([status], count)
-        yield gradings
-        counters = self._hash("counters")
-        for name, text in COUNTERS.items():
-            yield CounterMetricFamily(f"grader_{name}", text, value=counters.get(name, 0))
-        yield self._latency()
-        yield self._queue_depth()
-        yield from self._workers()
-
-    def _hash(self, name: str) -> dict[str, float]:
-        raw = self.client.hgetall(KEY + name)
-        return {_text(k): float(v) for k, v in raw.items()}
-
-    def _latency(self) -> HistogramMetricFamily:
-        family = HistogramMetricFamily(
-            "grader_grading_seconds",
-            "Seconds a grading took: total (submitted to stored) and each stage",
-            labels=["stage"],
-        )
-        for key in sorted(self.client.scan_iter(KEY + "latency:*")):
-            stage = _text(key).removeprefix(KEY + "latency:")
-            fields = self._hash(f"latency:{stage}")
-            cumulative, buckets = 0.0, []
-            for bound in BUCKETS:
-                cumulative += fields.get(_le(bound), 0.0)
-                buckets.append((_le(bound), cumulative))
-            family.add_metric([stage], buckets, sum_value=fields.get("sum", 0.0))
-        return family
-
-    def _queue_depth(self) -> GaugeMetricFamily:
-        family = GaugeMetricFamily(
-            "grader_queue_jobs", "Jobs of the grading queue by state", labels=["queue", "state"]
-        )
-        queue = Queue(self.queue, connection=self.client)
-        family.add_metric([self.queue, "queued"], queue.count)
-        for state, registry in (
-            ("started", StartedJobRegistry),
-            ("scheduled", ScheduledJobRegistry),
-            ("failed", FailedJobRegistry),
-        ):
-            family.add_metric([self.queue, state], registry(queue=queue).count)
-        return family
-
-    def _workers(self) -> Iterator[Metric]:
-        beats = GaugeMetricFamily(
-            "grader_worker_heartbeat_age_seconds",
-            "Seconds since each worker's last heartbeat",
-            labels=["worker"],
-        )
-        now = datetime.now(UTC)
-        for worker in Worker.all(connection=self.client):
-            beat = worker.last_heartbeat
-            if beat is not None:
-                age = (now - utc(beat)).total_seconds()
-                beats.add_metric([worker.name], max(age, 0.0))
-        yield beats
-        warm = GaugeMetricFamily(
-            "grader_warm_sandboxes", "Sandboxes each worker keeps started", labels=["worker"]
-        )
-        for key in sorted(self.client.scan_iter(KEY + "warm:*")):
-            value = self.client.get(key)
-            if value is not None:
-                warm.add_metric([_text(key).removeprefix(KEY + "warm:")], float(value))
-        yield warm
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

@@ -28,6 +28,10 @@ A delivery succeeds on any 2xx answer; otherwise it is tried again after
 (``notify_graded``); later ones by ``retry_pending``, which the worker's
 recovery loop calls. A conditional UPDATE claims each attempt, so two workers
 never send the same attempt twice.
+
+httpx is imported at the first attempt, not with this module: a worker imports
+it at start, and httpx (with the console it loads for its own command line)
+costs ~0.1 s and several MB that a worker without a webhook never needs.
 """
 
 from __future__ import annotations
@@ -41,7 +45,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 from sqlalchemy.orm import Session
 
 from grader.config import Settings
@@ -61,8 +64,12 @@ TIMEOUT_S = 5.0
 CLAIM_S = 60.0  # an attempt in flight holds its delivery this long
 STATUSES = ("pending", "delivered", "failed")
 
-# (url, body, headers) -> HTTP status code; raises httpx.HTTPError when nothing came back.
+# (url, body, headers) -> HTTP status code; raises PostFailed when nothing came back.
 Post = Callable[[str, bytes, dict[str, str]], int]
+
+
+class PostFailed(Exception):
+    """No answer came back (refused, timed out, a bad URL): the message says which."""
 
 
 @dataclass(frozen=True)
@@ -84,9 +91,14 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    response = httpx.post(
-        url, content=body, headers=headers, timeout=TIMEOUT_S, follow_redirects=False
-    )
+    import httpx  # here, not atop the module: see its docstring
+
+    try:
+        response = httpx.post(
+            url, content=body, headers=headers, timeout=TIMEOUT_S, follow_redirects=False
+        )
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise PostFailed(f"{exc.__class__.__name__}: {exc}") from exc
     return response.status_code
 
 
@@ -237,8 +249,8 @@ def _send(
         headers[SIGNATURE_HEADER] = sign(secret, body)
     try:
         code = post(url, body, headers)
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        return None, f"{exc.__class__.__name__}: {exc}"[:500]
+    except PostFailed as exc:
+        return None, str(exc)[:500]
     return code, None if 200 <= code < 300 else f"HTTP {code}"
 
 

@@ -100,11 +100,13 @@ def grade(
     seed_commit: str | None = None,
     push_times: Mapping[str, datetime] | None = None,
     source: str | None = None,
+    fingerprint: bool = True,
 ) -> Grading:
     """Grade one submission. ``seed_commit`` and ``push_times`` come from a hosted
     repository: where the candidate's history starts, and when each commit arrived.
     ``source`` is where to fetch ``repo`` from when that differs from its URL (a
-    hosted repository, read from disk); the report names ``repo``."""
+    hosted repository, read from disk); the report names ``repo``. ``fingerprint``
+    False skips the similarity stage, for a caller that stores no fingerprints."""
     challenge = prepared.challenge
     timer = _Timer(progress)
     # Named after this process, so that if it is killed its successor can remove the folder.
@@ -120,7 +122,9 @@ def grade(
         # waits for them, so the clone outlives every reader.
         with ThreadPoolExecutor(1, thread_name_prefix="beside") as beside:
             history = beside.submit(_timed, _history, fetched, prepared, seed_commit, push_times)
-            evidence = beside.submit(_evidence, fetched, workspace, challenge.hidden_dir)
+            evidence = beside.submit(
+                _evidence, fetched, workspace, challenge.hidden_dir, fingerprint
+            )
             with timer.stage(
                 "sandbox", f"running the hidden suite ({len(prepared.test_ids)} tests)"
             ):
@@ -149,7 +153,8 @@ def grade(
         for name, seconds in suite.runner_timings.items():  # inside the suite's (Java: compile)
             timer.timings[f"suite_{name}"] = seconds
         fingerprints = None
-        if report.status == Status.GRADED:  # read beside the suite, kept for a graded one only
+        # Read beside the suite, kept for a graded one only.
+        if fingerprint and report.status == Status.GRADED:
             progress("fingerprinting the submission's files")
             fingerprints = found.fingerprints
             timer.timings["similarity"] = found.fingerprint_s
@@ -289,10 +294,15 @@ class Evidence:
     fingerprint_s: float
 
 
-def _evidence(fetched: fetch.Fetched, workspace: Workspace, hidden_dir: Path) -> Evidence:
+def _evidence(
+    fetched: fetch.Fetched, workspace: Workspace, hidden_dir: Path, fingerprint: bool = True
+) -> Evidence:
     """The submission's tree, the static integrity signals and the fingerprints (computed for
-    every grading, used for a graded one: the suite's outcome is not known yet)."""
-    fingerprints, fingerprint_s = _timed(fingerprint_workspace, workspace)
+    every grading that wants them, used for a graded one: the suite's outcome is not known
+    yet)."""
+    fingerprints, fingerprint_s = (
+        _timed(fingerprint_workspace, workspace) if fingerprint else (None, 0.0)
+    )
     return Evidence(
         tree=tree_of(fetched.repo_dir, fetched.commit),
         signals=integrity.scan_tar(workspace.tar),

@@ -72,10 +72,19 @@ ServicesFor = Callable[[], AbstractContextManager[RunningServices]]
 
 
 class WarmPool:
-    def __init__(self, engine: Engine, root: Path, size: int = 1) -> None:
+    """``starts``: at most this many sandboxes started in the pool's life (None: no bound).
+    A process that grades once (``grader grade``) starts its one sandbox ahead, while it
+    fetches, and no successor; ``take`` then waits for that sandbox if it is still starting
+    rather than start another."""
+
+    def __init__(
+        self, engine: Engine, root: Path, size: int = 1, starts: int | None = None
+    ) -> None:
         self.engine = engine
         self.root = root
         self.size = size
+        self.starts = starts
+        self._started = 0
         self._warm: dict[PoolKey, list[Warm]] = {}
         self._starting: set[PoolKey] = set()
         self._releasing: list[threading.Thread] = []
@@ -87,9 +96,13 @@ class WarmPool:
         while True:
             with self._lock:
                 queue = self._warm.get(key) or []
-                if not queue:
+                starting = key in self._starting and self.starts is not None
+                if not queue and not starting:
                     return None
-                warm = queue.pop(0)
+                warm = queue.pop(0) if queue else None
+            if warm is None:  # a bounded pool's one sandbox, still starting: no other comes
+                time.sleep(0.01)
+                continue
             if self.engine.is_running(warm.container) and (
                 warm.services is None or warm.services.alive(self.engine)
             ):
@@ -109,6 +122,9 @@ class WarmPool:
         with self._lock:
             if self._closed or key in self._starting or len(self._warm.get(key, [])) >= self.size:
                 return
+            if self.starts is not None and self._started >= self.starts:
+                return
+            self._started += 1
             self._starting.add(key)
         threading.Thread(
             target=self._start, args=(key, spec_for, services_for), daemon=True

@@ -193,7 +193,8 @@ class DockerSandbox:
                 wall_timeout_s=job.limits.timeout_s + SANDBOX_START_MARGIN_S,
                 stdout_limit=MAX_FRAME_BYTES,
                 started=warm.container if warm else None,
-                remove_in_background=self.pool is not None,
+                # A process that grades once may exit right after: remove before it does.
+                remove_in_background=self.pool is not None and self.pool.starts is None,
             )
         finally:
             if sealed is not None:
@@ -213,6 +214,17 @@ class DockerSandbox:
             # Services started ahead (a warm set) kept no grading waiting.
             artifacts.services_start_s = 0.0 if warm is not None else running.start_s
         return artifacts
+
+    def prestart(self, job: SandboxJob) -> None:
+        """Start, in the background, the one sandbox a process that grades once will run
+        ``job``-like jobs in (same image, limits and services; the working tree is sent
+        later), so that its start overlaps the fetch and the working tree's build. Only
+        that one: ``run`` takes it (waiting for it if still starting) and starts no
+        other. Without a pool of its own, this sandbox gets a bounded one; ``close()``
+        removes the sandbox if no run took it."""
+        if self.pool is None:
+            self.pool = WarmPool(self.engine, self.settings.subdir("warm"), starts=1)
+        self._refill(job)
 
 
 def seal_hidden(folder: Path) -> None:

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
@@ -231,6 +232,10 @@ def _work(settings: Settings, queue: Any, burst: bool) -> None:
                 worker_ttl=WORKER_TTL_S,
                 maintenance_interval=MAINTENANCE_EVERY_S,
             )
+            # rq forks its scheduler from this process: with every object so far frozen, the
+            # collector touches them in neither process, so their pages stay shared instead
+            # of being copied into the scheduler page by page.
+            gc.freeze()
             worker.work(burst=burst, with_scheduler=True)
             return  # the queue is empty (burst) or a shutdown was asked for
         except RedisError as exc:

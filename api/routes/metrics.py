@@ -14,7 +14,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from api.deps import SettingsDep
-from grader import metrics
+from grader import metrics_collector
 from grader.queue import QUEUE
 
 router = APIRouter(tags=["health"])
@@ -24,7 +24,7 @@ router = APIRouter(tags=["health"])
 async def scrape(settings: SettingsDep) -> Response:
     registry = CollectorRegistry()
     client = Redis.from_url(settings.redis_url, socket_timeout=5)
-    registry.register(metrics.RedisCollector(client, QUEUE))
+    registry.register(metrics_collector.RedisCollector(client, QUEUE))
     try:
         body = await run_in_threadpool(generate_latest, registry)
     except RedisError as exc:

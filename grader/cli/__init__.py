@@ -9,6 +9,12 @@
 - regrade.py: ``regrade`` (a challenge's submissions graded again, published or discarded);
 - similar.py: ``similar`` (a reviewer's view of similar submissions).
 
+The root imports a group's module only when one of its commands runs (``--help``
+imports them all, to list them): a fresh ``grader grade`` pays for the grading's
+modules alone, not for the store, the API, the queue or the similarity index
+the other groups import (grader/cli/lazy.py). COMMANDS names each command's
+module, in the order ``--help`` lists them.
+
 Errors become exit codes in one place, base.py, which every group imports.
 """
 
@@ -16,25 +22,42 @@ from __future__ import annotations
 
 import typer
 
-from grader.cli import candidates, challenge, grading, host, invitations, regrade, server, similar
+from grader.cli.lazy import LazyGroup, Registered
+
+# name -> (module under grader.cli, its Typer, whether that Typer *is* the command
+# (a named group) or holds it among others (its commands join the root's)).
+COMMANDS: dict[str, Registered] = {
+    "grade": Registered("grading", "app"),
+    "demo": Registered("grading", "app"),
+    "rescore": Registered("grading", "app"),
+    "images": Registered("host", "app"),
+    "reap": Registered("host", "app"),
+    "doctor": Registered("host", "app"),
+    "serve": Registered("server", "app"),
+    "worker": Registered("server", "app"),
+    "challenge": Registered("challenge", "app", group=True),
+    "token": Registered("server", "token_app", group=True),
+    "candidate": Registered("candidates", "candidate_app", group=True),
+    "retention": Registered("candidates", "retention_app", group=True),
+    "regrade": Registered("regrade", "app", group=True),
+    "invite": Registered("invitations", "app"),
+    "invitations": Registered("invitations", "group", group=True),
+    "similar": Registered("similar", "app"),
+}
 
 app = typer.Typer(
+    cls=LazyGroup.of(COMMANDS),
     help="A sandboxed grader for hands-on coding challenges.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# Without a name, a group's commands join the root's, in this order in --help.
-app.add_typer(grading.app)
-app.add_typer(host.app)
-app.add_typer(server.app)
-app.add_typer(challenge.app, name="challenge")
-app.add_typer(server.token_app, name="token")
-app.add_typer(candidates.candidate_app, name="candidate")
-app.add_typer(candidates.retention_app, name="retention")
-app.add_typer(regrade.app, name="regrade")
-app.add_typer(invitations.app)
-app.add_typer(invitations.group, name="invitations")
-app.add_typer(similar.app)
 
-__all__ = ["app"]
+
+# Typer makes a root without commands of its own a group only if it has a callback.
+@app.callback()
+def root() -> None:
+    pass
+
+
+__all__ = ["COMMANDS", "app"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Annotated
 
@@ -30,9 +31,7 @@ def grade(
 ) -> None:
     """Grade one submission now, in this process, and print its report."""
     from grader.fetch import FetchPolicy, locate
-    from grader.pipeline import grade as run_grade
-    from grader.prepare import locate_challenge, prepare
-    from grader.report import render_text
+    from grader.prepare import locate_challenge, prepare, suite_job
 
     settings = get_settings()
     progress = Progress(None if progress_lines is None else not progress_lines)
@@ -40,17 +39,33 @@ def grade(
     found = locate_challenge(challenge, settings)
     locate(repo, policy)  # refuse a bad URL before any slow preparation
     builder, sandbox = sandbox_services(settings, progress)
-    progress(f"preparing challenge {found.id}")
-    prepared = prepare(found, builder, sandbox, settings)
-    grading = run_grade(
-        prepared,
-        repo,
-        ref,
-        settings=settings,
-        sandbox=sandbox,
-        policy=policy,
-        progress=progress,
-    )
+    # A SIGTERM (`timeout`, a CI job cancelled) unwinds like Ctrl-C, through the finally below.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(128 + signal.SIGTERM))
+    try:  # from here on, a sandbox may be starting: removed whatever happens
+        progress(f"preparing challenge {found.id}")
+        prepared = prepare(found, builder, sandbox, settings)
+        # Its start (~0.3 s) overlaps the fetch and the working tree's build.
+        sandbox.prestart(
+            suite_job(
+                prepared.challenge, prepared.image, b"", prepared.challenge.hidden_dir, "grading"
+            )
+        )
+        # Imported while it starts: ~0.1 s of a fresh process's imports, off the critical path.
+        from grader.pipeline import grade as run_grade
+        from grader.report import render_text
+
+        grading = run_grade(
+            prepared,
+            repo,
+            ref,
+            settings=settings,
+            sandbox=sandbox,
+            policy=policy,
+            progress=progress,
+            fingerprint=False,  # nothing here stores them
+        )
+    finally:
+        sandbox.close()
     progress(f"done: {grading.report.status}, overall {grading.report.overall}")
     print(grading.report.to_json() if as_json else render_text(grading.report))
 

@@ -30,14 +30,9 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import pygments.lexers
 from pygments.lexer import Lexer
-from pygments.lexers import (
-    JavaLexer,
-    JavascriptLexer,
-    PythonLexer,
-    TypeScriptLexer,
-    get_lexer_for_filename,
-)
+from pygments.lexers import get_lexer_for_filename
 from pygments.token import (
     Comment,
     Keyword,
@@ -55,15 +50,16 @@ from pygments.util import ClassNotFound
 MAX_FILE_CHARS = 256 * 1024
 
 # The languages the catalogue uses get an explicit lexer, so the choice never
-# depends on which plugins happen to be installed.
-_EXPLICIT: dict[str, type[Lexer]] = {
-    ".py": PythonLexer,
-    ".pyi": PythonLexer,
-    ".js": JavascriptLexer,
-    ".mjs": JavascriptLexer,
-    ".cjs": JavascriptLexer,
-    ".ts": TypeScriptLexer,
-    ".java": JavaLexer,
+# depends on which plugins happen to be installed. By class name: pygments.lexers
+# imports a lexer's module (Java's alone takes ~30 ms) when the lexer is first used.
+_EXPLICIT: dict[str, str] = {
+    ".py": "PythonLexer",
+    ".pyi": "PythonLexer",
+    ".js": "JavascriptLexer",
+    ".mjs": "JavascriptLexer",
+    ".cjs": "JavascriptLexer",
+    ".ts": "TypeScriptLexer",
+    ".java": "JavaLexer",
 }
 
 # Pygments lexers of documentation and data rather than code: a shared README
@@ -96,7 +92,8 @@ def lexer_for(path: str) -> Lexer | None:
         return None
     explicit = _EXPLICIT.get(posixpath.splitext(name)[1].lower())
     if explicit is not None:
-        return explicit(stripnl=False, ensurenl=False)
+        lexer_class: type[Lexer] = getattr(pygments.lexers, explicit)
+        return lexer_class(stripnl=False, ensurenl=False)
     try:
         lexer = get_lexer_for_filename(name, stripnl=False, ensurenl=False)
     except ClassNotFound:

@@ -12,7 +12,7 @@ from prometheus_client.registry import CollectorRegistry
 from redis import Redis
 from rq import Queue, Worker
 
-from grader import metrics
+from grader import metrics, metrics_collector
 from tests.support.services import free_port, redis_server
 
 
@@ -24,7 +24,7 @@ def client(tmp_path: Path) -> Iterator[Redis]:
 
 def scrape(client: Redis) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     registry = CollectorRegistry()
-    registry.register(metrics.RedisCollector(client, "grading"))
+    registry.register(metrics_collector.RedisCollector(client, "grading"))
     text = generate_latest(registry).decode()
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value

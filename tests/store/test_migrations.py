@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -13,7 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from grader.errors import InfrastructureError
-from grader.store import repo
+from grader.store import db, repo
 from grader.store.db import MIGRATIONS, engine_for, migrate, session_scope
 from grader.store.models import Base
 
@@ -92,3 +94,26 @@ def test_two_hosts_migrating_a_new_database_at_once_both_succeed(empty_url: str)
         process.join(timeout=30)
     assert results == ["ok", "ok"]
     assert current_revision(empty_url) == head_revision()
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    assert db.head_revision() == head_revision()
+
+
+def test_a_database_at_the_head_is_left_alone_without_importing_alembic(db_url: str) -> None:
+    """What every worker's start does once the server has migrated."""
+    probe = (
+        "import sys\n"
+        "from grader.store.db import migrate\n"
+        f"migrate({db_url!r})\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_database_behind_the_head_is_handed_to_alembic(db_url: str) -> None:
+    with engine_for(db_url).begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": "0001"})
+    with pytest.raises(InfrastructureError):  # 0002's tables exist: Alembic tried to create them
+        migrate(db_url)

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import socket
 import subprocess
 import sys
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import docker
 import pytest
 
 from tests.conftest import WORD_FREQUENCY, make_repo
@@ -133,3 +138,65 @@ def test_a_failure_off_a_terminal_prints_the_reason_alone(tmp_path: Path) -> Non
 def test_no_arguments_lists_the_commands() -> None:
     done = grader()
     assert "grade" in done.stdout + done.stderr and "challenge" in done.stdout + done.stderr
+
+
+def sandboxes_of(process: int, since: datetime) -> tuple[set[str], list[str]]:
+    """The sandboxes a process created since ``since`` (from the engine's events), and those
+    of them still there."""
+    client = docker.from_env()
+    owner = f"grader.owner={socket.gethostname()}:{process}"
+    events = client.events(
+        since=since,
+        until=datetime.now(UTC) + timedelta(seconds=1),  # the engine counts whole seconds
+        filters={"label": owner, "type": "container"},
+        decode=True,
+    )
+    created = {e["id"] for e in events if e.get("status") == "create"}
+    left = [c.id for c in client.containers.list(all=True, filters={"label": owner})]
+    return created, left
+
+
+MISSING_REF = ("--ref", "no-such-branch")
+
+
+@pytest.mark.docker
+def test_the_sandbox_started_ahead_is_removed_when_the_grading_fails_early(solved: Path) -> None:
+    """It starts while the repository is fetched; a missing ref fails the grading first."""
+    since = datetime.now(UTC)
+    process = subprocess.Popen(
+        [*GRADER, "grade", "--challenge", "word-frequency", "--repo", str(solved), *MISSING_REF],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _out, err = process.communicate(timeout=300)
+    assert process.returncode == 2, err
+    created, left = sandboxes_of(process.pid, since)
+    assert len(created) == 1  # it was started, and only it
+    assert left == []
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_stopped_while_the_suite_runs_it_leaves_no_sandbox(
+    solved: Path, stop: signal.Signals
+) -> None:
+    """Ctrl-C, or a SIGTERM (`timeout`, a cancelled CI job), while the suite runs."""
+    since = datetime.now(UTC)
+    process = subprocess.Popen(
+        [*GRADER, "grade", "--challenge", "word-frequency", "--repo", str(solved), "--progress"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "running the hidden suite" in line:
+            break
+    time.sleep(0.3)
+    process.send_signal(stop)
+    process.communicate(timeout=120)
+    assert process.returncode != 0
+    created, left = sandboxes_of(process.pid, since)
+    assert len(created) == 1
+    assert left == []
