@@ -97,6 +97,26 @@ class _TimedContainers:
         self._recorder.record("create", started, time.perf_counter())
         return _TimedContainer(container, self._recorder)
 
+    def prepare_model(self, attrs: Any) -> Any:
+        """The engine creates with the low-level API, then makes the model from the id."""
+        return _TimedContainer(self._inner.prepare_model(attrs), self._recorder)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class _TimedApi:
+    def __init__(self, inner: Any, recorder: CallRecorder) -> None:
+        self._inner = inner
+        self._recorder = recorder
+
+    def create_container(self, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return self._inner.create_container(*args, **kwargs)
+        finally:
+            self._recorder.record("create", started, time.perf_counter())
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
@@ -105,6 +125,7 @@ class TimedClient:
     def __init__(self, inner: Any, recorder: CallRecorder) -> None:
         self._inner = inner
         self.containers = _TimedContainers(inner.containers, recorder)
+        self.api = _TimedApi(inner.api, recorder)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
