@@ -6,11 +6,15 @@ Each attack is built and checked as test_attacks.py says.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from tests.attacks.helpers import (
     Grade,
     GraderEnv,
+    Outcome,
+    assert_in_time,
     check_graded_nothing_passed,
     describe,
     probes,
@@ -54,3 +58,38 @@ def test_a_shared_grading_runs_without_the_pre_started_processes(
     seen = probes(outcome)
     assert seen["others"] == [], seen
     assert seen["sockets"] == 1, seen  # the results channel only
+
+
+def test_a_shadowed_preloaded_package_stays_in_the_candidate_process(
+    catalogue_env: Callable[[str], GraderEnv], grade_in: Callable[[str, str | None], Outcome]
+) -> None:
+    """todo-api's processes preload fastapi before the submission arrives. A submission with
+    top-level fastapi/, starlette/, httpx.py (a TestClient whose responses equal anything),
+    sitecustomize.py, usercustomize.py and a .pth: the tests' process uses the installed
+    packages, never these; the candidate process gets its own fastapi, none of the preloaded
+    modules left; a candidate process started later sees what the pre-started one saw."""
+    env = catalogue_env("todo-api")
+    outcome = grade_in("todo-api", "shadow-preloaded")
+    assert outcome.report.status == "graded", describe(outcome)
+    assert outcome.passed() == [], describe(outcome)
+    assert_in_time(env, outcome)
+    assert outcome.artifacts is not None and outcome.artifacts.prestart is not None
+    assert outcome.artifacts.prestart["used"] is True, describe(outcome)
+    seen = probes(outcome)
+    first, diff = seen["first"], seen["diff"]
+    assert first["fastapi"] == "/work/fastapi/__init__.py", first
+    assert first["starlette"] is None, first  # dropped with the preloaded fastapi
+    # setuptools' .pth loads _distutils_hack at start, before anything is preloaded
+    assert first["pydantic"] is None, first
+    assert set(first["site_packages_modules"]) <= {"_distutils_hack"}, first
+    assert first["trusted_imported_fake"] is False, first
+    assert first["usercustomize"] is None and first["pth_ran"] is None, first
+    assert not str(first["sitecustomize"]).startswith("/work"), first  # Debian's, if any
+    # The pre-started candidate process and one started after the tree arrived differ in
+    # nothing a submission could use: the same uid, groups, umask, environment, limits,
+    # sys.path, capabilities, seccomp; only the number of their link's descriptor.
+    assert set(diff) <= {"fds"}, diff
+    if diff:
+        before, after = diff["fds"]
+        assert sorted(before.values()) == sorted(after.values()), diff
+
