@@ -93,3 +93,14 @@ def test_a_shadowed_preloaded_package_stays_in_the_candidate_process(
         before, after = diff["fds"]
         assert sorted(before.values()) == sorted(after.values()), diff
 
+
+def test_no_pid_left_for_the_next_candidate_process_is_the_submissions_doing(
+    grader_env: GraderEnv, grade_attack: Grade
+) -> None:
+    """The candidate process fills the pids limit from children of its own, then exits: the
+    next one cannot be started. PID 1 refuses that spawn like any other; the grading is this
+    submission's (graded, nothing passed), never the sandbox's error."""
+    outcome = grade_attack("spawn-refused")
+    check_graded_nothing_passed(grader_env, outcome)  # was status "error": PID 1's fork failed
+    assert outcome.artifacts is not None and outcome.artifacts.supervisor_error is None
+    assert "refused to start a candidate process" in outcome.messages(), describe(outcome)
