@@ -6,7 +6,9 @@ Each attack is built and checked as test_attacks.py says.
 
 from __future__ import annotations
 
+import py_compile
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,7 @@ from tests.attacks.helpers import (
     assert_in_time,
     check_graded_nothing_passed,
     describe,
+    git,
     probes,
 )
 
@@ -104,3 +107,40 @@ def test_no_pid_left_for_the_next_candidate_process_is_the_submissions_doing(
     check_graded_nothing_passed(grader_env, outcome)  # was status "error": PID 1's fork failed
     assert outcome.artifacts is not None and outcome.artifacts.supervisor_error is None
     assert "refused to start a candidate process" in outcome.messages(), describe(outcome)
+
+
+SHADOW_PYC = """
+class FastAPI:
+    def __init__(self, *args, **kwargs):
+        import json, os, sys
+        raise RuntimeError("PROBES " + json.dumps({"own": True, "pid": os.getpid(),
+                                                   "prestarted": "--prestarted" in sys.argv}))
+"""
+
+
+def _compiled_fastapi(repo: Path) -> None:
+    """fastapi.pyc at the root: no source, only the compiled module (CPython imports it)."""
+    source = repo / "fastapi_source.py"
+    source.write_text(SHADOW_PYC)
+    py_compile.compile(str(source), cfile=str(repo / "fastapi.pyc"), doraise=True)
+    source.unlink()
+    git(repo, "add", "-f", "fastapi.pyc")
+
+
+def test_a_compiled_shadow_of_a_preloaded_package_is_seen_as_one(
+    catalogue_env: Callable[[str], GraderEnv], grade_in: Grade
+) -> None:
+    """A top-level fastapi.pyc shadows fastapi as a fastapi.py would. The pre-started
+    candidate process looked only for ``.py`` files and folders, kept its preloaded fastapi
+    and ran the starter against it, while a candidate process started later imports the
+    submission's: the same submission saw two different fastapis in one grading. Both now
+    import the submission's."""
+    env = catalogue_env("todo-api")
+    outcome = grade_in("todo-api", None, _compiled_fastapi)
+    assert outcome.report.status == "graded", describe(outcome)
+    assert outcome.passed() == [], describe(outcome)
+    assert_in_time(env, outcome)
+    assert outcome.artifacts is not None and outcome.artifacts.prestart is not None
+    assert outcome.artifacts.prestart["used"] is True, describe(outcome)
+    seen = probes(outcome)
+    assert seen["own"] is True and seen["prestarted"] is True, seen
