@@ -17,6 +17,7 @@ from tests.attacks.helpers import (
     GraderEnv,
     Outcome,
     assert_in_time,
+    check_forgery_fails,
     check_graded_nothing_passed,
     describe,
     git,
@@ -144,3 +145,16 @@ def test_a_compiled_shadow_of_a_preloaded_package_is_seen_as_one(
     assert outcome.artifacts.prestart["used"] is True, describe(outcome)
     seen = probes(outcome)
     assert seen["own"] is True and seen["prestarted"] is True, seen
+
+
+def test_conftest_files_written_at_run_time_are_never_loaded(
+    grader_env: GraderEnv, grade_attack: Grade
+) -> None:
+    """/work is the candidate's: its code writes root and package conftest.py files (with a
+    hookwrapper passing everything) while pytest collects. The tests' process never
+    imports a file of /work outside hidden/, so none is loaded."""
+    outcome = grade_attack("runtime-conftest")
+    check_forgery_fails(grader_env, outcome)
+    seen = probes(outcome)
+    assert seen["/work/conftest.py"] == "written", seen  # the attack really happened
+    assert seen["/work/hidden/conftest.py"] != "written", seen
