@@ -158,3 +158,14 @@ def test_conftest_files_written_at_run_time_are_never_loaded(
     seen = probes(outcome)
     assert seen["/work/conftest.py"] == "written", seen  # the attack really happened
     assert seen["/work/hidden/conftest.py"] != "written", seen
+
+
+def test_the_oom_killer_turned_on_the_tests_process_is_the_submissions_doing(
+    grader_env: GraderEnv, grade_attack: Grade
+) -> None:
+    """Children of 12 MB each until memory runs out, so that the largest process left (the
+    one the OOM killer picks) is the trusted test process: the results it wrote stand, the
+    rest are errors "out of memory", and the grading is this submission's."""
+    outcome = grade_attack("oom-the-tests")
+    check_graded_nothing_passed(grader_env, outcome)
+    assert outcome.artifacts is not None and outcome.artifacts.supervisor_error is None
