@@ -79,7 +79,9 @@ def forget_if_shadowed(added: set[str], root: str) -> bool:
         entries = os.listdir(root)
     except OSError:
         return False
-    mine = {entry[:-3] if entry.endswith(".py") else entry for entry in entries}
+    # Whatever CPython would import as a top-level name: a folder, name.py, name.pyc, an
+    # extension module (name.cpython-311-x86_64-linux-gnu.so): the part before the first dot.
+    mine = {entry.split(".", 1)[0] for entry in entries}
     if not tops & mine:
         return False
     for name in added:

@@ -66,8 +66,11 @@ class CandidateSpawner:
             return False
         if not request:
             return False
-        for _line in request.split(b"\n")[:-1] or [request]:
-            self._spawn_one()
+        try:
+            for _line in request.split(b"\n")[:-1] or [request]:
+                self._spawn_one()
+        except OSError:  # the test process is gone: nobody to answer any more
+            return False
         return True
 
     def use_env(self, env: dict[str, str]) -> None:
@@ -116,7 +119,13 @@ class CandidateSpawner:
         if waiting is not None and waiting[0].poll() is not None:
             waiting[1].close()  # the pre-started one died before it was needed: start anew
             waiting = None
-        child, yours = waiting or self._start_host()
+        try:
+            child, yours = waiting or self._start_host()
+        except OSError:
+            # No pid or memory left, which the candidate's own processes can cause (they
+            # fill the pids limit and exit): that candidate's tests fail, the run goes on.
+            self.ours.sendall(b"refused")
+            return
         self.spawned += 1
         socket.send_fds(self.ours, [f"pid:{child.pid}".encode()], [yours.fileno()])
         yours.close()

@@ -80,14 +80,15 @@ def catalogue_env(grader_env: GraderEnv) -> Callable[[str], GraderEnv]:
 
 
 @pytest.fixture
-def grade_in(
-    catalogue_env: Callable[[str], GraderEnv], tmp_path: Path
-) -> Callable[[str, str | None], Outcome]:
-    """grade_in(challenge_id, attack): an attack on another catalogue challenge's starter."""
+def grade_in(catalogue_env: Callable[[str], GraderEnv], tmp_path: Path) -> Callable[..., Outcome]:
+    """grade_in(challenge_id, attack, setup=None): an attack on another catalogue challenge's
+    starter."""
 
-    def run(challenge_id: str, attack: str | None) -> Outcome:
+    def run(
+        challenge_id: str, attack: str | None, setup: Callable[[Path], None] | None = None
+    ) -> Outcome:
         env = catalogue_env(challenge_id)
-        return _grader(env, tmp_path, PROJECT_ROOT / "challenges" / challenge_id)(attack)
+        return _grader(env, tmp_path, PROJECT_ROOT / "challenges" / challenge_id)(attack, setup)
 
     return run
 

@@ -63,3 +63,17 @@ def test_a_submission_that_shadows_a_preloaded_package_gets_its_own(
     (work / "h11.py").write_text("")
     assert preload.forget_if_shadowed(added, str(work)) is True
     assert not any(name == "h11" or name.startswith("h11.") for name in sys.modules)
+
+
+@pytest.mark.parametrize("entry", ["h11.pyc", "h11.cpython-311-x86_64-linux-gnu.so", "h11.abi3.so"])
+def test_a_compiled_or_extension_shadow_counts_too(
+    tmp_path: Path, clean_h11: None, entry: str
+) -> None:
+    """CPython imports a top-level name.pyc or extension module as ``name``: such a file
+    shadows the preloaded package as name.py would."""
+    added = preload.preload(lock(tmp_path, "h11==0.16.0"))
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / entry).write_bytes(b"")
+    assert preload.forget_if_shadowed(added, str(work)) is True
+    assert "h11" not in sys.modules

@@ -1,0 +1,1 @@
+"""Attack: shadows starlette, which fastapi's TestClient builds on (see fastapi/)."""
