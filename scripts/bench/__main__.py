@@ -14,12 +14,18 @@ from pathlib import Path
 
 import scripts.bench
 from scripts.bench.harness import Bench
-from scripts.bench.report import render, render_machine_profile, render_services
+from scripts.bench.report import (
+    render,
+    render_machine_profile,
+    render_services,
+    render_throughput,
+)
 from scripts.bench.run import (
     run,
     run_lifecycle_only,
     run_machine_profile_only,
     run_services_only,
+    run_throughput_only,
 )
 
 
@@ -80,10 +86,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the bench's data folder")
     parser.add_argument(
         "--only",
-        choices=["services", "machine-profile", "lifecycle"],
+        choices=["services", "machine-profile", "lifecycle", "throughput"],
         help="run one phase alone (services: the PostgreSQL challenge cold and warm; "
         "machine-profile: every process's CPU per grading, by role, --runs gradings; "
-        "lifecycle: a container's CPU with and without each group of the sandbox's options)",
+        "lifecycle: a container's CPU with and without each group of the sandbox's options; "
+        "throughput: gradings per minute with 1 and 2 workers against both references)",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -110,11 +117,13 @@ def main(argv: list[str] | None = None) -> int:
         "services": run_services_only,
         "machine-profile": run_machine_profile_only,
         "lifecycle": run_lifecycle_only,
+        "throughput": run_throughput_only,
     }
     renderers = {
         "services": render_services,
         "machine-profile": render_machine_profile,
         "lifecycle": render_machine_profile,
+        "throughput": render_throughput,
     }
     with _bench(args) as bench:
         results = phases.get(args.only or "", run)(bench)

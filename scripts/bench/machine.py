@@ -89,8 +89,12 @@ class MemorySampler(threading.Thread):
                 pid = stack.pop()
                 tree.append(pid)
                 for child in children.get(pid, []):
-                    parent_of[child] = pid
-                    stack.append(child)
+                    # Asked before and after its figures are read: a vfork child read just
+                    # before its exec shows its parent's figures, and the kernel's answer
+                    # after the exec says "not shared".
+                    if not shares_memory_map(child, pid):
+                        parent_of[child] = pid
+                        stack.append(child)
             statuses = {pid: _status_kb(pid) for pid in tree}
             statuses = _without_shared_memory(statuses, parent_of)
             total = sum(s.get("VmRSS", 0) for s in statuses.values())

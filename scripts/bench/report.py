@@ -34,19 +34,7 @@ def targets(results: dict[str, Any], small: str) -> list[dict[str, Any]]:
         for path, budget in OVERHEAD_BUDGET_S.items()
     ]
     out += naive_targets(results)
-    for challenge, per in results["throughput"].items():
-        for lanes, floor in THROUGHPUT_FLOOR.items():
-            if lanes not in per:
-                continue
-            grader, naive = per[lanes]["grader"]["ratio"], per[lanes]["naive"]["ratio"]
-            out.append(
-                _target(
-                    f"throughput with {lanes} worker(s) >= {floor} of the physical limit and "
-                    f">= the naive grader's ({challenge})",
-                    f"{grader} (naive {naive})",
-                    grader >= floor and grader >= naive,
-                )
-            )
+    out += throughput_targets(results)
     pss = results["memory"]["peak_pss_mb"]
     out.append(
         _target(
@@ -65,6 +53,25 @@ def targets(results: dict[str, Any], small: str) -> list[dict[str, Any]]:
             )
         )
     return out + services_targets(results)
+
+
+def throughput_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The throughput floors: a share of the physical limit, and the naive grader's."""
+    out = []
+    for challenge, per in results["throughput"].items():
+        for lanes, floor in THROUGHPUT_FLOOR.items():
+            if lanes not in per:
+                continue
+            grader, naive = per[lanes]["grader"]["ratio"], per[lanes]["naive"]["ratio"]
+            out.append(
+                _target(
+                    f"throughput with {lanes} worker(s) >= {floor} of the physical limit and "
+                    f">= the naive grader's ({challenge})",
+                    f"{grader} (naive {naive})",
+                    grader >= floor and grader >= naive,
+                )
+            )
+    return out
 
 
 def naive_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -181,34 +188,7 @@ def render(results: dict[str, Any]) -> str:
         ):
             add(f"    {label}", entry["api_queue_breakdown"][key])
         add("  CLI outside grade() (start, imports, prepare)", entry["cli_outside_grade"])
-    trow = "{:<44} {:>9} {:>9} {:>8}"
-    for challenge, per in results["throughput"].items():
-        lines += ["", f"== throughput: {challenge} (gradings per minute; x = ratio to reference 1)"]
-        lines.append(trow.format("", "jobs", "per min", "x"))
-        for lanes, kinds in per.items():
-            for kind in ("reference_physical", "grader", "naive"):
-                k = kinds[kind]
-                lines.append(
-                    trow.format(
-                        f"{lanes} lane(s)/worker(s): {kind}",
-                        k["jobs"],
-                        f"{k['per_minute']:.1f}",
-                        f"{k['ratio']:.2f}",
-                    )
-                )
-            queue = kinds["grader"].get("queue")
-            if queue:
-                parts = [
-                    f"{key.removesuffix('_s')} {value['median_s']:.3f}"
-                    for key, value in queue.items()
-                    if isinstance(value, dict)
-                    and "median_s" in value
-                    and key != "queued_to_rq_start_s"
-                ]
-                lines.append(f"    grader jobs (medians, s): {', '.join(parts)}")
-                lines.append(
-                    f"    workers busy: {queue['worker_busy_fraction']:.0%} of the wall time"
-                )
+    lines += throughput_lines(results)
     memory = results["memory"]
     lines += [
         "",
@@ -269,6 +249,44 @@ def render(results: dict[str, Any]) -> str:
     lines += machine_lines(results)
     lines += tail_lines(results)
     return "\n".join(lines)
+
+
+def throughput_lines(results: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    trow = "{:<44} {:>9} {:>9} {:>8}"
+    for challenge, per in results["throughput"].items():
+        lines += ["", f"== throughput: {challenge} (gradings per minute; x = ratio to reference 1)"]
+        lines.append(trow.format("", "jobs", "per min", "x"))
+        for lanes, kinds in per.items():
+            for kind in ("reference_physical", "grader", "naive"):
+                k = kinds[kind]
+                lines.append(
+                    trow.format(
+                        f"{lanes} lane(s)/worker(s): {kind}",
+                        k["jobs"],
+                        f"{k['per_minute']:.1f}",
+                        f"{k['ratio']:.2f}",
+                    )
+                )
+            queue = kinds["grader"].get("queue")
+            if queue:
+                parts = [
+                    f"{key.removesuffix('_s')} {value['median_s']:.3f}"
+                    for key, value in queue.items()
+                    if isinstance(value, dict)
+                    and "median_s" in value
+                    and key != "queued_to_rq_start_s"
+                ]
+                lines.append(f"    grader jobs (medians, s): {', '.join(parts)}")
+                lines.append(
+                    f"    workers busy: {queue['worker_busy_fraction']:.0%} of the wall time"
+                )
+    return lines
+
+
+def render_throughput(results: dict[str, Any]) -> str:
+    """``--only throughput``: the machine, the throughput phase, its targets."""
+    return "\n".join([header_line(results), *throughput_lines(results), *tail_lines(results)])
 
 
 def header_line(results: dict[str, Any]) -> str:

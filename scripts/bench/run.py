@@ -27,7 +27,7 @@ from scripts.bench.latency import latency
 from scripts.bench.lifecycle import lifecycle
 from scripts.bench.machine import memory_summary
 from scripts.bench.profiling import profile
-from scripts.bench.report import services_targets, targets
+from scripts.bench.report import services_targets, targets, throughput_targets
 from scripts.bench.services import services
 from scripts.bench.subjects import prepare_subject
 from scripts.bench.throughput import throughput
@@ -90,6 +90,17 @@ def run_services_only(bench: Bench) -> dict[str, Any]:
     log(f"services ({bench.elapsed()})")
     results: dict[str, Any] = {"meta": meta(bench), "services": services(bench)}
     results["targets"] = services_targets(results)
+    results["warnings"] = bench.warnings
+    results["meta"]["duration_s"] = round(time.monotonic() - bench.started, 1)
+    return results
+
+
+def run_throughput_only(bench: Bench) -> dict[str, Any]:
+    """The throughput phase alone (``--only throughput``), with its targets."""
+    bench.setup()
+    log(f"throughput: {bench.args.jobs} jobs per configuration ({bench.elapsed()})")
+    results: dict[str, Any] = {"meta": meta(bench), "throughput": throughput(bench)}
+    results["targets"] = throughput_targets(results)
     results["warnings"] = bench.warnings
     results["meta"]["duration_s"] = round(time.monotonic() - bench.started, 1)
     return results
