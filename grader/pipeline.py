@@ -18,11 +18,9 @@ with tripwires), removed when the grading ends, whatever the outcome.
 from __future__ import annotations
 
 import dataclasses
-import io
 import logging
 import os
 import shutil
-import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -33,10 +31,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from grader import __version__, fetch, flaky, integrity, timestamps, tripwires
+from grader import __version__, evidence, fetch, flaky, integrity, timestamps, tripwires
 from grader.challenge import Challenge
 from grader.config import Settings
-from grader.git import TreeEntry, tree_of
+from grader.git import TreeEntry
 from grader.history import HistoryResult, analyse_history
 from grader.languages import support
 from grader.prepare import PreparedChallenge, suite_job
@@ -54,8 +52,7 @@ from grader.results import SuiteResult, evaluate
 from grader.sandbox import RunArtifacts, Sandbox
 from grader.scoring import overall, skill_scores
 from grader.similarity import Fingerprints
-from grader.similarity.tokens import MAX_FILE_CHARS
-from grader.workspace import Workspace, build_workspace
+from grader.workspace import build_workspace
 
 Progress = Callable[[str], None]
 T = TypeVar("T")
@@ -122,8 +119,8 @@ def grade(
         # waits for them, so the clone outlives every reader.
         with ThreadPoolExecutor(1, thread_name_prefix="beside") as beside:
             history = beside.submit(_timed, _history, fetched, prepared, seed_commit, push_times)
-            evidence = beside.submit(
-                _evidence, fetched, workspace, challenge.hidden_dir, fingerprint
+            gathered = beside.submit(
+                evidence.gather, fetched, workspace, challenge.hidden_dir, fingerprint
             )
             with timer.stage(
                 "sandbox", f"running the hidden suite ({len(prepared.test_ids)} tests)"
@@ -136,7 +133,7 @@ def grade(
             )
             progress("reading the git history")
             vc, timer.timings["history"] = history.result()
-            found = evidence.result()
+            found = gathered.result()
         with timer.stage("score", "scoring"):
             report = build_report(prepared, fetched, suite, vc, artifacts, wires)
             report.submission.tree = found.tree
@@ -184,25 +181,6 @@ def _fetch(
     )
     fetched = dataclasses.replace(fetched, repo=repo)
     return fetched, fetch.submission_tree(fetched, settings.max_tree_mb << 20)
-
-
-def fingerprint_workspace(workspace: Workspace) -> Fingerprints | None:
-    """The similarity fingerprints of the workspace's regular files, or None if that fails
-    (a similarity is evidence for a reviewer: its failure never fails a grading)."""
-    try:
-        tree: dict[str, str] = {}
-        with tarfile.open(fileobj=io.BytesIO(workspace.tar), mode="r") as archive:
-            for member in archive:
-                # Links are never followed; an oversized file is no source code to compare.
-                if not member.isreg() or member.size > 4 * MAX_FILE_CHARS:
-                    continue
-                handle = archive.extractfile(member)
-                if handle is not None:
-                    tree[member.name] = handle.read().decode("utf-8", errors="replace")
-        return Fingerprints.from_tree(tree)  # the library skips what is not source code
-    except Exception:
-        log.exception("could not fingerprint the submission: no similarity check for it")
-        return None
 
 
 def run_suite(
@@ -280,36 +258,6 @@ def _timed(function: Callable[..., T], *args: Any) -> tuple[T, float]:
     started = time.perf_counter()
     result = function(*args)
     return result, round(time.perf_counter() - started, 4)
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What the report and the similarity check read from the clone and the working tree
-    alone, gathered beside the suite's run."""
-
-    tree: str
-    signals: list[integrity.Signal]
-    outside: list[integrity.Signal]
-    fingerprints: Fingerprints | None
-    fingerprint_s: float
-
-
-def _evidence(
-    fetched: fetch.Fetched, workspace: Workspace, hidden_dir: Path, fingerprint: bool = True
-) -> Evidence:
-    """The submission's tree, the static integrity signals and the fingerprints (computed for
-    every grading that wants them, used for a graded one: the suite's outcome is not known
-    yet)."""
-    fingerprints, fingerprint_s = (
-        _timed(fingerprint_workspace, workspace) if fingerprint else (None, 0.0)
-    )
-    return Evidence(
-        tree=tree_of(fetched.repo_dir, fetched.commit),
-        signals=integrity.scan_tar(workspace.tar),
-        outside=integrity.outside_guarantee(hidden_dir),
-        fingerprints=fingerprints,
-        fingerprint_s=fingerprint_s,
-    )
 
 
 def _history(
