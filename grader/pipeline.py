@@ -152,7 +152,6 @@ def grade(
         fingerprints = None
         # Read beside the suite, kept for a graded one only.
         if fingerprint and report.status == Status.GRADED:
-            progress("fingerprinting the submission's files")
             fingerprints = found.fingerprints
             timer.timings["similarity"] = found.fingerprint_s
         report.timings = timer.timings
