@@ -1,15 +1,15 @@
 """Compiles a Java submission with the hidden JUnit 5 tests, then runs them (in the sandbox).
 
 Run by PID 1 (supervise.py) as the tests' uid: ``suite_java.py RESULTS_PATH``, the
-command that ``command()`` below gives supervise.py. The
-submission's ``src/main/java/**`` is compiled first, then ``hidden/**`` against it,
-each into a folder of its own, so that no class of the submission is taken for a test
-and the hidden tests' classes come first on the class path. A compile error is a
-``collect_error`` record for every hidden test file, with the compiler's first errors:
-the host then reports each of their tests as an error, and the grading as graded. The
-tests run in JUnit's console launcher with the grader's listener (GraderListener.java)
-writing the results; compiling and the JVM's start are inside the suite's time limit,
-and a ``timing`` record gives the compile time.
+command that ``command()`` below gives supervise.py. The submission's
+``src/main/java/**`` is compiled first, then ``hidden/**`` against it, each into a
+folder of its own. A compile error is a ``collect_error`` record for every hidden test
+file, with the compiler's first errors: the host then reports each of their tests as an
+error, and the grading as graded. The tests run in JUnit's console launcher with the
+grader's listener (GraderListener.java) writing the results, behind the grader's entry
+point (Launch.java), which loads the hidden tests in a class loader of their own that
+the submission can neither see into nor shadow. Compiling and the JVM's start are
+inside the suite's time limit, and a ``timing`` record gives the compile time.
 """
 
 from __future__ import annotations
@@ -91,19 +91,22 @@ def main() -> int:
             relative = str(Path(path).relative_to(work))
             write(results, {"event": "collect_error", "id": relative, "message": error})
         return 1
-    classpath = f"{test_classes}:{main_classes}:{LISTENER}"
+    # Launch.java puts the submission and the hidden tests in class loaders of their own
+    # (the tests out of the submission's reach), then runs JUnit's console launcher.
     os.execvp(
         "java",
         [
             "java",
             *JVM,
             f"-Dgrader.results={results}",
-            "-jar",
-            JUNIT,
+            "-cp",
+            f"{JUNIT}:{LISTENER}",
+            "grader.Launch",
+            str(main_classes),
+            str(test_classes),
             "--disable-banner",
             "--details=tree",
             "--disable-ansi-colors",
-            f"--class-path={classpath}",
             f"--scan-class-path={test_classes}",
             "--include-classname=.*",
         ],
