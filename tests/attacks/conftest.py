@@ -7,6 +7,8 @@ ever collecting them or importing their conftest files.
 
 from __future__ import annotations
 
+import re
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -77,6 +79,29 @@ def catalogue_env(grader_env: GraderEnv) -> Callable[[str], GraderEnv]:
         return prepared[challenge_id]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def public_java_env(grader_env: GraderEnv, tmp_path_factory: pytest.TempPathFactory) -> GraderEnv:
+    """pricing-java with every hidden test class and method declared public: what a
+    submission could call, if anything could, once it holds a hidden test's Class."""
+    from grader.prepare import locate_challenge, prepare
+
+    root = tmp_path_factory.mktemp("public-java") / "pricing-java"
+    shutil.copytree(PROJECT_ROOT / "challenges" / "pricing-java", root)
+    for file in (root / "hidden").rglob("*Test.java"):
+        text = re.sub(r"^(\s*)class ", r"\1public class ", file.read_text(), flags=re.M)
+        text = re.sub(r"^(\s+)void (\w+)\(", r"\1public void \2(", text, flags=re.M)
+        file.write_text(text)
+    challenge = locate_challenge(str(root), grader_env.settings)
+    builder = ImageBuilder(grader_env.settings, grader_env.engine)
+    prepared = prepare(challenge, builder, grader_env.sandbox, grader_env.settings)
+    return replace(grader_env, prepared=prepared)
+
+
+@pytest.fixture
+def grade_public_java(public_java_env: GraderEnv, tmp_path: Path) -> Callable[..., Outcome]:
+    return _grader(public_java_env, tmp_path, public_java_env.prepared.challenge.root)
 
 
 @pytest.fixture

@@ -103,11 +103,54 @@ def test_java_rerunning_the_calling_test_learns_nothing(
     on the stack (Throwable.getStackTrace), runs it again reflectively (same package, so
     no setAccessible) in a probing mode that returns sentinels, and keeps what the failed
     assertion expected; the real call then returns it. The starter's logic is unchanged.
-    It scored 68.7, not tampered, until Java got mirrors: copies of cheap real tests
-    expecting another number, which an oracle passes and an honest submission fails."""
+    It scored 68.7 until Java got mirrors (copies of cheap real tests expecting another
+    number, which an oracle passes and an honest submission fails), and still 68.6 in CI
+    whenever each mirror ran after its original, whose answer it then reused. Now the
+    hidden tests load in a class loader of their own (runner/Launch.java): the
+    submission's loader cannot name them, the oracle finds no test, and the starter's
+    logic answers."""
     outcome = grade_in(JAVA, "java-oracle-rerun")
     check_nothing_forged(catalogue_env(JAVA), outcome)
-    assert outcome.report.status == "tampered", describe(outcome)
+    assert outcome.report.status == "graded", describe(outcome)
+    assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)
+
+
+@pytest.mark.parametrize("public", [False, True], ids=["package-private-tests", "public-tests"])
+def test_java_an_oracle_holding_the_test_class_cannot_run_it(
+    catalogue_env: Callable[[str], GraderEnv],
+    grade_in: GradeIn,
+    public_java_env: GraderEnv,
+    grade_public_java: Callable[[str], Outcome],
+    public: bool,
+) -> None:
+    """The same oracle, which now looks the calling test up through every loader within
+    reach (the context class loader is the tests' own), falls back from
+    getDeclaredMethods to getMethods, and tries setAccessible: against the catalogue's
+    package-private tests and against the same tests declared public. The Class it gets
+    is of another runtime package and, as loaded, not public (Launch.java drops
+    ACC_PUBLIC), and the policy refuses declared members and setAccessible: it can run no
+    test, and nothing passes."""
+    env = public_java_env if public else catalogue_env(JAVA)
+    outcome = (
+        grade_public_java("java-oracle-context")
+        if public
+        else grade_in(JAVA, "java-oracle-context")
+    )
+    check_nothing_forged(env, outcome)
+    assert outcome.report.status == "graded", describe(outcome)
+    assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)
+
+
+def test_java_a_submission_class_named_like_a_test_is_not_the_test(
+    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
+) -> None:
+    """src/main/java/com/shop/PricingTest.java: a class of the hidden test's name whose
+    methods of the same names pass. The hidden tests' loader looks at its own classes
+    before its parents, so the hidden PricingTest runs, and fails on the starter."""
+    outcome = grade_in(JAVA, "java-shadow-test")
+    check_nothing_forged(catalogue_env(JAVA), outcome)
+    assert outcome.report.status == "graded", describe(outcome)
+    assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)
 
 
 def test_java_method_handle_proxy_does_not_escape_the_policy(
