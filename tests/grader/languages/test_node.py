@@ -56,3 +56,27 @@ def test_two_tripwires_in_one_es_module_never_share_a_binding(tmp_path: Path) ->
         planted = (hidden / "only.test.mjs").read_text()
         bindings = re.findall(r"import \{ test as (testCase\d+) \}", planted)
         assert len(bindings) == 4 and len(set(bindings)) == 4, planted
+
+
+@pytest.mark.parametrize(
+    ("source", "module"),
+    [
+        ("const assert = require('node:assert/strict');\n", "node:assert/strict"),
+        ('const assert = require("assert");\n', "assert"),
+        ("import assert from 'node:assert/strict';\n", "node:assert/strict"),
+        ("import { strict as assert } from 'assert/strict';\n", "assert/strict"),
+        ("const { test } = require('node:test');\n", "node:assert"),
+    ],
+)
+def test_control_tests_assert_through_the_files_own_assertion_module(
+    tmp_path: Path, source: str, module: str
+) -> None:
+    """A submission that silences the module the hidden tests assert with silences the
+    controls too (node-strict-assert-noop in tests/attacks)."""
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "a.test.js").write_text(source + "test('a', () => {});\n")
+    plant_node(hidden, ["hidden/a.test.js::a"], count=2)
+    planted = (hidden / "a.test.js").read_text()[len(source) :]
+    found = re.findall(r"""(?:require\(|from )'((?:node:)?assert(?:/strict)?)'""", planted)
+    assert found == [module] * 2
