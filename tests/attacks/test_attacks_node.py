@@ -1,0 +1,72 @@
+"""Red-team attacks on Node grading (rate-limiter-js), each graded for real in a sandbox.
+
+Node is graded ``shared``: the submission's module loads in the child process that
+``node --test`` runs a hidden test file in. What guards the outcomes there is the
+control tests planted in the hidden files (grader/languages/node.py) and the results
+channel only the reporter writes. Each attack is the rate-limiter-js starter (every
+method throws) plus the files in ``submissions/node-<name>/``; no hidden test can pass
+for real, so a forgery must end tampered (every test skill 0) or with nothing passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.attacks.helpers import (
+    GraderEnv,
+    Outcome,
+    assert_expected_ids,
+    assert_host_clean,
+    assert_in_time,
+    describe,
+)
+
+pytestmark = pytest.mark.docker
+
+NODE = "rate-limiter-js"
+
+
+def check_nothing_forged(env: GraderEnv, outcome: Outcome) -> None:
+    """Tampered with every test skill 0, or graded with nothing passed; in time, host clean."""
+    assert_in_time(env, outcome)
+    assert_host_clean(env)
+    assert_expected_ids(env, outcome)
+    report = outcome.report
+    if report.status == "tampered":
+        test_skills = [s for name, s in report.skills.items() if name != "version_control"]
+        assert all(skill.score == 0 for skill in test_skills), describe(outcome)
+    else:
+        assert report.status == "graded", describe(outcome)
+        assert outcome.passed() == [], "forged passes were accepted:\n" + describe(outcome)
+
+
+def test_node_silenced_strict_assertions_are_caught(
+    catalogue_env: Callable[[str], GraderEnv], grade_in: Callable[[str, str | None], Outcome]
+) -> None:
+    """The hidden tests take their assertions from node:assert/strict; the submission
+    turns every function of that module into a no-op and swallows what the starter's
+    methods throw. It scored 27.9 (not tampered, 2 tests passed) while the control tests
+    asserted through plain node:assert, a module object of their own; now they assert
+    through the file's own assertion module, the must-fail control passes, and the
+    grading is tampered."""
+    outcome = grade_in(NODE, "node-strict-assert-noop")
+    check_nothing_forged(catalogue_env(NODE), outcome)
+    assert outcome.report.status == "tampered", describe(outcome)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Node's control tests are recognisable in the tests' process; the fix is the "
+    "Python design (test files in a trusted process, the module behind a proxy), not built",
+)
+def test_node_a_forger_that_recognises_the_controls_forges_nothing(
+    catalogue_env: Callable[[str], GraderEnv], grade_in: Callable[[str, str | None], Outcome]
+) -> None:
+    """The forger knows how controls are planted (a binding named assertCaseN): every
+    assertion function asserts honestly when called from such a line and does nothing
+    otherwise; the starter's methods swallow what they throw. It beats the grader: Node
+    is graded ``shared`` and this is the gap docs/sandbox.md names."""
+    outcome = grade_in(NODE, "node-assert-spares-controls")
+    check_nothing_forged(catalogue_env(NODE), outcome)
