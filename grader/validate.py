@@ -14,6 +14,7 @@ skill) is validated anyway, its problems listed first.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -131,8 +132,19 @@ def _check_solution(
         )
     for test in suite.tests:
         if test.outcome != "passed" and run == 1:
-            last = test.message.strip().splitlines()[-1:] if test.message.strip() else [""]
-            result.problems.append(f"solution/: {test.id} {test.outcome}: {last[0][:200]}")
+            result.problems.append(f"solution/: {test.id} {test.outcome}: {headline(test.message)}")
+
+
+# A stack frame of Java ("\tat com.x.Y.m(Y.java:3)", "... 4 more") or Node ("    at f (...)").
+STACK_FRAME = re.compile(r"^\s+(?:at\s|\.\.\. \d+ more)")
+
+
+def headline(message: str) -> str:
+    """What an author needs from a failure: its last line that is not a stack frame
+    (pytest's assertion, Java's or Node's exception and message), cut at 200 characters."""
+    lines = [line for line in message.splitlines() if line.strip()]
+    kept = [line for line in lines if not STACK_FRAME.match(line)] or lines or [""]
+    return kept[-1].strip()[:200]
 
 
 def _check_flaky(runs: list[SuiteResult], result: Validation) -> None:
