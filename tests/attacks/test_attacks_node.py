@@ -11,6 +11,7 @@ for real, so a forgery must end tampered (every test skill 0) or with nothing pa
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -21,11 +22,23 @@ from tests.attacks.helpers import (
     assert_host_clean,
     assert_in_time,
     describe,
+    git,
 )
 
 pytestmark = pytest.mark.docker
 
 NODE = "rate-limiter-js"
+
+GradeIn = Callable[[str, str | None, Callable[[Path], None] | None], Outcome]
+
+
+def load_forge(repo: Path) -> None:
+    """The starter's modules, unchanged, each ending with a call to the attack's
+    src/forge.js, which receives what the module exports."""
+    for name in ("limiter.js", "cache.js"):
+        module = repo / "src" / name
+        module.write_text(module.read_text() + "\nrequire('./forge.js')(module.exports);\n")
+        git(repo, "add", str(module))
 
 
 def check_nothing_forged(env: GraderEnv, outcome: Outcome) -> None:
@@ -43,7 +56,7 @@ def check_nothing_forged(env: GraderEnv, outcome: Outcome) -> None:
 
 
 def test_node_silenced_strict_assertions_are_caught(
-    catalogue_env: Callable[[str], GraderEnv], grade_in: Callable[[str, str | None], Outcome]
+    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
 ) -> None:
     """The hidden tests take their assertions from node:assert/strict; the submission
     turns every function of that module into a no-op and swallows what the starter's
@@ -51,7 +64,7 @@ def test_node_silenced_strict_assertions_are_caught(
     asserted through plain node:assert, a module object of their own; now they assert
     through the file's own assertion module, the must-fail control passes, and the
     grading is tampered."""
-    outcome = grade_in(NODE, "node-strict-assert-noop")
+    outcome = grade_in(NODE, "node-strict-assert-noop", load_forge)
     check_nothing_forged(catalogue_env(NODE), outcome)
     assert outcome.report.status == "tampered", describe(outcome)
 
@@ -62,11 +75,11 @@ def test_node_silenced_strict_assertions_are_caught(
     "Python design (test files in a trusted process, the module behind a proxy), not built",
 )
 def test_node_a_forger_that_recognises_the_controls_forges_nothing(
-    catalogue_env: Callable[[str], GraderEnv], grade_in: Callable[[str, str | None], Outcome]
+    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
 ) -> None:
     """The forger knows how controls are planted (a binding named assertCaseN): every
     assertion function asserts honestly when called from such a line and does nothing
     otherwise; the starter's methods swallow what they throw. It beats the grader: Node
     is graded ``shared`` and this is the gap docs/sandbox.md names."""
-    outcome = grade_in(NODE, "node-assert-spares-controls")
+    outcome = grade_in(NODE, "node-assert-spares-controls", load_forge)
     check_nothing_forged(catalogue_env(NODE), outcome)
