@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -228,14 +228,27 @@ def check_tampered(env: GraderEnv, outcome: Outcome) -> None:
     assert_host_clean(env)
 
 
-def check_forgery_fails(env: GraderEnv, outcome: Outcome) -> None:
-    """A forgery either is caught (tampered, test skills 0) or forges nothing (nothing passed)."""
+def check_forgery_fails(
+    env: GraderEnv, outcome: Outcome, skills: Iterable[str] = TEST_SKILLS
+) -> None:
+    """A forgery either is caught (tampered, the test ``skills`` 0) or forges nothing
+    (nothing passed)."""
     report = outcome.report
     assert_in_time(env, outcome)
     assert_host_clean(env)
     assert_expected_ids(env, outcome)
     if report.status == "tampered":
-        for skill in TEST_SKILLS:
+        for skill in skills:
             assert report.skills[skill].score == 0, describe(outcome)
     else:
         assert outcome.passed() == [], "forged passes were accepted:\n" + describe(outcome)
+
+
+def check_shared_forgery_fails(env: GraderEnv, outcome: Outcome) -> None:
+    """check_forgery_fails for another catalogue challenge graded ``shared`` (Java, Node):
+    every skill but version control is a test skill there, and an attack that is not
+    caught must leave the grading ``graded`` (never our infrastructure's fault)."""
+    assert outcome.report.integrity["mode"] == "shared", describe(outcome)
+    assert outcome.report.status in ("graded", "tampered"), describe(outcome)
+    skills = [name for name in outcome.report.skills if name != "version_control"]
+    check_forgery_fails(env, outcome, skills)

@@ -17,35 +17,13 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.attacks.helpers import (
-    GraderEnv,
-    Outcome,
-    assert_expected_ids,
-    assert_host_clean,
-    assert_in_time,
-    describe,
-)
+from tests.attacks.helpers import GraderEnv, Outcome, check_shared_forgery_fails, describe
 
 pytestmark = pytest.mark.docker
 
 JAVA = "pricing-java"
 
 GradeIn = Callable[[str, str | None], Outcome]
-
-
-def check_nothing_forged(env: GraderEnv, outcome: Outcome) -> None:
-    """Tampered with every test skill 0, or graded with nothing passed; in time, host clean."""
-    assert_in_time(env, outcome)
-    assert_host_clean(env)
-    assert_expected_ids(env, outcome)
-    report = outcome.report
-    assert report.integrity["mode"] == "shared", describe(outcome)
-    if report.status == "tampered":
-        test_skills = [s for name, s in report.skills.items() if name != "version_control"]
-        assert all(skill.score == 0 for skill in test_skills), describe(outcome)
-    else:
-        assert report.status == "graded", describe(outcome)
-        assert outcome.passed() == [], "forged passes were accepted:\n" + describe(outcome)
 
 
 @pytest.mark.parametrize(
@@ -62,7 +40,7 @@ def test_java_exits_and_listeners_forge_nothing(
     the candidate's own listener is never registered (only compiled classes reach the
     class path, not META-INF/services files), so nothing it would forge arrives."""
     outcome = grade_in(JAVA, attack)
-    check_nothing_forged(catalogue_env(JAVA), outcome)
+    check_shared_forgery_fails(catalogue_env(JAVA), outcome)
 
 
 @pytest.mark.parametrize(
@@ -78,7 +56,7 @@ def test_java_process_and_thread_bombs_end_in_time(
     """The pids and memory limits stop the bomb, the time limit stops the loop: graded,
     nothing passed, in time, no container or grading folder left."""
     outcome = grade_in(JAVA, attack)
-    check_nothing_forged(catalogue_env(JAVA), outcome)
+    check_shared_forgery_fails(catalogue_env(JAVA), outcome)
     assert outcome.report.status == "graded", describe(outcome)
 
 
@@ -91,7 +69,7 @@ def test_java_reflection_into_the_listener_forges_nothing(
     the grader's policy (runner/java.policy): with the candidate's code on the stack,
     setAccessible and sun.misc.Unsafe are refused, and its tests simply fail."""
     outcome = grade_in(JAVA, "java-reflect-junit")
-    check_nothing_forged(catalogue_env(JAVA), outcome)
+    check_shared_forgery_fails(catalogue_env(JAVA), outcome)
     assert outcome.report.status == "graded", describe(outcome)
     assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)
 
@@ -110,7 +88,7 @@ def test_java_rerunning_the_calling_test_learns_nothing(
     submission's loader cannot name them, the oracle finds no test, and the starter's
     logic answers."""
     outcome = grade_in(JAVA, "java-oracle-rerun")
-    check_nothing_forged(catalogue_env(JAVA), outcome)
+    check_shared_forgery_fails(catalogue_env(JAVA), outcome)
     assert outcome.report.status == "graded", describe(outcome)
     assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)
 
@@ -136,7 +114,7 @@ def test_java_an_oracle_holding_the_test_class_cannot_run_it(
         if public
         else grade_in(JAVA, "java-oracle-context")
     )
-    check_nothing_forged(env, outcome)
+    check_shared_forgery_fails(env, outcome)
     assert outcome.report.status == "graded", describe(outcome)
     assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)
 
@@ -148,7 +126,7 @@ def test_java_a_submission_class_named_like_a_test_is_not_the_test(
     methods of the same names pass. The hidden tests' loader looks at its own classes
     before its parents, so the hidden PricingTest runs, and fails on the starter."""
     outcome = grade_in(JAVA, "java-shadow-test")
-    check_nothing_forged(catalogue_env(JAVA), outcome)
+    check_shared_forgery_fails(catalogue_env(JAVA), outcome)
     assert outcome.report.status == "graded", describe(outcome)
     assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)
 
@@ -163,6 +141,6 @@ def test_java_method_handle_proxy_does_not_escape_the_policy(
     target to its caller (an injected invoker in the submission's protection domain), so
     the policy stays, every call on the list throws as the starter does, nothing passes."""
     outcome = grade_in(JAVA, "java-mh-proxy-escape")
-    check_nothing_forged(catalogue_env(JAVA), outcome)
+    check_shared_forgery_fails(catalogue_env(JAVA), outcome)
     assert outcome.report.status == "graded", describe(outcome)
     assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)

@@ -15,15 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.attacks.helpers import (
-    GraderEnv,
-    Outcome,
-    assert_expected_ids,
-    assert_host_clean,
-    assert_in_time,
-    describe,
-    git,
-)
+from tests.attacks.helpers import GraderEnv, Outcome, check_shared_forgery_fails, describe, git
 
 pytestmark = pytest.mark.docker
 
@@ -41,20 +33,6 @@ def load_forge(repo: Path) -> None:
         git(repo, "add", str(module))
 
 
-def check_nothing_forged(env: GraderEnv, outcome: Outcome) -> None:
-    """Tampered with every test skill 0, or graded with nothing passed; in time, host clean."""
-    assert_in_time(env, outcome)
-    assert_host_clean(env)
-    assert_expected_ids(env, outcome)
-    report = outcome.report
-    if report.status == "tampered":
-        test_skills = [s for name, s in report.skills.items() if name != "version_control"]
-        assert all(skill.score == 0 for skill in test_skills), describe(outcome)
-    else:
-        assert report.status == "graded", describe(outcome)
-        assert outcome.passed() == [], "forged passes were accepted:\n" + describe(outcome)
-
-
 def test_node_silenced_strict_assertions_are_caught(
     catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
 ) -> None:
@@ -65,7 +43,7 @@ def test_node_silenced_strict_assertions_are_caught(
     through the file's own assertion module, the must-fail control passes, and the
     grading is tampered."""
     outcome = grade_in(NODE, "node-strict-assert-noop", load_forge)
-    check_nothing_forged(catalogue_env(NODE), outcome)
+    check_shared_forgery_fails(catalogue_env(NODE), outcome)
     assert outcome.report.status == "tampered", describe(outcome)
 
 
@@ -82,4 +60,4 @@ def test_node_a_forger_that_recognises_the_controls_forges_nothing(
     otherwise; the starter's methods swallow what they throw. It beats the grader: Node
     is graded ``shared`` and this is the gap docs/sandbox.md names."""
     outcome = grade_in(NODE, "node-assert-spares-controls", load_forge)
-    check_nothing_forged(catalogue_env(NODE), outcome)
+    check_shared_forgery_fails(catalogue_env(NODE), outcome)
