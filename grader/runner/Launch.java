@@ -32,13 +32,13 @@
 package grader;
 
 import java.io.IOException;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSigner;
 import java.security.CodeSource;
 import java.security.SecureClassLoader;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -57,7 +57,7 @@ public final class Launch {
         ClassLoader candidate = new CandidateLoader(Path.of(args[0]), Launch.class.getClassLoader());
         HiddenLoader hidden = new HiddenLoader(Path.of(args[1]), candidate);
         Thread.currentThread().setContextClassLoader(hidden);
-        String[] console = java.util.Arrays.copyOfRange(args, 2, args.length);
+        String[] console = Arrays.copyOfRange(args, 2, args.length);
         int code = ConsoleLauncher.execute(System.out, System.err, console).getExitCode();
         System.out.flush();
         System.exit(code);
