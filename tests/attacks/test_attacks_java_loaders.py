@@ -1,0 +1,76 @@
+"""Red-team attacks on the Java tests' loaders and policy (pricing-java), graded for real.
+
+The hidden tests load in a class loader of their own (runner/Launch.java) and the
+submission's classes run under the Security Manager with only property reads, getenv and
+socket connects (runner/java.policy). A permission is checked against every frame on the
+stack, so what these attacks look for is a privileged action that runs with no frame of
+the submission's on the stack: trusted code (the JDK, JUnit, the hidden tests, the
+grader's listener) doing it for the submission. Each attack is the pricing-java starter
+(every method throws, its logic unchanged) plus the files in ``submissions/java-<name>/``:
+no hidden test can pass for real, so the sound verdict is graded with nothing passed (or
+tampered with every test skill 0), in time, with the host clean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.attacks.helpers import GraderEnv, Outcome, describe, git
+from tests.attacks.test_attacks_java import JAVA, check_nothing_forged
+
+pytestmark = pytest.mark.docker
+
+TRIGGERS = Path("src/main/java/com/shop/Triggers.java")
+
+GradeIn = Callable[..., Outcome]
+
+
+def only_trigger(name: str) -> Callable[[Path], None]:
+    """A setup that keeps one of java-lent-invoker's triggers (Triggers.java) on."""
+
+    def setup(repo: Path) -> None:
+        path = repo / TRIGGERS
+        text = path.read_text()
+        for flag in ("GC_NOTIFICATION", "TEST_CALLS_LIST", "LISTENER_PRINTS"):
+            text = text.replace(f"{flag} = true", f"{flag} = {str(flag == name).lower()}")
+        path.write_text(text)
+        git(repo, "add", str(TRIGGERS))
+
+    return setup
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="beats the grader: JUnit 4's FrameworkMethod (AllPermission) calls "
+    "MethodHandleProxies.asInterfaceInstance for the submission, so the proxy's invoker "
+    "is JUnit's; the JVM's Notification Thread then runs Policy.setPolicy(allow-all) "
+    "through it, and an oracle reruns each calling test (control tests told apart by "
+    "reading hidden/): every real test passed, graded, not tampered",
+)
+@pytest.mark.parametrize(
+    "trigger",
+    [None, "GC_NOTIFICATION", "TEST_CALLS_LIST", "LISTENER_PRINTS"],
+    ids=["all-triggers", "gc-notification", "test-calls-list", "listener-prints"],
+)
+def test_java_a_proxy_whose_invoker_is_junits_lends_no_permission(
+    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn, trigger: str | None
+) -> None:
+    """java-lent-invoker: MethodHandleProxies.asInterfaceInstance binds its target to its
+    caller, and java-mh-proxy-escape was refused because that caller was the submission.
+    Here JUnit 4's public FrameworkMethod.invokeExplosively (in the console launcher's jar,
+    granted everything) calls it, so the injected invoker is JUnit's. The proxy, an
+    InvocationHandler over a method handle that calls Policy.setPolicy(allow-all), backs
+    a GC notification listener (the JVM's Notification Thread calls it), a List the hidden
+    test calls and the remaining name of a NamingException the grader's listener prints:
+    with no frame of the submission's on the stack, the call is allowed. With the policy
+    its own, the submission reads hidden/ (so it knows the control tests: their
+    @org.junit.jupiter.api.Test is fully qualified) and reruns each other calling test
+    with sentinel answers to learn what it expects. Each trigger alone is enough."""
+    setup = None if trigger is None else only_trigger(trigger)
+    outcome: Outcome = grade_in(JAVA, "java-lent-invoker", setup)
+    check_nothing_forged(catalogue_env(JAVA), outcome)
+    assert outcome.report.status == "graded", describe(outcome)
+    assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)
