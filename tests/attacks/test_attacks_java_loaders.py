@@ -74,3 +74,28 @@ def test_java_a_proxy_whose_invoker_is_junits_lends_no_permission(
     check_nothing_forged(catalogue_env(JAVA), outcome)
     assert outcome.report.status == "graded", describe(outcome)
     assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="beats the grader: MethodHandles.lookup() called through JUnit 4's "
+    "FrameworkMethod is a full-privilege Lookup on a JUnit class; handles found through it "
+    "to doPrivileged and asInterfaceInstance are JUnit's, so Policy.setPolicy(allow-all) "
+    "runs at the first call, and an oracle passes every real test: graded, not tampered",
+)
+def test_java_junits_own_lookup_lends_no_permission(
+    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
+) -> None:
+    """java-junit-lookup: MethodHandles.lookup() is caller-sensitive, and called
+    reflectively by JUnit 4's public FrameworkMethod.invokeExplosively it returns a
+    full-privilege Lookup on FrameworkMethod$1, a class of the console launcher's jar
+    (AllPermission). Handles found through it to caller-sensitive methods are bound to
+    that class: AccessController.doPrivileged, called from JUnit's domain, runs a
+    PrivilegedAction made by asInterfaceInstance (its invoker JUnit's as well) over
+    Policy.setPolicy(allow-all). The stack walk stops at JUnit's frame, before any of the
+    submission's: at the first call from a hidden test the policy is the submission's, no
+    trigger needed. The same oracle as java-lent-invoker then passes every real test."""
+    outcome = grade_in(JAVA, "java-junit-lookup")
+    check_nothing_forged(catalogue_env(JAVA), outcome)
+    assert outcome.report.status == "graded", describe(outcome)
+    assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)
