@@ -25,6 +25,7 @@ pytestmark = pytest.mark.docker
 
 TRIGGERS = Path("src/main/java/com/shop/Triggers.java")
 DEPUTY = Path("src/main/java/com/shop/Deputy.java")
+ESCAPE = Path("src/main/java/com/shop/Escape.java")
 
 GradeIn = Callable[..., Outcome]
 
@@ -80,23 +81,34 @@ def test_java_a_proxy_whose_invoker_is_junits_lends_no_permission(
 @pytest.mark.xfail(
     strict=True,
     reason="beats the grader: MethodHandles.lookup() called through JUnit 4's "
-    "FrameworkMethod is a full-privilege Lookup on a JUnit class; handles found through it "
-    "to doPrivileged and asInterfaceInstance are JUnit's, so Policy.setPolicy(allow-all) "
-    "runs at the first call, and an oracle passes every real test: graded, not tampered",
+    "FrameworkMethod is a full-privilege Lookup on a JUnit class; with it the submission "
+    "installs an allow-all policy (doPrivileged and asInterfaceInstance bound to JUnit's "
+    "class), or defines a class of its own in JUnit's package and domain, at the first "
+    "call, and an oracle passes every real test: graded, not tampered",
 )
+@pytest.mark.parametrize("how", ["policy", "define"])
 def test_java_junits_own_lookup_lends_no_permission(
-    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
+    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn, how: str
 ) -> None:
     """java-junit-lookup: MethodHandles.lookup() is caller-sensitive, and called
     reflectively by JUnit 4's public FrameworkMethod.invokeExplosively it returns a
     full-privilege Lookup on FrameworkMethod$1, a class of the console launcher's jar
-    (AllPermission). Handles found through it to caller-sensitive methods are bound to
-    that class: AccessController.doPrivileged, called from JUnit's domain, runs a
-    PrivilegedAction made by asInterfaceInstance (its invoker JUnit's as well) over
-    Policy.setPolicy(allow-all). The stack walk stops at JUnit's frame, before any of the
-    submission's: at the first call from a hidden test the policy is the submission's, no
-    trigger needed. The same oracle as java-lent-invoker then passes every real test."""
-    outcome = grade_in(JAVA, "java-junit-lookup")
+    (AllPermission). "policy": handles found through it to caller-sensitive methods are
+    bound to that class, so AccessController.doPrivileged, called from JUnit's domain, runs
+    a PrivilegedAction made by asInterfaceInstance (its invoker JUnit's as well) over
+    Policy.setPolicy(allow-all); the stack walk stops at JUnit's frame, before any of the
+    submission's. "define": the policy is left alone; Lookup.defineClass puts a class of
+    the submission's (LentHelper, shipped as bytes) in JUnit's package, loader and domain,
+    and its doPrivileged blocks read hidden/, open and run the tests. Either way at the
+    first call from a hidden test, no trigger needed; the same oracle as
+    java-lent-invoker then passes every real test."""
+
+    def define(repo: Path) -> None:
+        path = repo / ESCAPE
+        path.write_text(path.read_text().replace('HOW = "policy"', 'HOW = "define"'))
+        git(repo, "add", str(ESCAPE))
+
+    outcome = grade_in(JAVA, "java-junit-lookup", define if how == "define" else None)
     check_nothing_forged(catalogue_env(JAVA), outcome)
     assert outcome.report.status == "graded", describe(outcome)
     assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)
