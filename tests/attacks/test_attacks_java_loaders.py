@@ -132,3 +132,17 @@ def test_java_picocli_runs_no_lookup_for_the_submission(
     check_nothing_forged(catalogue_env(JAVA), outcome)
     assert outcome.report.status == "graded", describe(outcome)
     assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)
+
+
+def test_java_an_assertions_of_junits_name_is_not_junits(
+    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
+) -> None:
+    """src/main/java/org/junit/jupiter/api/Assertions.java: a lenient Assertions of
+    JUnit's name, and a Pricing that answers -1 to everything. The hidden tests compile
+    against it (the submission's classes come first on javac's class path), but every
+    method they call exists in JUnit's Assertions too, and at run time the submission's
+    loader asks its parent first: JUnit's own assertions run, and nothing passes."""
+    outcome = grade_in(JAVA, "java-shadow-assertions")
+    check_nothing_forged(catalogue_env(JAVA), outcome)
+    assert outcome.report.status == "graded", describe(outcome)
+    assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)
