@@ -48,9 +48,10 @@ def only_trigger(name: str) -> Callable[[Path], None]:
     strict=True,
     reason="beats the grader: JUnit 4's FrameworkMethod (AllPermission) calls "
     "MethodHandleProxies.asInterfaceInstance for the submission, so the proxy's invoker "
-    "is JUnit's; the JVM's Notification Thread then runs Policy.setPolicy(allow-all) "
-    "through it, and an oracle reruns each calling test (control tests told apart by "
-    "reading hidden/): every real test passed, graded, not tampered",
+    "is JUnit's; a trusted caller (the JVM's Notification Thread, the hidden test, the "
+    "grader's listener) then runs Policy.setPolicy(allow-all) through it, and an oracle "
+    "reruns each calling test (control tests told apart by reading hidden/): real tests "
+    "passed, graded, not tampered",
 )
 @pytest.mark.parametrize(
     "trigger",
