@@ -25,7 +25,15 @@ from typing import Any
 COMMANDS = ("java",)
 SOCKET_RESULTS = False
 ISOLATES = False
-JUNIT = "/usr/share/java/junit-platform-console-standalone.jar"
+# JUnit 5 alone: Jupiter (with params) and the console launcher, each jar bringing the
+# rest through its manifest's Class-Path. Not the standalone jar, which also holds JUnit 4,
+# Vintage and Hamcrest: code granted everything that calls a method for whoever asks is a
+# deputy under the Security Manager, and JUnit 4's public FrameworkMethod.invokeExplosively
+# was one (the red team's java-junit-lookup and java-lent-invoker: 88.6 on the starter).
+JUNIT = ":".join(
+    f"/usr/share/java/{jar}.jar"
+    for jar in ("junit-jupiter-engine", "junit-jupiter-params", "junit-platform-console")
+)
 LISTENER = "/opt/grader/java"
 OUT = Path("/tmp/grader-java")
 MAX_ERRORS = 4000
@@ -82,7 +90,9 @@ def main() -> int:
     error = javac(sources(work / "src" / "main" / "java"), main_classes, JUNIT)
     where = "src/main/java"
     if error is None:
-        error = javac(hidden, test_classes, f"{main_classes}:{JUNIT}")
+        # JUnit first: a submission's class of JUnit's name (a lenient Assertions, the red
+        # team's java-shadow-assertions) is never what the hidden tests compile against
+        error = javac(hidden, test_classes, f"{JUNIT}:{main_classes}")
         where = "hidden/ against src/main/java"
     write(results, {"event": "timing", "compile_s": round(time.monotonic() - started, 3)})
     if error is not None:
