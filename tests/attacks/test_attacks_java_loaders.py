@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.attacks.helpers import GraderEnv, Outcome, describe, git
-from tests.attacks.test_attacks_java import JAVA, check_nothing_forged
+from tests.attacks.helpers import GraderEnv, Outcome, check_shared_forgery_fails, describe, git
+from tests.attacks.test_attacks_java import JAVA
 
 pytestmark = pytest.mark.docker
 
@@ -44,15 +44,6 @@ def only_trigger(name: str) -> Callable[[Path], None]:
     return setup
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="beats the grader: JUnit 4's FrameworkMethod (AllPermission) calls "
-    "MethodHandleProxies.asInterfaceInstance for the submission, so the proxy's invoker "
-    "is JUnit's; a trusted caller (the JVM's Notification Thread, the hidden test, the "
-    "grader's listener) then runs Policy.setPolicy(allow-all) through it, and an oracle "
-    "reruns each calling test (control tests told apart by reading hidden/): real tests "
-    "passed, graded, not tampered",
-)
 @pytest.mark.parametrize(
     "trigger",
     [None, "GC_NOTIFICATION", "TEST_CALLS_LIST", "LISTENER_PRINTS"],
@@ -71,22 +62,18 @@ def test_java_a_proxy_whose_invoker_is_junits_lends_no_permission(
     with no frame of the submission's on the stack, the call is allowed. With the policy
     its own, the submission reads hidden/ (so it knows the control tests: their
     @org.junit.jupiter.api.Test is fully qualified) and reruns each other calling test
-    with sentinel answers to learn what it expects. Each trigger alone is enough."""
+    with sentinel answers to learn what it expects. Each trigger alone was enough: graded
+    88.6 (68.6 with the List or the listener's print alone), not tampered. JUnit 4 is no
+    longer on the test JVM's class path (suite_java.py puts JUnit 5's own jars there, not
+    the standalone jar), so there is no FrameworkMethod to lend its class: the lookup fails,
+    the starter's logic answers, and nothing passes."""
     setup = None if trigger is None else only_trigger(trigger)
     outcome: Outcome = grade_in(JAVA, "java-lent-invoker", setup)
-    check_nothing_forged(catalogue_env(JAVA), outcome)
+    check_shared_forgery_fails(catalogue_env(JAVA), outcome)
     assert outcome.report.status == "graded", describe(outcome)
     assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="beats the grader: MethodHandles.lookup() called through JUnit 4's "
-    "FrameworkMethod is a full-privilege Lookup on a JUnit class; with it the submission "
-    "installs an allow-all policy (doPrivileged and asInterfaceInstance bound to JUnit's "
-    "class), or defines a class of its own in JUnit's package and domain, at the first "
-    "call, and an oracle passes every real test: graded, not tampered",
-)
 @pytest.mark.parametrize("how", ["policy", "define"])
 def test_java_junits_own_lookup_lends_no_permission(
     catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn, how: str
@@ -102,7 +89,8 @@ def test_java_junits_own_lookup_lends_no_permission(
     the submission's (LentHelper, shipped as bytes) in JUnit's package, loader and domain,
     and its doPrivileged blocks read hidden/, open and run the tests. Either way at the
     first call from a hidden test, no trigger needed; the same oracle as
-    java-lent-invoker then passes every real test."""
+    java-lent-invoker then passed every real test (graded 88.6, not tampered) until JUnit
+    4 left the class path."""
 
     def define(repo: Path) -> None:
         path = repo / ESCAPE
@@ -110,7 +98,7 @@ def test_java_junits_own_lookup_lends_no_permission(
         git(repo, "add", str(ESCAPE))
 
     outcome = grade_in(JAVA, "java-junit-lookup", define if how == "define" else None)
-    check_nothing_forged(catalogue_env(JAVA), outcome)
+    check_shared_forgery_fails(catalogue_env(JAVA), outcome)
     assert outcome.report.status == "graded", describe(outcome)
     assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)
 
@@ -130,7 +118,7 @@ def test_java_picocli_runs_no_lookup_for_the_submission(
         git(repo, "add", str(DEPUTY))
 
     outcome = grade_in(JAVA, "java-junit-lookup", picocli)
-    check_nothing_forged(catalogue_env(JAVA), outcome)
+    check_shared_forgery_fails(catalogue_env(JAVA), outcome)
     assert outcome.report.status == "graded", describe(outcome)
     assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)
 
@@ -140,10 +128,10 @@ def test_java_an_assertions_of_junits_name_is_not_junits(
 ) -> None:
     """src/main/java/org/junit/jupiter/api/Assertions.java: a lenient Assertions of
     JUnit's name, and a Pricing that answers -1 to everything. The hidden tests compile
-    against it (the submission's classes come first on javac's class path), but every
-    method they call exists in JUnit's Assertions too, and at run time the submission's
-    loader asks its parent first: JUnit's own assertions run, and nothing passes."""
+    against JUnit's own (it comes first on javac's class path), and at run time the
+    submission's loader asks its parent first: JUnit's own assertions run, and nothing
+    passes."""
     outcome = grade_in(JAVA, "java-shadow-assertions")
-    check_nothing_forged(catalogue_env(JAVA), outcome)
+    check_shared_forgery_fails(catalogue_env(JAVA), outcome)
     assert outcome.report.status == "graded", describe(outcome)
     assert {t.outcome for t in outcome.report.tests} == {"failed"}, describe(outcome)

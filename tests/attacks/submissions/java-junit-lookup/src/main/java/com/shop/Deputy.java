@@ -1,11 +1,11 @@
 package com.shop;
 
 import java.lang.invoke.MethodHandles;
-import org.junit.platform.console.shadow.picocli.CommandLine;
-import org.junit.runners.model.FrameworkMethod;
+import java.lang.reflect.Method;
 
 /** Trusted code (granted everything) that calls MethodHandles.lookup() for us, so that the
- * Lookup is on its class (the attack suite's variants replace USE). */
+ * Lookup is on its class (the attack suite's variants replace USE). Every class is looked
+ * up at run time, so that this compiles whatever is on the class path. */
 final class Deputy {
     /** "junit4": FrameworkMethod.invokeExplosively; "picocli": the console launcher's
      * command line library, running the method as a command (CommandLine.execute). */
@@ -14,13 +14,31 @@ final class Deputy {
     private Deputy() {}
 
     static MethodHandles.Lookup lookup() throws Throwable {
-        java.lang.reflect.Method lookup = MethodHandles.class.getMethod("lookup");
+        Method lookup = MethodHandles.class.getMethod("lookup");
         if (USE.equals("picocli")) {
-            CommandLine command = new CommandLine(
-                    CommandLine.Model.CommandSpec.forAnnotatedObjectLenient(lookup));
-            command.execute();
-            return (MethodHandles.Lookup) command.getExecutionResult();
+            Class<?> line = firstOf("org.junit.platform.console.shadow.picocli.CommandLine",
+                    "picocli.CommandLine");
+            Class<?> spec = Class.forName(line.getName() + "$Model$CommandSpec");
+            Object command = line.getConstructor(Object.class).newInstance(
+                    spec.getMethod("forAnnotatedObjectLenient", Object.class).invoke(null, lookup));
+            line.getMethod("execute", String[].class).invoke(command, (Object) new String[0]);
+            return (MethodHandles.Lookup) line.getMethod("getExecutionResult").invoke(command);
         }
-        return (MethodHandles.Lookup) new FrameworkMethod(lookup).invokeExplosively(null);
+        Class<?> framework = Class.forName("org.junit.runners.model.FrameworkMethod");
+        Object deputy = framework.getConstructor(Method.class).newInstance(lookup);
+        return (MethodHandles.Lookup) framework
+                .getMethod("invokeExplosively", Object.class, Object[].class)
+                .invoke(deputy, null, new Object[0]);
+    }
+
+    private static Class<?> firstOf(String... names) throws ClassNotFoundException {
+        for (String name : names) {
+            try {
+                return Class.forName(name);
+            } catch (ClassNotFoundException absent) {
+                // the next one
+            }
+        }
+        throw new ClassNotFoundException(String.join(", ", names));
     }
 }
