@@ -42,9 +42,20 @@ def handles_errors(func: F) -> F:
         except BadInput as exc:
             raise fail(2, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
         except GraderError as exc:
-            raise fail(1, " ".join(str(exc).split())[:500]) from None
+            raise fail(1, one_line(str(exc))) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def one_line(message: str, limit: int = 500) -> str:
+    """The message on one line, at most ``limit`` characters. A long one keeps its start
+    (what failed) and its end (why: a build log's or a tool's last words), not the start
+    alone, where a failed image build showed only its first steps."""
+    flat = " ".join(message.split())
+    if len(flat) <= limit:
+        return flat
+    head = " ".join(message.strip().splitlines()[0].split())[: limit // 3]
+    return f"{head} ... {flat[-(limit - len(head) - 5) :]}"
 
 
 def lists_problems(func: F) -> F:
