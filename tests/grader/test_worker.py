@@ -138,11 +138,17 @@ def test_the_recovery_loop_survives_a_failing_round(monkeypatch: pytest.MonkeyPa
     assert not loop.is_alive()
 
 
+# A solution that takes seconds to import keeps the sandbox busy while a test acts on it.
+SLOW_SOLUTION = f"import time\n\ntime.sleep(5)\n\n{SOLUTION}"
+
+
 @pytest.mark.docker
 def test_a_worker_stopped_with_sigterm_finishes_its_grading_first(
     deployment: Deployment,
 ) -> None:
-    submission_id = deployment.submit(deployment.bare_repo("solved"))
+    # A solution that takes seconds to import: a grading of the plain solution can end
+    # (1.9 s in a CI run) between two looks at its status, and "running" is never seen.
+    submission_id = deployment.submit(deployment.bare_repo("solved-slowly", SLOW_SOLUTION))
     process = deployment.start_worker()
     wait_for("the grading started", lambda: deployment.status(submission_id) == "running")
     os.kill(process.pid, signal.SIGTERM)
@@ -157,9 +163,7 @@ def _kill_mid_grading(deployment: Deployment) -> tuple[str, list[int]]:
     Returns the submission and the killed processes; the lease is then made to
     have run out, as it would have a few minutes later.
     """
-    # A solution that takes seconds to import keeps the sandbox busy while we kill.
-    slow = f"import time\n\ntime.sleep(5)\n\n{SOLUTION}"
-    submission_id = deployment.submit(deployment.bare_repo("solved-slowly", slow))
+    submission_id = deployment.submit(deployment.bare_repo("solved-slowly", SLOW_SOLUTION))
     process = deployment.start_worker()
     wait_for("the sandbox runs", lambda: bool(sandboxes_of(process.pid)))
     killed = process_tree(process.pid)
