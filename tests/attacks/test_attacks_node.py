@@ -47,17 +47,15 @@ def test_node_silenced_strict_assertions_are_caught(
     assert outcome.report.status == "tampered", describe(outcome)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Node's control tests are recognisable in the tests' process; the fix is the "
-    "Python design (test files in a trusted process, the module behind a proxy), not built",
-)
 def test_node_a_forger_that_recognises_the_controls_forges_nothing(
     catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
 ) -> None:
     """The forger knows how controls are planted (a binding named assertCaseN): every
     assertion function asserts honestly when called from such a line and does nothing
-    otherwise; the starter's methods swallow what they throw. It beats the grader: Node
-    is graded ``shared`` and this is the gap docs/sandbox.md names."""
+    otherwise; the starter's methods swallow what they throw. It scored 42.9, not
+    tampered, while the controls were the only second line. Mirrors (copies of real
+    tests, through the file's own bindings, expecting another value) now pass under it,
+    and the grading is tampered."""
     outcome = grade_in(NODE, "node-assert-spares-controls", load_forge)
     check_shared_forgery_fails(catalogue_env(NODE), outcome)
+    assert outcome.report.status == "tampered", describe(outcome)
