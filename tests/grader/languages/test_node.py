@@ -105,15 +105,21 @@ describe('Sums', () => {
 """
 
 
-def _planted(tmp_path: Path, name: str, source: str, durations=None) -> tuple[Path, list]:
+NESTED_IDS = [
+    "hidden/sums.test.js::Sums::of two::adds small numbers",
+    "hidden/sums.test.js::Sums::keeps the label",
+]
+
+
+def _planted(tmp_path: Path, name: str, source: str, durations=None, ids=()) -> tuple[Path, list]:
     hidden = tmp_path / "hidden"
     hidden.mkdir()
     (hidden / name).write_text(source)
-    return hidden / name, plant_mirrors(hidden, [], durations or {})
+    return hidden / name, plant_mirrors(hidden, list(ids), durations or {})
 
 
 def test_a_mirror_copies_each_real_test_expecting_another_value(tmp_path: Path) -> None:
-    file, wires = _planted(tmp_path, "sums.test.js", NESTED)
+    file, wires = _planted(tmp_path, "sums.test.js", NESTED, ids=NESTED_IDS)
     assert [w.expected for w in wires] == ["not-passed", "not-passed"]
     planted = file.read_text()
     by_suite = {w.id.rsplit("::", 1)[0]: w.id.rsplit("::", 1)[1] for w in wires}
@@ -168,6 +174,8 @@ def test_a_top_level_test_of_an_es_module_is_mirrored_at_the_end(tmp_path: Path)
         "  assert.equal(f(), true);\n  assert.equal(g(), undefined);\n",  # no literal
         "  other.equal(f(), 1);\n",  # not an assertion module's binding
         "  assert.equal(f(1, 2), 3, 'msg', 4);\n",  # not the expected argument
+        "  if (!ready) return;\n  assert.equal(f(), 1);\n",  # may stop before it: could pass
+        "  t.skip('later');\n  assert.equal(f(), 1);\n",
     ],
 )
 def test_a_test_without_a_statement_level_expectation_is_not_mirrored(
@@ -188,3 +196,14 @@ def test_a_slow_test_is_not_mirrored(tmp_path: Path) -> None:
     durations["hidden/sums.test.js::Sums::keeps the label"] = 4.0
     _file, wires = _planted(tmp_path, "sums.test.js", NESTED, durations)
     assert wires == []
+
+
+def test_a_test_whose_id_the_runner_does_not_know_is_not_mirrored(tmp_path: Path) -> None:
+    """A describe with options is not read as one: its test's ID would lack the suite's name,
+    and a mirror under a wrong ID would guard nothing (its result would be ignored)."""
+    source = NESTED.replace(
+        "describe('of two', () => {", "describe('of two', { timeout: 50 }, () => {"
+    )
+    ids = [NESTED_IDS[0], NESTED_IDS[1]]
+    _file, wires = _planted(tmp_path, "sums.test.js", source, ids=ids)
+    assert [w.id.rsplit("::", 1)[0] for w in wires] == ["hidden/sums.test.js::Sums"]
