@@ -78,3 +78,19 @@ def test_node_forger_rewriting_the_childs_stdout(
     and mirror as expected; no assertion touched, the starter unchanged."""
     outcome = _grade(grade_in, "node-stdout-flips-failures")
     check_shared_forgery_fails(catalogue_env(NODE), outcome)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a mirror is an earlier test's body with one line changed, readable in the file",
+)
+def test_node_forger_sparing_near_duplicates(
+    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
+) -> None:
+    """Ignores names: every assertion function finds the hidden test calling it and
+    asserts honestly only when that test's body is one line away from an earlier test's
+    (a mirror) or it is opened by a function other than it/test (a control's testCaseN).
+    Measured: graded (not tampered), overall 86.3, 18 of 20 real tests passed, every
+    control and mirror as expected: naming mirrors like their neighbours would not help."""
+    outcome = _grade(grade_in, "node-assert-spares-duplicates")
+    check_shared_forgery_fails(catalogue_env(NODE), outcome)
