@@ -1,0 +1,96 @@
+"""Red-team attacks on Node's mirrors (rate-limiter-js), each graded for real in a sandbox.
+
+Mirrors are copies of cheap real tests whose first statement-level assertion on a number
+or string literal expects another value (grader/languages/node.py), named with the control
+vocabulary and placed at the end of their original's block. Each attack here is the
+rate-limiter-js starter, its logic unchanged (every method throws), plus an adaptive
+forger in ``submissions/node-<name>/src/forge.js`` that knows the grader's source and
+tries to forge passes while every control test and mirror keeps its honest outcome. An
+attack the grader stops asserts its verdict; one that beats it is an xfail (strict) whose
+docstring gives the measured score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.attacks.helpers import GraderEnv, Outcome, check_shared_forgery_fails, describe
+from tests.attacks.test_attacks_node import NODE, load_forge
+
+pytestmark = pytest.mark.docker
+
+GradeIn = Callable[[str, str | None, Callable[[Path], None] | None], Outcome]
+
+
+def _grade(grade_in: GradeIn, attack: str) -> Outcome:
+    outcome = grade_in(NODE, attack, load_forge)
+    print(describe(outcome))  # the measured score, shown with -s or on failure
+    return outcome
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="mirrors and controls are named with the control vocabulary, which a forger reads",
+)
+def test_node_forger_sparing_named_controls(
+    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
+) -> None:
+    """Every assertion function finds the hidden test calling it (stack trace, then the
+    file's source) and asserts honestly only when that test is named with the control
+    vocabulary (WORDS/OBJECTS, "keeps empty input 3"), as every control and mirror is.
+    Measured: graded (not tampered), overall 86.3, 18 of 20 real tests passed (the two
+    getOrLoad tests fail on the stand-in's shape), every control and mirror as expected."""
+    outcome = _grade(grade_in, "node-assert-spares-named-tests")
+    check_shared_forgery_fails(catalogue_env(NODE), outcome)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="only tests expecting a number or string literal are mirrored; the rest are free",
+)
+def test_node_forger_honest_on_literals(
+    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
+) -> None:
+    """Reads nothing: every equality assertion is honest when it expects a number or a
+    string (what mirrors and controls compare) and a no-op otherwise, so the tests that
+    expect only booleans, objects or throws, which are never mirrored, pass. Measured:
+    graded (not tampered), overall 34.3, 6 of 20 real tests passed (all four of
+    "RateLimiter API", two of "RateLimiter isolation"), every control and mirror as
+    expected."""
+    outcome = _grade(grade_in, "node-assert-honest-on-literals")
+    check_shared_forgery_fails(catalogue_env(NODE), outcome)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the child's stdout is the results channel of node --test, and the module owns it",
+)
+def test_node_forger_rewriting_the_childs_stdout(
+    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
+) -> None:
+    """Below the assertions: the child's stdout carries its results to `node --test`
+    (V8-serialized events); the submission wraps process.stdout.write and turns every
+    `test:fail` into `test:pass` unless the test is named with the control vocabulary.
+    Measured: graded (not tampered), overall 94.3, all 20 real tests passed, every control
+    and mirror as expected; no assertion touched, the starter unchanged."""
+    outcome = _grade(grade_in, "node-stdout-flips-failures")
+    check_shared_forgery_fails(catalogue_env(NODE), outcome)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a mirror is an earlier test's body with one line changed, readable in the file",
+)
+def test_node_forger_sparing_near_duplicates(
+    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
+) -> None:
+    """Ignores names: every assertion function finds the hidden test calling it and
+    asserts honestly only when that test's body is one line away from an earlier test's
+    (a mirror) or it is opened by a function other than it/test (a control's testCaseN).
+    Measured: graded (not tampered), overall 86.3, 18 of 20 real tests passed, every
+    control and mirror as expected: naming mirrors like their neighbours would not help."""
+    outcome = _grade(grade_in, "node-assert-spares-duplicates")
+    check_shared_forgery_fails(catalogue_env(NODE), outcome)
