@@ -1,8 +1,11 @@
 """Red-team attacks on Node's mirrors (rate-limiter-js), each graded for real in a sandbox.
 
-Mirrors are copies of cheap real tests whose first statement-level assertion on a number
-or string literal expects another value (grader/languages/node.py), named with the control
-vocabulary and placed at the end of their original's block. Each attack here is the
+Mirrors are copies of cheap real tests, one of whose statement-level assertions on a
+literal (number, string, object, array) expects another value (grader/node_mirrors.py),
+named with words of the file's own test names and placed at the end of their original's
+block. The red team's first round met mirrors that changed only the first number or
+string and were named with the control vocabulary; three of its four attacks beat them
+then, and are tampered now. Each attack here is the
 rate-limiter-js starter, its logic unchanged (every method throws), plus an adaptive
 forger in ``submissions/node-<name>/src/forge.js`` that knows the grader's source and
 tries to forge passes while every control test and mirror keeps its honest outcome. An
@@ -31,26 +34,19 @@ def _grade(grade_in: GradeIn, attack: str) -> Outcome:
     return outcome
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mirrors and controls are named with the control vocabulary, which a forger reads",
-)
 def test_node_forger_sparing_named_controls(
     catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
 ) -> None:
     """Every assertion function finds the hidden test calling it (stack trace, then the
     file's source) and asserts honestly only when that test is named with the control
     vocabulary (WORDS/OBJECTS, "keeps empty input 3"), as every control and mirror is.
-    Measured: graded (not tampered), overall 86.3, 18 of 20 real tests passed (the two
-    getOrLoad tests fail on the stand-in's shape), every control and mirror as expected."""
+    Measured while mirrors had those names: graded (not tampered), overall 86.3, 18 of 20
+    real tests passed. Mirrors are now named with the file's own words: tampered."""
     outcome = _grade(grade_in, "node-assert-spares-named-tests")
     check_shared_forgery_fails(catalogue_env(NODE), outcome)
+    assert outcome.report.status == "tampered", describe(outcome)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="only tests expecting a number or string literal are mirrored; the rest are free",
-)
 def test_node_forger_honest_on_literals(
     catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
 ) -> None:
@@ -58,31 +54,33 @@ def test_node_forger_honest_on_literals(
     string (what mirrors and controls compare) and a no-op otherwise, so the tests that
     expect only booleans, objects or throws, which are never mirrored, pass. Measured:
     graded (not tampered), overall 34.3, 6 of 20 real tests passed (all four of
-    "RateLimiter API", two of "RateLimiter isolation"), every control and mirror as
-    expected."""
+    "RateLimiter API", two of "RateLimiter isolation"), while only numbers and strings
+    were mirrored. Object and array literals are now mirrored too (one more key or
+    element), and any of a test's candidate assertions may be the changed one: tampered."""
     outcome = _grade(grade_in, "node-assert-honest-on-literals")
     check_shared_forgery_fails(catalogue_env(NODE), outcome)
+    assert outcome.report.status == "tampered", describe(outcome)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the child's stdout is the results channel of node --test, and the module owns it",
-)
 def test_node_forger_rewriting_the_childs_stdout(
     catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
 ) -> None:
     """Below the assertions: the child's stdout carries its results to `node --test`
     (V8-serialized events); the submission wraps process.stdout.write and turns every
     `test:fail` into `test:pass` unless the test is named with the control vocabulary.
-    Measured: graded (not tampered), overall 94.3, all 20 real tests passed, every control
-    and mirror as expected; no assertion touched, the starter unchanged."""
+    Measured while mirrors were named with that vocabulary: graded (not tampered), overall
+    94.3, all 20 real tests passed; no assertion touched, the starter unchanged. Now the
+    mirrors' failures are flipped too: tampered. The channel stays open to a forger that
+    recognises mirrors another way (test_node_forger_sparing_near_duplicates)."""
     outcome = _grade(grade_in, "node-stdout-flips-failures")
     check_shared_forgery_fails(catalogue_env(NODE), outcome)
+    assert outcome.report.status == "tampered", describe(outcome)
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="a mirror is an earlier test's body with one line changed, readable in the file",
+    reason="a mirror is an earlier test's body with one line changed, readable in the file; "
+    "closing it needs the test files in a trusted process, the module behind a proxy",
 )
 def test_node_forger_sparing_near_duplicates(
     catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
