@@ -89,20 +89,22 @@ class WarmPool:
         self._starting: set[PoolKey] = set()
         self._releasing: list[threading.Thread] = []
         self._lock = threading.Lock()
+        # Notified when a start ends (ready or failed): ``take`` waits on it for the sandbox
+        # a bounded pool is still starting, and wakes the moment it is ready.
+        self._started_one = threading.Condition(self._lock)
         self._closed = False
 
     def take(self, key: PoolKey) -> Warm | None:
         """A started sandbox for this key, still running, or None."""
         while True:
             with self._lock:
-                queue = self._warm.get(key) or []
-                starting = key in self._starting and self.starts is not None
-                if not queue and not starting:
-                    return None
-                warm = queue.pop(0) if queue else None
-            if warm is None:  # a bounded pool's one sandbox, still starting: no other comes
-                time.sleep(0.01)
-                continue
+                while not self._warm.get(key):
+                    if key not in self._starting or self.starts is None:
+                        return None
+                    # A bounded pool's one sandbox, still starting: no other comes, so wait
+                    # for it (a 10 ms sleep between looks woke up to 10 ms after it was ready).
+                    self._started_one.wait(timeout=1.0)
+                warm = self._warm[key].pop(0)
             if self.engine.is_running(warm.container) and (
                 warm.services is None or warm.services.alive(self.engine)
             ):
@@ -155,6 +157,7 @@ class WarmPool:
         finally:
             with self._lock:
                 self._starting.discard(key)
+                self._started_one.notify_all()
 
     def release_later(self, warm: Warm) -> None:
         """Tear down a used set's services in the background: its grading has its result.

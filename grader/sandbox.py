@@ -29,6 +29,7 @@ from grader.services import RunningServices, ServiceRequest
 MAX_FRAME_BYTES = 32 << 20
 log = logging.getLogger("grader.sandbox")
 GRADER_UID = 10001  # the uid of the sandbox's test process (runner/supervise.py)
+PHASES = ("tree_s", "extract_s", "suite_s", "end_s")  # of PID 1's own time, in its frame
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class RunArtifacts:
     services_start_s: float = 0.0  # from creating their network to every one answering
     # Python images: whether PID 1's pre-started processes ran the suite ({"used", "ready_s"})
     prestart: dict[str, Any] | None = None
+    # PID 1's own time, from the header on (PHASES): the bench splits its overhead with them
+    phases: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -268,7 +271,20 @@ def parse_frame(stdout: bytes, nonce: str) -> RunArtifacts:
         output=output if isinstance(output, dict) else {},
         candidate_processes=_int_or_none(payload.get("candidate_processes")),
         prestart=_prestart(payload.get("prestart")),
+        phases=_phases(payload),
     )
+
+
+def _phases(payload: dict[str, Any]) -> dict[str, float]:
+    """PID 1's phases: reading the tree, extracting it, the suite's run from the extracted
+    tree to the records read, and the end of that run after its clock stopped."""
+    given = payload.get("phases")
+    found = {**(given if isinstance(given, dict) else {}), "end_s": payload.get("end_s")}
+    return {
+        name: float(value)
+        for name, value in found.items()
+        if name in PHASES and isinstance(value, int | float) and not isinstance(value, bool)
+    }
 
 
 def _prestart(value: Any) -> dict[str, Any] | None:

@@ -54,7 +54,7 @@ JVM = [
 def command(_header: dict[str, Any], results: Any, _control: Any) -> list[str]:
     """Compiles, then execs the JVM with the grader's JUnit listener on the results pipe
     (``results``: supervise.ResultsPipe)."""
-    return ["python3", "-I", "-B", "/opt/grader/suite_java.py", results.path]
+    return ["python3", "-I", "-B", "-S", "/opt/grader/suite_java.py", results.path]
 
 
 def write(results: str, record: dict[str, object]) -> None:

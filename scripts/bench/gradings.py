@@ -54,6 +54,9 @@ def inprocess_once(bench: Bench, subject: Subject, profile: cProfile.Profile | N
         # whether the suite ran in processes PID 1 started before the job (supervise_prestart)
         "prestart_used": bool(prestart.get("used")),
         "prestart_ready_s": prestart.get("ready_s"),
+        # PID 1's own phases (grader/runner/supervise.py): reading and extracting the tree,
+        # the suite's run from the extracted tree to its records, its end after the clock
+        "phases": dict(grading.artifacts.phases) if grading.artifacts else {},
     }
 
 

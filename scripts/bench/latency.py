@@ -128,6 +128,7 @@ def latency_summary(bench: Bench, raw: dict[str, dict[str, list[Any]]]) -> dict[
         )
         ready = [r["prestart_ready_s"] for r in data["inprocess"] if r.get("prestart_ready_s")]
         split["prestart_ready"] = summary(ready, ref) if ready else None
+        split["supervisor"] = supervisor_phases(data["inprocess"], ref)
         entry["sandbox_split"] = split
         api = data["api_queue"]
         entry["api_queue_breakdown"] = {
@@ -146,3 +147,30 @@ def latency_summary(bench: Bench, raw: dict[str, dict[str, list[Any]]]) -> dict[
         entry["cli_outside_grade"] = summary(cli_rest, ref)
         out[subject.id] = entry
     return out
+
+
+def supervisor_phases(runs: list[dict[str, Any]], ref: float) -> dict[str, Any] | None:
+    """PID 1's time around the suite's clock: reading the tree, extracting it, starting the
+    run (the suite's run minus its clock and its end), the end after the clock, and what
+    is not PID 1's (its exit, seen through the runtime and the engine)."""
+    timed = [r for r in runs if r.get("phases", {}).keys() >= {"tree_s", "extract_s", "suite_s"}]
+    if not timed:
+        return None
+    parts = {
+        "tree": [r["phases"]["tree_s"] for r in timed],
+        "extract": [r["phases"]["extract_s"] for r in timed],
+        "start": [
+            r["phases"]["suite_s"] - r["suite_s"] - r["phases"].get("end_s", 0.0) for r in timed
+        ],
+        "end": [r["phases"].get("end_s", 0.0) for r in timed],
+        # the rest of "tree sent -> stream closed": the header's way in, and after the frame,
+        # PID 1's exit through the runtime until the engine closes the stream
+        "exit": [
+            r["split"].get("run", 0.0)
+            - r["phases"]["tree_s"]
+            - r["phases"]["extract_s"]
+            - r["phases"]["suite_s"]
+            for r in timed
+        ],
+    }
+    return {name: summary(values, ref) for name, values in parts.items()}

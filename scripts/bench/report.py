@@ -176,6 +176,15 @@ def render(results: dict[str, Any]) -> str:
             )
         if split.get("prestart_ready"):
             add("      their start, off the critical path (ready_s)", split["prestart_ready"])
+        for key, label in (
+            ("tree", "PID 1: reading the tree"),
+            ("extract", "PID 1: extracting it"),
+            ("start", "PID 1: the suite's start, before its clock"),
+            ("end", "PID 1: after the clock (kill, drain, records)"),
+            ("exit", "not PID 1's: the header's way in, its exit until the stream ends"),
+        ):
+            if split.get("supervisor"):
+                add(f"    {label}", split["supervisor"][key])
         lines.append("  API + queue breakdown:")
         for key, label in (
             ("post_s", "POST /api/submissions"),

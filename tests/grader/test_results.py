@@ -164,6 +164,18 @@ def test_frame_is_found_by_its_nonce_among_other_output() -> None:
     assert not parse_frame(stdout, "zzz").frame_found
 
 
+def test_the_frame_gives_pid_1s_phases_as_plain_numbers_only() -> None:
+    payload = (
+        b'{"ok": true, "exit_code": 0, "duration_s": 0.5, "end_s": 0.004, "phases": '
+        b'{"tree_s": 0.001, "extract_s": 0.003, "suite_s": 0.51, "odd": 1, "bad": true}}'
+    )
+    artifacts = parse_frame(b"abc:BEGIN\n" + payload + b"\nabc:END\n", "abc")
+    expected = {"tree_s": 0.001, "extract_s": 0.003, "suite_s": 0.51, "end_s": 0.004}
+    assert artifacts.phases == expected
+    older = parse_frame(b'abc:BEGIN\n{"ok": true, "phases": [1]}\nabc:END\n', "abc")
+    assert older.phases == {}
+
+
 def test_artifacts_round_trip_through_json() -> None:
     artifacts = honest(result(A, "passed"))
     assert RunArtifacts.from_json(artifacts.to_json()) == artifacts
