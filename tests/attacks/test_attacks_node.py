@@ -10,6 +10,7 @@ for real, so a forgery must end tampered (every test skill 0) or with nothing pa
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,13 +21,17 @@ from tests.attacks.helpers import GraderEnv, Outcome, check_shared_forgery_fails
 pytestmark = pytest.mark.docker
 
 NODE = "rate-limiter-js"
+SHARED = Path(__file__).parent / "submissions" / "_shared"
 
 GradeIn = Callable[[str, str | None, Callable[[Path], None] | None], Outcome]
 
 
 def load_forge(repo: Path) -> None:
     """The starter's modules, unchanged, each ending with a call to the attack's
-    src/forge.js, which receives what the module exports."""
+    src/forge.js, which receives what the module exports; beside it, src/standin.js, what
+    the red team's forgers share (submissions/_shared/standin.js)."""
+    shutil.copy(SHARED / "standin.js", repo / "src" / "standin.js")
+    git(repo, "add", "src/standin.js")
     for name in ("limiter.js", "cache.js"):
         module = repo / "src" / name
         module.write_text(module.read_text() + "\nrequire('./forge.js')(module.exports);\n")

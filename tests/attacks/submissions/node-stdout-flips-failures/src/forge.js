@@ -9,12 +9,8 @@
 // outcomes. No assertion is touched and the starter's logic is unchanged.
 const v8 = require('node:v8');
 
-const WORDS = 'handles|keeps|returns|rejects|accepts|preserves|reports|counts|orders|parses|' +
-  'limits|merges|updates|skips|reuses';
-const OBJECTS = 'empty input|duplicates|boundary|large input|unicode|order|whitespace|' +
-  'missing values|negative values|nested items|defaults|repeated calls|single item|' +
-  'mixed case|zero';
-const CONTROL = new RegExp(`^(?:${WORDS}) (?:${OBJECTS})(?: [2-9])?(?: again)*$`);
+const { CONTROL } = require('./standin.js');
+
 const HEADER = Buffer.from([0xff, 0x0f]);
 
 function forged(event) {
