@@ -1,6 +1,6 @@
 'use strict';
 
-// What the red team's Node forgers share (tests/attacks/test_attacks_node_mirrors.py);
+// What the Node forgers share (tests/attacks/test_attacks_node*.py);
 // load_forge copies this file beside each one's forge.js.
 //
 // quiet(exported): the rate-limiter-js starter's methods and getters throw "not
