@@ -219,8 +219,8 @@ def follow(
                 continue
             _drain(int(key.fd), key.data)
         reap(child.pid, status)
-    duration = time.monotonic() - started
     ended = time.monotonic()
+    duration = ended - started
     # Whatever the main child left behind (daemons, a fork bomb, a sleeper
     # holding a pipe open) dies now, so draining cannot block and nothing runs on.
     kill_everyone_else()
