@@ -20,7 +20,7 @@ from grader.languages.base import Base, Isolation, Language, LanguageSupport
 from grader.node_mirrors import ASSERT_MODULE, plant_mirrors
 from grader.tripwires import Tripwire, control_name
 
-NODE_TEST_FILES = ("*.test.js", "*.test.mjs", "*.test.cjs")
+NODE_TEST_SUFFIXES = (".test.js", ".test.mjs", ".test.cjs")
 ESM_IMPORT = re.compile(r"^\s*import\s", re.MULTILINE)
 
 
@@ -61,10 +61,17 @@ def _is_esm(module: Path, source: str) -> bool:
     return bool(ESM_IMPORT.search(source)) and "require(" not in source
 
 
+def test_files(folder: Path) -> list[Path]:
+    """The Node test files under ``folder``, in a stable order."""
+    return sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.name.endswith(NODE_TEST_SUFFIXES)
+    )
+
+
 def plant_node(hidden_copy: Path, test_ids: Iterable[str], count: int = 2) -> list[Tripwire]:
     """Node's tripwires: top-level ``test()`` calls appended to hidden test files."""
     rng = random.Random(secrets.randbits(64))
-    modules = sorted({p for pattern in NODE_TEST_FILES for p in hidden_copy.rglob(pattern)})
+    modules = test_files(hidden_copy)
     if not modules:
         return []
     taken = {test_id.split("::")[-1] for test_id in test_ids}
@@ -93,20 +100,16 @@ def plant_node(hidden_copy: Path, test_ids: Iterable[str], count: int = 2) -> li
 def suite_files(hidden_dir: Path) -> tuple[str, ...]:
     """Node's runner is given each hidden test file (Node 18 does not search folders);
     without explicit paths it would also run the candidate's own test files."""
-    files = sorted(
-        p.relative_to(hidden_dir.parent).as_posix()
-        for p in hidden_dir.rglob("*")
-        if p.is_file() and p.name.endswith((".test.js", ".test.mjs", ".test.cjs"))
+    return tuple(
+        sorted(p.relative_to(hidden_dir.parent).as_posix() for p in test_files(hidden_dir))
     )
-    return tuple(files)
 
 
 def plant(
     hidden_copy: Path, test_ids: Sequence[str], durations: Mapping[str, float]
 ) -> list[Tripwire]:
-    modules = sorted({p for pattern in NODE_TEST_FILES for p in hidden_copy.rglob(pattern)})
     return plant_node(hidden_copy, test_ids) + plant_mirrors(
-        hidden_copy, modules, test_ids, durations
+        hidden_copy, test_files(hidden_copy), test_ids, durations
     )
 
 
