@@ -49,6 +49,15 @@ PROCESS_STARTS = re.compile(
     r"\bsubprocess\.|\bos\.(system|popen|exec\w*|spawn\w*|fork)\b|\bmultiprocessing\b"
     r"|\bconcurrent\.futures\.ProcessPoolExecutor\b|\bProcessPoolExecutor\b"
 )
+# The same in a Node suite: child_process (or a worker, whose module loads in the tests'
+# process, the submission's included).
+NODE_PROCESS_STARTS = re.compile(r"""['"](node:)?(child_process|worker_threads|cluster)['"]""")
+PROCESS_STARTS_BY_SUFFIX = {
+    ".py": PROCESS_STARTS,
+    ".js": NODE_PROCESS_STARTS,
+    ".cjs": NODE_PROCESS_STARTS,
+    ".mjs": NODE_PROCESS_STARTS,
+}
 
 
 @dataclass(frozen=True)
@@ -94,13 +103,14 @@ def outside_guarantee(hidden_dir: Path) -> list[Signal]:
     """The lines of a hidden suite that start processes, whose outcomes the isolation does
     not cover (docs/sandbox.md): a challenge's author and its reviewers are told."""
     found = []
-    for path in sorted(hidden_dir.rglob("*.py")):
-        if "__pycache__" in path.parts:
+    for path in sorted(hidden_dir.rglob("*")):
+        pattern = PROCESS_STARTS_BY_SUFFIX.get(path.suffix)
+        if pattern is None or "__pycache__" in path.parts or not path.is_file():
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         relative = f"hidden/{path.relative_to(hidden_dir).as_posix()}"
         for number, line in enumerate(text.splitlines(), 1):
-            if PROCESS_STARTS.search(line) and not line.lstrip().startswith("#"):
+            if pattern.search(line) and not line.lstrip().startswith(("#", "//")):
                 found.append(Signal(relative, number, "starts a process", line.strip()[:200]))
                 break  # one line a file says it: the file's tests are the ones to read
     return found[:MAX_SIGNALS]

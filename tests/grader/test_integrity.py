@@ -54,6 +54,17 @@ def test_hidden_tests_that_start_processes_are_named_once_a_file(tmp_path: Path)
     assert found == [("hidden/sub/test_c.py", 1), ("hidden/test_b.py", 2)]
 
 
+def test_node_tests_that_start_processes_or_workers_are_named(tmp_path: Path) -> None:
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "a.test.js").write_text("// require('child_process') is not called\n")
+    (hidden / "b.test.js").write_text("'use strict';\nconst cp = require('node:child_process');\n")
+    (hidden / "c.test.mjs").write_text("import { Worker } from 'worker_threads';\n")
+    (hidden / "d.py.txt").write_text("import subprocess\n")
+    found = [(s.file, s.line) for s in integrity.outside_guarantee(hidden)]
+    assert found == [("hidden/b.test.js", 2), ("hidden/c.test.mjs", 1)]
+
+
 def test_validation_says_which_outcomes_the_isolation_does_not_cover() -> None:
     challenge = load_challenge(PROJECT_ROOT / "challenges" / "log-analytics")
     result = Validation()
