@@ -41,7 +41,6 @@ import shutil
 import stat
 import struct
 import subprocess
-import tempfile
 from collections.abc import Sequence
 
 from supervise_channels import (
@@ -70,6 +69,17 @@ def refusal(reason: str) -> bytes:
     return struct.pack(">I", len(body)) + body
 
 
+def _make_folder(parent: str) -> str:
+    """A new folder of ours, mode 0700 (tempfile would cost PID 1's start a millisecond)."""
+    while True:
+        path = os.path.join(parent, f"grader-link-{os.urandom(8).hex()}")
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            continue
+        return path
+
+
 class NodeLinkSpawner:
     """PID 1's side of the link: on each ``spawn <id>`` line in ``D/spawn``, start a
     candidate process on the FIFOs ``D/<id>.c`` (its input) and ``D/<id>.t`` (its output).
@@ -89,7 +99,7 @@ class NodeLinkSpawner:
         # Whose the FIFOs must be: the grader's uid, or ours when not root (tests).
         self.owner = GRADER_UID if os.geteuid() == 0 else os.geteuid()
         with effective_uid(GRADER_UID):
-            self.dir = tempfile.mkdtemp(prefix="grader-link-", dir=parent)  # mode 0700
+            self.dir = _make_folder(parent)
             spawn = os.path.join(self.dir, "spawn")
             os.mkfifo(spawn, 0o600)
             # Read and write: never EOF when a test child closes its end, never ENXIO.
