@@ -179,6 +179,8 @@ class NodeLinkSpawner:
         return os.path.join(self.dir, f"{link_id}.{end}")
 
     def _start(self, link_id: str) -> None:
+        if self.out_fd is None:  # else the candidate would inherit PID 1's stdout: the frame's
+            raise OSError(errno.EBADF, "the test process has not started")
         fds: list[int] = []
         try:
             with effective_uid(GRADER_UID):

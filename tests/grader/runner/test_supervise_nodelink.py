@@ -333,3 +333,20 @@ def test_the_suite_commands_of_node(link: Link) -> None:
     assert isolated == [shared[0], "--require", "/opt/grader/node_trusted.cjs", *shared[1:]]
     assert shared[1] == "--test" and shared[-1] == "hidden/a.test.js"
     assert suite_node.ISOLATES and suite_node.SPAWNER is NodeLinkSpawner
+
+
+def test_no_candidate_starts_before_the_test_process_has_an_output(place: Path) -> None:
+    """Without ``started`` a candidate would write to PID 1's stdout, the host's frame."""
+    spawner = NodeLinkSpawner(
+        host=[PYTHON, "-I", "-S", str(place / "candidate.py")], parent=str(place)
+    )
+    try:
+        child = Child(spawner.dir)
+        child.ask()
+        assert spawner.serve() is True
+        refused = read_frame(child.sync)
+        assert refused is not None and refused["op"] == "refused", refused
+        assert spawner.spawned == 0 and spawner.children == []
+        child.close()
+    finally:
+        spawner.close()
