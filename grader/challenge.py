@@ -291,8 +291,9 @@ def _parse_services(table: Any, problems: list[str]) -> tuple[ServiceRequest, ..
 
 
 def _parse_isolation(table: dict[str, Any], language: str, problems: list[str]) -> Isolation:
-    """Each language's default (Python: ``process``); docs/sandbox.md says why Node and
-    Java have only ``shared``. Without a known language only the value's form is checked."""
+    """Each language's default (Python: ``process``, Node: ``shared``, ``process`` on
+    request); docs/sandbox.md says why Java has only ``shared``. Without a known language
+    only the value's form is checked."""
     allowed = support(language).isolations if language else tuple(Isolation)
     default = allowed[0]
     value = table.get("isolation", default.value)

@@ -1,11 +1,16 @@
-"""Node.js: node:test in the sandbox, the submission in the test process (``shared``).
+"""Node.js: node:test in the sandbox; the submission in the test process unless isolated.
 
-Node 18's runner is given each hidden test file (it does not search folders),
-and its control tests are top-level ``test()`` calls appended to hidden test
-files, in the module syntax (ESM or CommonJS) of the file they join, and
-mirrors of cheap real tests (``grader.node_mirrors``). Node's
-image needs the grader's own Debian base (the registry's Python image has no
-Node.js). The sandbox's side is ``grader/runner/suite_node.py``.
+A Node challenge is graded ``shared`` (the submission's modules load in the
+test files' processes) unless its manifest says ``[grading] isolation =
+"process"``: then the test processes run as the grader's uid and load none of
+the submission's code, which runs in candidate processes that PID 1 starts
+under another uid (grader/runner/supervise_nodelink.py). Node 18's runner is
+given each hidden test file (it does not search folders), and its control
+tests are top-level ``test()`` calls appended to hidden test files, in the
+module syntax (ESM or CommonJS) of the file they join, and mirrors of cheap
+real tests (``grader.node_mirrors``). Node's image needs the grader's own
+Debian base (the registry's Python image has no Node.js). The sandbox's side
+is ``grader/runner/suite_node.py``.
 """
 
 from __future__ import annotations
@@ -115,7 +120,7 @@ def plant(
 
 SUPPORT = LanguageSupport(
     language=Language.NODE,
-    isolations=(Isolation.SHARED,),
+    isolations=(Isolation.SHARED, Isolation.PROCESS),  # process: opt-in per challenge
     base=Base(offline=True),
     run_command="node",
     collect_command=None,

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from supervise_channels import CandidateSpawner
+
 COMMANDS = ("pytest", "collect")
 SOCKET_RESULTS = True  # the plugin writes to a socket pair, not a named pipe
 ISOLATES = True  # can run the submission in processes of its own (isolation "process")
+SPAWNER = CandidateSpawner  # PID 1's side of the control socket
 
 
 def command(header: dict[str, Any], results: Any, control: Any) -> list[str]:

@@ -22,6 +22,9 @@ Python grading the submission's code runs in candidate processes under uid
 10002, which PID 1 starts when the test process asks on its control socket,
 handing it one end of a socket pair (grader_isolation.py); those processes
 cannot signal, trace or read the test process, and hold no results channel.
+An isolated Node grading asks the same way over FIFOs in a folder only the
+grader's uid can enter (supervise_nodelink.py): each suite module names its
+``SPAWNER``, and PID 1 serves either alike.
 
 In the Python image PID 1 starts the test process and one candidate process
 before it reads the header (supervise_prestart.py): they wait, importing only
@@ -65,10 +68,13 @@ from supervise_channels import (
     ResultsPipe,
     as_user,
 )
+from supervise_nodelink import NodeLinkSpawner
 from supervise_prestart import Prestarted
 
 SUITES = (suite_python, suite_node, suite_java)
 MAX_HEADER = 1 << 16
+# PID 1's side of the link to the candidate processes (the suite module's SPAWNER).
+Spawner = CandidateSpawner | NodeLinkSpawner
 PR_SET_DUMPABLE = 4
 
 
@@ -148,16 +154,17 @@ def reap(main_pid: int, status: dict[str, int | None]) -> None:
 def start(
     command: list[str],
     results: ResultsPipe,
-    control: CandidateSpawner | None,
+    control: Spawner | None,
     env: dict[str, str],
 ) -> tuple[subprocess.Popen[bytes], int]:
     """Start the test process now; returns it and the reading end of its output pipe."""
     out_read, out_write = os.pipe()
-    keep = (results.write_fd,) + ((control.their_fd,) if control else ())
+    keep = (results.write_fd,) + (control.test_fds if control else ())
+    link_env = control.test_env() if control else {}
     child = subprocess.Popen(
         command,
         cwd=WORKDIR,
-        env={**SAFE_ENV, **env},
+        env={**SAFE_ENV, **env, **link_env},
         stdin=subprocess.DEVNULL,
         stdout=out_write,
         stderr=out_write,
@@ -179,7 +186,7 @@ def run(
     timeout_s: float,
     output_limit: int,
     results: ResultsPipe,
-    control: CandidateSpawner | None = None,
+    control: Spawner | None = None,
     env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Start the test process and follow it (scripts/bench/physical.py runs it this way)."""
@@ -195,7 +202,7 @@ def follow(
     timeout_s: float,
     output_limit: int,
     results: ResultsPipe,
-    control: CandidateSpawner | None = None,
+    control: Spawner | None = None,
 ) -> dict[str, Any]:
     """Wait for the test process (started, or told to go, at ``started``) with the time
     limit, serving the control socket and draining its output and results."""
@@ -213,8 +220,8 @@ def follow(
             timed_out = True
             break
         for key, _mask in selector.select(timeout=0.05):
-            if isinstance(key.data, CandidateSpawner):
-                if not key.data.serve():
+            if key.data is control and control is not None:
+                if not control.serve():
                     selector.unregister(key.fd)
                 continue
             _drain(int(key.fd), key.data)
@@ -264,8 +271,9 @@ def run_suite(
                 )
                 return {**outcome, "prestart": used}
         prestarted.discard()
-    results = ResultsPipe(socket_pair=suite_for(header).SOCKET_RESULTS)
-    control = CandidateSpawner(env) if isolated else None
+    suite = suite_for(header)
+    results = ResultsPipe(socket_pair=suite.SOCKET_RESULTS)
+    control = suite.SPAWNER(env) if isolated else None
     outcome = run(build_command(header, results, control), timeout_s, limit, results, control, env)
     return {**outcome, "prestart": None if prestarted is None else {"used": False}}
 

@@ -3,16 +3,19 @@
 ``ResultsPipe``: the test process writes its records into it, and only PID 1 holds
 the reading end, so nothing written can be taken back or read back first.
 ``CandidateSpawner``: PID 1's side of the control socket of an isolated Python
-grading; it starts the candidate processes under their own uid. Both run in
-PID 1, with its capabilities; nothing here is reachable from the candidate's code.
+grading; it starts the candidate processes under their own uid (Node's counterpart
+is supervise_nodelink.NodeLinkSpawner). Both run in PID 1, with its capabilities;
+nothing here is reachable from the candidate's code.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import subprocess
+from collections.abc import Iterator
 from typing import Any
 
 WORKDIR = "/work"
@@ -38,13 +41,36 @@ def as_user(uid: int) -> dict[str, Any]:
     return {"user": uid, "group": uid, "extra_groups": [], "umask": 0o022}
 
 
+def candidate_env(env: dict[str, str] | None) -> dict[str, str]:
+    """A candidate process's environment: the safe one, the services' variables, its user."""
+    return {**SAFE_ENV, **(env or {}), "USER": "candidate", "LOGNAME": "candidate"}
+
+
+@contextlib.contextmanager
+def effective_uid(uid: int) -> Iterator[None]:
+    """Act as ``uid`` for the file system calls inside, when we are root (else as we are).
+
+    What PID 1 makes for the test process must be the test process's: PID 1 has no
+    CAP_CHOWN to give it away later, nor CAP_DAC_OVERRIDE to enter that uid's private
+    folders. The saved uid stays 0, which restores our capabilities when we return to it.
+    """
+    if os.geteuid() != 0:
+        yield
+        return
+    os.seteuid(uid)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+
+
 class CandidateSpawner:
     """PID 1's side of the control socket: on each ``spawn`` line from the test process,
     start a candidate process under the candidate's uid and pass the test process one end
     of a fresh socket pair (SCM_RIGHTS), with the new process's pid."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
-        self.env = {**SAFE_ENV, **(env or {}), "USER": "candidate", "LOGNAME": "candidate"}
+        self.env = candidate_env(env)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.ours, self.theirs = ours, theirs
         self.our_fd, self.their_fd = ours.fileno(), theirs.fileno()
@@ -52,6 +78,15 @@ class CandidateSpawner:
         self.spawned = 0
         self.children: list[subprocess.Popen[bytes]] = []
         self.waiting: tuple[subprocess.Popen[bytes], socket.socket] | None = None
+
+    @property
+    def test_fds(self) -> tuple[int, ...]:
+        """The descriptors the test process is started with: the socket's other end."""
+        return (self.their_fd,)
+
+    def test_env(self) -> dict[str, str]:
+        """What the test process's environment needs for this link: nothing (an fd flag)."""
+        return {}
 
     def started(self, out_fd: int) -> None:
         """The test process holds the other end now; ``out_fd`` is its output pipe, which
@@ -76,7 +111,7 @@ class CandidateSpawner:
     def use_env(self, env: dict[str, str]) -> None:
         """The services' variables, for the processes started from now on (a pre-started
         host gets the test process's environment with its first request anyway)."""
-        self.env = {**SAFE_ENV, **env, "USER": "candidate", "LOGNAME": "candidate"}
+        self.env = candidate_env(env)
 
     def prestart(self) -> None:
         """Start one candidate process now, before the submission exists: it imports the
@@ -192,13 +227,8 @@ def pipe_owned_by(uid: int) -> tuple[int, int]:
     the effective uid for the one call; the saved uid stays 0, which restores our
     capabilities when we return to it.
     """
-    if os.geteuid() != 0:
+    with effective_uid(uid):
         return os.pipe()
-    os.seteuid(uid)
-    try:
-        return os.pipe()
-    finally:
-        os.seteuid(0)
 
 
 class ResultsPipe:

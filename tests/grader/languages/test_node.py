@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.challenge import load_challenge
+from grader.languages import Isolation
 from grader.languages.node import plant_node, suite_files
 
 
@@ -80,3 +82,28 @@ def test_control_tests_assert_through_the_files_own_assertion_module(
     planted = (hidden / "a.test.js").read_text()[len(source) :]
     found = re.findall(r"""(?:require\(|from )'((?:node:)?assert(?:/strict)?)'""", planted)
     assert found == [module] * 2
+
+
+NODE_MANIFEST = """
+id = "node-demo"
+title = "Demo"
+language = "node"
+
+[[skills]]
+name = "programming"
+tests = ["hidden/cart.test.js::*"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("grading", "isolation"),
+    [("", Isolation.SHARED), ('\n[grading]\nisolation = "process"\n', Isolation.PROCESS)],
+)
+def test_node_challenges_are_shared_unless_they_ask_for_process(
+    tmp_path: Path, grading: str, isolation: Isolation
+) -> None:
+    for folder in ("starter", "solution", "hidden"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "statement.md").write_text("# Demo\n")
+    (tmp_path / "challenge.toml").write_text(NODE_MANIFEST + grading)
+    assert load_challenge(tmp_path).isolation == isolation
