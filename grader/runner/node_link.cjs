@@ -51,6 +51,7 @@ class Link {
     this.onFrame = null; // called once, with the first frame that arrives
     this.socket = null;
     this.holds = 0; // reasons to keep the event loop alive (promises awaited from the peer)
+    this.draining = false; // a drain of buffered frames is scheduled
   }
 
   /** Read the event loop's way from now on. */
@@ -97,6 +98,15 @@ class Link {
     }
     const reply = this.replies.get(id);
     this.replies.delete(id);
+    // Frames read with the reply (a settled promise, the peer's own request) are in the
+    // buffer, not in the FIFO any more: the event loop would never see them.
+    if (this.buffer.length > 0 && !this.draining) {
+      this.draining = true;
+      setImmediate(() => {
+        this.draining = false;
+        this._drain();
+      });
+    }
     return reply;
   }
 

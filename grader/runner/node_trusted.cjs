@@ -30,6 +30,11 @@ const { Codec } = require('./node_values.cjs');
 
 const WORKDIR = process.env.GRADER_LINK_WORKDIR || '/work';
 const HIDDEN = path.join(WORKDIR, 'hidden');
+// The only files this process loads itself: the hidden suite, the grader's runner and
+// what the image installed. Anything else, wherever it resolves to (a package.json's
+// "main" or a symlink of the submission's may point into /tmp), loads in the
+// submission's process.
+const TRUSTED_FOLDERS = [HIDDEN, __dirname, '/usr/lib/node_modules', '/usr/share/nodejs', '/usr/lib/nodejs'];
 const LINK_DIR = process.env.GRADER_LINK_DIR;
 // Objects of this process no request of the submission's may get a handle to.
 const TEST_RUNNER_CLASSES = new Set(['TestContext', 'SuiteContext', 'Test', 'Suite', 'Module']);
@@ -38,23 +43,22 @@ function inside(file, folder) {
   return file === folder || file.startsWith(folder + path.sep);
 }
 
-/** A file the submission controls: under the working tree, outside the hidden suite. */
+/** A file this process must not load itself: anything outside the trusted folders. */
 function isSubmissionFile(filename) {
-  if (!path.isAbsolute(filename)) return false;
+  if (!path.isAbsolute(filename)) return false; // a built-in module
   let real = filename;
   try {
     real = fs.realpathSync(filename);
   } catch {
-    // not there: resolution will fail on its own
+    // not there: loading it in the submission's process fails there
   }
-  return inside(real, WORKDIR) && !inside(real, HIDDEN);
+  return !TRUSTED_FOLDERS.some((folder) => inside(real, folder) && inside(path.resolve(filename), folder));
 }
 
 function refusedObjects() {
   const refused = new WeakSet([globalThis, process, process.env, Module, Module.prototype, require.cache]);
   for (const key of ['stdout', 'stderr', 'stdin', 'mainModule', 'binding', 'dlopen', 'kill', 'exit']) {
-    const descriptor = Object.getOwnPropertyDescriptor(process, key);
-    const value = descriptor && descriptor.value;
+    const value = process[key]; // read through getters too (stdout is one)
     if ((typeof value === 'object' || typeof value === 'function') && value !== null) refused.add(value);
   }
   return refused;
@@ -115,7 +119,11 @@ class Submission {
   require(filename) {
     if (this.modules.has(filename)) return this.modules.get(filename);
     if (this.codec === null) {
-      this.codec = new Codec(connect(this.dir), { policy: this.policy, label: 'the submission' });
+      this.codec = new Codec(connect(this.dir), {
+        policy: this.policy,
+        label: 'the submission',
+        customInspect: false,
+      });
     }
     const reply = this.codec.link.request({ op: 'require', path: filename });
     if (!reply.ok) throw this.codec.decode(reply.error);
@@ -141,7 +149,7 @@ function install(dir) {
     return Reflect.apply(load, this, [request, parent, isMain]);
   };
   Module.register('./node_trusted_loader.mjs', pathToFileURL(__filename), {
-    data: { workdir: WORKDIR, hidden: HIDDEN },
+    data: { trusted: TRUSTED_FOLDERS },
   });
 }
 

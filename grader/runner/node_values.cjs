@@ -146,8 +146,9 @@ class Codec {
    * @param {import('./node_link.cjs').Link} link
    * @param {{policy?: (value: unknown) => boolean, label: string}} options
    */
-  constructor(link, { policy, label }) {
+  constructor(link, { policy, label, customInspect = true }) {
     this.link = link;
+    this.customInspect = customInspect;
     this.policy = policy || (() => true);
     this.label = label; // "the submission" / "the tests": named in errors
     this.exported = new Map(); // id -> our object handed out
@@ -341,14 +342,14 @@ class Codec {
       }
     }
     const error = base === AggregateError ? new AggregateError([], data.message) : new base(data.message);
-    if (proto && proto !== base.prototype) Object.setPrototypeOf(error, proto);
-    Object.defineProperty(error, 'stack', { value: data.stack, writable: true, configurable: true });
+    // Only an error class of theirs may stand above it: any other object named as the
+    // prototype (one of our built-ins) would run its setters here on the next write.
+    if (proto && proto !== base.prototype && this.theirIds.has(proto)) Object.setPrototypeOf(error, proto);
+    const own = (key, value) =>
+      Object.defineProperty(error, key, { value, writable: true, configurable: true, enumerable: key !== 'stack' });
+    own('stack', String(data.stack));
     for (const [key, item] of data.props) {
-      try {
-        error[key] = this.decode(item);
-      } catch {
-        // a read-only property of its class: the message and the class are what matter
-      }
+      if (typeof key === 'string' && key !== '__proto__') own(key, this.decode(item));
     }
     if (data.cause !== undefined) {
       Object.defineProperty(error, 'cause', { value: this.decode(data.cause), writable: true, configurable: true });
@@ -499,11 +500,13 @@ class Codec {
       case 'get':
         return Reflect.get(target, key);
       case 'set':
-        if (typeof key === 'string' && UNWRITABLE.has(key)) return false;
+        // A symbol key would let them install a hook we call (util.inspect.custom ...).
+        if (typeof key !== 'string' || UNWRITABLE.has(key)) return false;
         return Reflect.set(target, key, this.decode(frame.v));
       case 'has':
         return Reflect.has(target, key);
       case 'del':
+        if (typeof key !== 'string') return false;
         return Reflect.deleteProperty(target, key);
       case 'keys':
         return Reflect.ownKeys(target).filter((k) => typeof k === 'string');
@@ -521,7 +524,8 @@ class Codec {
       case 'new':
         return Reflect.construct(target, this.decode(frame.a));
       case 'inspect':
-        return util.inspect(target, { depth: 2 });
+        // Their inspect hooks must not run with our options (they carry our functions).
+        return util.inspect(target, { depth: 2, customInspect: this.customInspect });
       default:
         throw new TypeError(`unknown request ${frame.op}`);
     }
