@@ -118,6 +118,35 @@ def grade_in(catalogue_env: Callable[[str], GraderEnv], tmp_path: Path) -> Calla
     return run
 
 
+@pytest.fixture(scope="session")
+def shared_catalogue_env(catalogue_env: Callable[[str], GraderEnv]) -> Callable[[str], GraderEnv]:
+    """shared_catalogue_env(challenge_id): that challenge graded with the submission in the
+    test process (``isolation = "shared"``), whatever its manifest says: the second line
+    alone, as for a challenge that does not opt into process isolation."""
+
+    def get(challenge_id: str) -> GraderEnv:
+        env = catalogue_env(challenge_id)
+        challenge = replace(env.prepared.challenge, isolation=Isolation.SHARED)
+        return replace(env, prepared=replace(env.prepared, challenge=challenge))
+
+    return get
+
+
+@pytest.fixture
+def grade_shared_in(
+    shared_catalogue_env: Callable[[str], GraderEnv], tmp_path: Path
+) -> Callable[..., Outcome]:
+    """grade_in, with the challenge graded ``shared`` (shared_catalogue_env)."""
+
+    def run(
+        challenge_id: str, attack: str | None, setup: Callable[[Path], None] | None = None
+    ) -> Outcome:
+        env = shared_catalogue_env(challenge_id)
+        return _grader(env, tmp_path, PROJECT_ROOT / "challenges" / challenge_id)(attack, setup)
+
+    return run
+
+
 @pytest.fixture
 def grade_pipeline(pipeline_env: GraderEnv, tmp_path: Path) -> Callable[..., Outcome]:
     return _grader(pipeline_env, tmp_path, PIPELINE_DIR)

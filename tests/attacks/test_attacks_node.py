@@ -1,7 +1,9 @@
-"""Red-team attacks on Node grading (rate-limiter-js), each graded for real in a sandbox.
+"""Red-team attacks on Node's second line (rate-limiter-js graded ``shared``), each for real.
 
-Node is graded ``shared``: the submission's module loads in the child process that
-``node --test`` runs a hidden test file in. What guards the outcomes there is the
+rate-limiter-js is graded with ``isolation = "process"`` (test_attacks_node_isolation.py);
+these attacks grade it ``shared``, as every Node challenge that does not opt in is: the
+submission's module loads in the child process that ``node --test`` runs a hidden test
+file in. What guards the outcomes there is the
 control tests planted in the hidden files (grader/languages/node.py) and the results
 channel only the reporter writes. Each attack is the rate-limiter-js starter (every
 method throws) plus the files in ``submissions/node-<name>/``; no hidden test can pass
@@ -39,7 +41,7 @@ def load_forge(repo: Path) -> None:
 
 
 def test_node_silenced_strict_assertions_are_caught(
-    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
+    shared_catalogue_env: Callable[[str], GraderEnv], grade_shared_in: GradeIn
 ) -> None:
     """The hidden tests take their assertions from node:assert/strict; the submission
     turns every function of that module into a no-op and swallows what the starter's
@@ -47,13 +49,13 @@ def test_node_silenced_strict_assertions_are_caught(
     asserted through plain node:assert, a module object of their own; now they assert
     through the file's own assertion module, the must-fail control passes, and the
     grading is tampered."""
-    outcome = grade_in(NODE, "node-strict-assert-noop", load_forge)
-    check_shared_forgery_fails(catalogue_env(NODE), outcome)
+    outcome = grade_shared_in(NODE, "node-strict-assert-noop", load_forge)
+    check_shared_forgery_fails(shared_catalogue_env(NODE), outcome)
     assert outcome.report.status == "tampered", describe(outcome)
 
 
 def test_node_a_forger_that_recognises_the_controls_forges_nothing(
-    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
+    shared_catalogue_env: Callable[[str], GraderEnv], grade_shared_in: GradeIn
 ) -> None:
     """The forger knows how controls are planted (a binding named assertCaseN): every
     assertion function asserts honestly when called from such a line and does nothing
@@ -61,6 +63,6 @@ def test_node_a_forger_that_recognises_the_controls_forges_nothing(
     tampered, while the controls were the only second line. Mirrors (copies of real
     tests, through the file's own bindings, expecting another value) now pass under it,
     and the grading is tampered."""
-    outcome = grade_in(NODE, "node-assert-spares-controls", load_forge)
-    check_shared_forgery_fails(catalogue_env(NODE), outcome)
+    outcome = grade_shared_in(NODE, "node-assert-spares-controls", load_forge)
+    check_shared_forgery_fails(shared_catalogue_env(NODE), outcome)
     assert outcome.report.status == "tampered", describe(outcome)
