@@ -1,7 +1,8 @@
 """Node's mirrors: copies of real hidden tests whose expected value is changed.
 
-Node's tests always run in the submission's process (isolation ``shared``), so its
-mirrors are its main second line: every cheap ``it()``/``test()`` with a statement-level
+A Node challenge graded ``shared`` (the default) runs its tests in the submission's
+process, so there its mirrors are the main second line (with ``isolation = "process"``
+they only back the isolation up): every cheap ``it()``/``test()`` with a statement-level
 equality assertion on a literal is copied (up to ``MAX_NODE_MIRRORS`` a grading, within a
 share of the suite's time), expecting a value no honest submission produces. A forger
 that turns failing assertions into passes, or silences them, and spares only what it
