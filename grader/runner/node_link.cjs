@@ -59,7 +59,7 @@ class Link {
     const socket = new net.Socket({ fd: this.asyncFd, readable: true, writable: false });
     this.socket = socket;
     socket.on('data', (chunk) => {
-      this._append(chunk);
+      this._append(chunk, false);
       this._drain();
     });
     socket.on('end', () => this._close('the other process closed the link'));
@@ -117,10 +117,7 @@ class Link {
 
   send(message) {
     if (this.closed) throw new LinkClosed(this.closed);
-    const body = Buffer.from(JSON.stringify(message), 'utf8');
-    const frame = Buffer.allocUnsafe(4 + body.length);
-    frame.writeUInt32BE(body.length, 0);
-    body.copy(frame, 4);
+    const frame = encodeFrame(message);
     let written = 0;
     try {
       while (written < frame.length) {
@@ -151,12 +148,14 @@ class Link {
         this._close('the other process closed the link');
         throw new LinkClosed(this.closed);
       }
-      this._append(chunk.subarray(0, count));
+      this._append(chunk.subarray(0, count), true);
     }
   }
 
-  _append(chunk) {
-    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : Buffer.from(chunk);
+  /** `reused`: the chunk is the blocking reads' own buffer, which the next read overwrites. */
+  _append(chunk, reused) {
+    if (this.buffer.length) this.buffer = Buffer.concat([this.buffer, chunk]);
+    else this.buffer = reused ? Buffer.from(chunk) : chunk;
   }
 
   _takeFrame() {
@@ -218,12 +217,18 @@ class Link {
   }
 }
 
+function encodeFrame(message) {
+  const body = JSON.stringify(message);
+  const length = Buffer.byteLength(body, 'utf8');
+  const frame = Buffer.allocUnsafe(4 + length);
+  frame.writeUInt32BE(length, 0);
+  frame.write(body, 4, 'utf8');
+  return frame;
+}
+
 /** Write one frame to `fd` (PID 1's refusal and the hello use the same format). */
 function writeFrame(fd, message) {
-  const body = Buffer.from(JSON.stringify(message), 'utf8');
-  const frame = Buffer.allocUnsafe(4 + body.length);
-  frame.writeUInt32BE(body.length, 0);
-  body.copy(frame, 4);
+  const frame = encodeFrame(message);
   let written = 0;
   while (written < frame.length) written += fs.writeSync(fd, frame, written, frame.length - written);
 }
