@@ -27,7 +27,7 @@ from typing import Any
 from grader import flaky, integrity
 from grader.config import Settings
 from grader.errors import ChallengeInvalid
-from grader.languages import Isolation
+from grader.languages import Isolation, support
 from grader.pipeline import evaluate_run, run_suite
 from grader.prepare import PreparedChallenge, locate_challenge, prepare
 from grader.results import SuiteResult
@@ -237,10 +237,17 @@ def _check_isolation(prepared: PreparedChallenge, result: Validation) -> None:
     """Say which outcomes the isolation guarantee does not cover (docs/sandbox.md)."""
     challenge = prepared.challenge
     if challenge.isolation != Isolation.PROCESS:
+        offered = Isolation.PROCESS in support(challenge.language).isolations
         result.warnings.append(
             f"isolation = {challenge.isolation.value}: the submission runs in the process that "
             "decides the outcomes; the tripwires guard them (and, for Python, the audit "
             "hooks), not the isolation"
+            + (
+                f'; {challenge.language} offers isolation = "process", which validation '
+                "would check against the solution"
+                if offered
+                else ""
+            )
         )
         return
     for signal in integrity.outside_guarantee(challenge.hidden_dir):

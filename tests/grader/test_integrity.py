@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from grader import integrity
 from grader.challenge import load_challenge
 from grader.config import PROJECT_ROOT
+from grader.languages import Isolation
 from grader.prepare import PreparedChallenge
 from grader.validate import Validation, _check_isolation
 from tests.support.sandbox import tree
@@ -84,3 +86,18 @@ def test_the_section_lists_what_is_outside_only_when_isolated() -> None:
     outside = [integrity.Signal("hidden/test_p.py", 9, "starts a process", "subprocess.run")]
     assert integrity.section("process", [], 3, [], outside)["outside"] == ["hidden/test_p.py:9"]
     assert integrity.section("shared", [], None, [], outside)["outside"] == []
+
+
+def test_validation_offers_process_isolation_where_the_language_has_it() -> None:
+    node = load_challenge(PROJECT_ROOT / "challenges" / "rate-limiter-js")
+    shared_node = Validation()
+    _check_isolation(
+        PreparedChallenge(replace(node, isolation=Isolation.SHARED), None, [], {}),  # type: ignore[arg-type]
+        shared_node,
+    )
+    assert len(shared_node.warnings) == 1
+    assert 'node offers isolation = "process"' in shared_node.warnings[0]
+    java = Validation()
+    pricing = load_challenge(PROJECT_ROOT / "challenges" / "pricing-java")
+    _check_isolation(PreparedChallenge(pricing, None, [], {}), java)  # type: ignore[arg-type]
+    assert len(java.warnings) == 1 and "offers" not in java.warnings[0]
