@@ -64,6 +64,25 @@ def effective_uid(uid: int) -> Iterator[None]:
         os.seteuid(0)
 
 
+def start_candidate(
+    argv: list[str], env: dict[str, str], out_fd: int | None, fds: tuple[int, ...]
+) -> subprocess.Popen[bytes]:
+    """A candidate process (any language's host) under the candidate's uid, in a session of
+    its own, writing to the test process's output, holding only ``fds`` of ours."""
+    return subprocess.Popen(
+        argv,
+        cwd=WORKDIR,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=out_fd,
+        stderr=out_fd,
+        close_fds=True,
+        pass_fds=fds,
+        start_new_session=True,
+        **as_user(CANDIDATE_UID),
+    )
+
+
 class CandidateSpawner:
     """PID 1's side of the control socket: on each ``spawn`` line from the test process,
     start a candidate process under the candidate's uid and pass the test process one end
@@ -123,7 +142,7 @@ class CandidateSpawner:
         self, extra: list[str] | None = None
     ) -> tuple[subprocess.Popen[bytes], socket.socket]:
         mine, yours = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        child = subprocess.Popen(
+        child = start_candidate(
             [
                 "/opt/venv/bin/python",
                 "-I",
@@ -132,15 +151,9 @@ class CandidateSpawner:
                 str(mine.fileno()),
                 *(extra or []),
             ],
-            cwd=WORKDIR,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=self.out_fd,
-            stderr=self.out_fd,
-            close_fds=True,
-            pass_fds=(mine.fileno(),),
-            start_new_session=True,
-            **as_user(CANDIDATE_UID),
+            self.env,
+            self.out_fd,
+            (mine.fileno(),),
         )
         self.children.append(child)
         mine.close()

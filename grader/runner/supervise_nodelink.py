@@ -44,13 +44,11 @@ import subprocess
 from collections.abc import Sequence
 
 from supervise_channels import (
-    CANDIDATE_UID,
     GRADER_UID,
     MAX_CANDIDATE_PROCESSES,
-    WORKDIR,
-    as_user,
     candidate_env,
     effective_uid,
+    start_candidate,
 )
 
 HOST = ("/usr/bin/node", "/opt/grader/node_candidate.cjs")
@@ -194,18 +192,7 @@ class NodeLinkSpawner:
                 fds.append(self._open(t, os.O_WRONLY, blocking=True))  # fd_out
             fd_sync, fd_async, fd_keep, fd_out = fds
             order = (fd_sync, fd_async, fd_out, fd_keep)
-            child = subprocess.Popen(
-                [*self.host, *map(str, order)],
-                cwd=WORKDIR,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=self.out_fd,
-                stderr=self.out_fd,
-                close_fds=True,
-                pass_fds=order,
-                start_new_session=True,
-                **as_user(CANDIDATE_UID),
-            )
+            child = start_candidate([*self.host, *map(str, order)], self.env, self.out_fd, order)
         finally:
             for fd in fds:
                 os.close(fd)

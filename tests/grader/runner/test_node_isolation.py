@@ -68,10 +68,12 @@ def prepare(place: Path, case: Path) -> Path:
     return work
 
 
-def run_suite(place: Path, case: Path) -> tuple[str, int]:
+def run_suite(place: Path, case: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, int]:
     """``node --test`` on the case's hidden files, served as PID 1 would; its output and
     the number of candidate processes started."""
     work = prepare(place, case)
+    # the candidate processes' folder (/work in the image)
+    monkeypatch.setattr(supervise_channels, "WORKDIR", str(work))
     runner = place / "runner"
     spawner = supervise_nodelink.NodeLinkSpawner(
         {}, host=(str(NODE), str(runner / "node_candidate.cjs")), parent=str(place / "links")
@@ -123,20 +125,24 @@ def summary(output: str) -> dict[str, int]:
     return counts
 
 
-def test_values_cross_as_the_tests_expect(place: Path) -> None:
-    output, spawned = run_suite(place, CASES / "values")
+def test_values_cross_as_the_tests_expect(place: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    output, spawned = run_suite(place, CASES / "values", monkeypatch)
     assert summary(output) == {"pass": 5, "fail": 0, "cancelled": 0}, output
     assert spawned == 1
 
 
-def test_the_red_teams_first_round_finds_nothing_to_use(place: Path) -> None:
-    output, spawned = run_suite(place, CASES / "hostile")
+def test_the_red_teams_first_round_finds_nothing_to_use(
+    place: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output, spawned = run_suite(place, CASES / "hostile", monkeypatch)
     assert summary(output) == {"pass": 5, "fail": 0, "cancelled": 0}, output
     assert spawned == 1  # the ES module test file never asks for one
 
 
 @pytest.mark.skipif(not ROOT, reason="the uids need root")
-def test_the_submission_runs_under_the_candidates_uid(place: Path, tmp_path: Path) -> None:
+def test_the_submission_runs_under_the_candidates_uid(
+    place: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     case = tmp_path / "case"
     (case / "src").mkdir(parents=True)
     (case / "hidden").mkdir()
@@ -150,5 +156,5 @@ def test_the_submission_runs_under_the_candidates_uid(place: Path, tmp_path: Pat
         "  assert.equal(who(), 10002);\n"
         "});\n"
     )
-    output, _ = run_suite(place, case)
+    output, _ = run_suite(place, case, monkeypatch)
     assert summary(output) == {"pass": 1, "fail": 0, "cancelled": 0}, output

@@ -32,9 +32,9 @@ DRIVER = """
 import functools, os, signal, sys
 place, python = sys.argv[1], sys.argv[2]
 sys.path.insert(0, sys.argv[3])
-import supervise, supervise_nodelink, suite_node
+import supervise, supervise_channels, supervise_nodelink, suite_node
 
-supervise.WORKDIR = supervise_nodelink.WORKDIR = place
+supervise.WORKDIR = supervise_channels.WORKDIR = place
 spawners = []
 
 def spawner(env):

@@ -24,6 +24,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "grader" / "runner"))
 
 import suite_node
+import supervise_channels
 import supervise_nodelink as nodelink
 from supervise_channels import (
     CANDIDATE_UID,
@@ -49,7 +50,7 @@ def place(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder.chmod(0o1777)
     (folder / "candidate.py").write_text(FAKE_CANDIDATE)
     (folder / "candidate.py").chmod(0o644)
-    monkeypatch.setattr(nodelink, "WORKDIR", str(folder))
+    monkeypatch.setattr(supervise_channels, "WORKDIR", str(folder))
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
 
@@ -136,6 +137,13 @@ def write_spawn(folder: str, data: bytes) -> None:
         os.write(fd, data)
     finally:
         os.close(fd)
+
+
+def refusal_of(child: Child) -> str:
+    """The reason of the refusal frame PID 1 wrote to ``child``'s t (it must be one)."""
+    refused = read_frame(child.sync)
+    assert refused is not None and refused["op"] == "refused", refused
+    return str(refused["reason"])
 
 
 def test_the_link_folder_and_its_spawn_fifo_are_the_grader_s_alone(link: Link) -> None:
@@ -240,9 +248,7 @@ def test_a_request_whose_c_is_not_a_fifo_is_refused(link: Link) -> None:
     child.hold_t()
     child.ask()
     assert link.spawner.serve() is True
-    refused = read_frame(child.sync)
-    assert refused is not None and refused["op"] == "refused", refused
-    assert "not a FIFO of the test process" in refused["reason"]
+    assert "not a FIFO of the test process" in refusal_of(child)
     assert link.spawner.spawned == 0
     child.close()
 
@@ -272,8 +278,7 @@ def test_fifos_of_another_uid_are_refused(link: Link) -> None:
     os.chown(child.c, CANDIDATE_UID, CANDIDATE_UID)
     child.ask()
     assert link.spawner.serve() is True
-    refused = read_frame(child.sync)
-    assert refused is not None and refused["op"] == "refused", refused
+    refusal_of(child)
     assert link.spawner.spawned == 0
     child.close()
 
@@ -284,9 +289,7 @@ def test_a_candidate_that_cannot_start_is_a_refusal(place: Path) -> None:
         child = Child(link.spawner.dir)
         child.ask()
         assert link.spawner.serve() is True
-        refused = read_frame(child.sync)
-        assert refused is not None and refused["op"] == "refused", refused
-        assert "no-such-node" in refused["reason"]
+        assert "no-such-node" in refusal_of(child)
         assert link.spawner.spawned == 0
         child.close()
     finally:
@@ -344,8 +347,7 @@ def test_no_candidate_starts_before_the_test_process_has_an_output(place: Path) 
         child = Child(spawner.dir)
         child.ask()
         assert spawner.serve() is True
-        refused = read_frame(child.sync)
-        assert refused is not None and refused["op"] == "refused", refused
+        refusal_of(child)
         assert spawner.spawned == 0 and spawner.children == []
         child.close()
     finally:
