@@ -24,17 +24,24 @@ class SubmissionCodec extends Codec {
 
 function main(argv) {
   const [syncFd, asyncFd, outFd, keepFd] = argv.map(Number);
-  const link = new Link({ syncFd, asyncFd, outFd, onClose: () => process.exit(0) });
+  const link = new Link({ syncFd, asyncFd, outFd, onClose: () => process.exit(0), holdsKeepAlive: false });
   link.onFrame = () => fs.closeSync(keepFd);
-  new SubmissionCodec(link, { label: 'the tests' }); // eslint-disable-line no-new
+  const codec = new SubmissionCodec(link, { label: 'the tests' });
   link.onClose = () => process.exit(0);
+  // Our event loop has nothing left of its own (no timer, no I/O of the submission's):
+  // promises we handed out can only settle through the tests now, so say so (the tests'
+  // side stops waiting for them), then wait for the tests' next frame.
+  link.wantIdle = () => codec.unsettled > 0;
+  process.on('beforeExit', () => {
+    if (codec.unsettled > 0 && !link.closed) link.notify({ op: 'idle', seen: link.received });
+    link.waitForFrames(true);
+  });
   // A callback of the submission's that throws outside any request (a timer, a rejected
   // promise nobody awaits) is reported, as node --test would, and the process goes on.
   process.on('uncaughtException', (error) => console.error('uncaught in the submission:', error));
   process.on('unhandledRejection', (error) => console.error('unhandled rejection in the submission:', error));
   writeFrame(outFd, { op: 'hello', pid: process.pid });
   link.start();
-  link.keepAlive(true);
 }
 
 main(process.argv.slice(2));

@@ -157,6 +157,7 @@ class Codec {
     this.proxies = new Map(); // their id -> proxy (or error/promise made from theirs)
     this.theirIds = new WeakMap(); // that proxy -> their id
     this.promises = new Map(); // their id -> {resolve, reject}
+    this.unsettled = 0; // promises of ours handed out and not settled yet
     link.serve = (frame) => this.serve(frame);
     link.notified = (frame) => this.notified(frame);
     link.onClose = () => this.failPending();
@@ -250,6 +251,8 @@ class Codec {
     const known = this.exportIds.get(promise);
     if (known !== undefined) return { t: 'prom', id: known };
     const id = this.exportId(promise);
+    this.unsettled += 1;
+    if (this.link.waiting) this.link.waitForFrames(false); // find out when we are idle
     promise.then(
       (value) => this.settle(id, true, value),
       (error) => this.settle(id, false, error),
@@ -258,6 +261,7 @@ class Codec {
   }
 
   settle(id, ok, value) {
+    this.unsettled -= 1;
     try {
       this.link.notify({ op: 'settle', pid: id, ok, value: this.encode(value) });
     } catch (error) {
@@ -374,6 +378,10 @@ class Codec {
   }
 
   notified(frame) {
+    if (frame.op === 'idle') {
+      if (typeof frame.seen === 'number') this.link.peerIsIdle(frame.seen);
+      return;
+    }
     if (frame.op !== 'settle') return;
     const resolvers = this.promises.get(frame.pid);
     if (!resolvers) return;

@@ -6,16 +6,18 @@ PID 1's NodeLinkSpawner (runner/supervise_nodelink.py) starts the candidate host
 uids, as in the image. The suites in node_isolation/ say what must hold: ``values``
 what crosses and how (identity, getters, callbacks, plain data by value, errors of
 this realm and of the submission's classes, promises both ways, a load started from a
-microtask); ``hostile`` what the red team's first round tried (a hook set on the
-tests' function, an error above one of the tests' built-ins, a module resolving
-outside the working tree, an ES module import).
+microtask, a promise never settled); ``hostile`` what the red team's first round tried
+(a hook set on the tests' function, an error above one of the tests' built-ins, a
+module resolving outside the working tree, an ES module import).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -93,6 +95,7 @@ def run_suite(place: Path, case: Path, monkeypatch: pytest.MonkeyPatch) -> tuple
         stdin=subprocess.DEVNULL,
         stdout=out_write,
         stderr=out_write,
+        start_new_session=True,  # so its test files' processes go with it
         **supervise_channels.as_user(supervise_channels.GRADER_UID),
     )
     spawner.started(out_write)
@@ -108,7 +111,9 @@ def run_suite(place: Path, case: Path, monkeypatch: pytest.MonkeyPatch) -> tuple
             if child.poll() is not None and out_read not in ready:
                 break
     finally:
-        child.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
         for candidate in spawner.children:
             candidate.kill()
         spawner.close()
@@ -127,8 +132,11 @@ def summary(output: str) -> dict[str, int]:
 
 def test_values_cross_as_the_tests_expect(place: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     output, spawned = run_suite(place, CASES / "values", monkeypatch)
-    assert summary(output) == {"pass": 5, "fail": 0, "cancelled": 0}, output
-    assert spawned == 1
+    # pending.test.js awaits a promise the submission never settles: as node --test does
+    # when the test and the submission share a process, that test is cancelled once
+    # nothing is left to run, and the run ends (it waited for the time limit once).
+    assert summary(output) == {"pass": 5, "fail": 0, "cancelled": 1}, output
+    assert spawned == 2
 
 
 def test_the_red_teams_first_round_finds_nothing_to_use(
