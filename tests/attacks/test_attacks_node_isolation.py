@@ -90,3 +90,21 @@ def test_a_submission_resolving_into_tmp_still_loads_in_its_own_process(
     modules itself; whatever else a require resolves to loads in the candidate process."""
     outcome = grade_in(NODE, "node-resolve-escape", load_escape)
     check_isolated_forgery_fails(catalogue_env(NODE), outcome)
+
+
+def test_a_promise_never_settled_costs_only_the_tests_awaiting_it(
+    catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
+) -> None:
+    """Not hostile, and the red team's second round: the reference solution with one honest
+    bug (a failed load leaves its callers waiting forever). Graded shared it scores 85.2,
+    18 of 20 passed; in isolation it once held the tests' process until the time limit
+    (29.1: limiter.test.js, run after cache.test.js, never reached). The submission's
+    process now says when it is idle, and only the two tests awaiting the load fail."""
+    outcome = grade_in(NODE, "node-pending-promise", None)
+    env = catalogue_env(NODE)
+    assert outcome.report.status == "graded", describe(outcome)
+    assert outcome.report.integrity["guarantee"] is True, describe(outcome)
+    passed = set(outcome.passed())
+    later_file = {t for t in env.prepared.test_ids if t.startswith("hidden/limiter.test.js")}
+    assert later_file <= passed, describe(outcome)
+    assert len(passed) == len(env.prepared.test_ids) - 2, describe(outcome)
