@@ -5,7 +5,9 @@ submission's code never runs where outcomes are decided. This module is the
 second line's static read: it looks through the submission's Python files
 for code that reaches into a test framework or into its callers (imports of
 ``_pytest`` or ``pluggy``, the grader's runner modules, frame walking, ``gc``
-referrers, ``ctypes``, reading test sources or the hidden folder). A signal is
+referrers, ``ctypes``, reading test sources or the hidden folder), and through
+its Node files for the same in Node's terms (``node:test`` or ``assert``
+patched, ``process.stdout.write`` replaced, ``require.cache``, stack walking). A signal is
 evidence for a reviewer, with its file and line; it never changes a score and
 never makes a grading ``tampered`` on its own: honest code may use ``ctypes``.
 """
@@ -43,6 +45,40 @@ SIGNALS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+# The same for a Node submission: what reaches into node:test, the assertion module, the
+# stdout node --test reads results from, the module system or the call stack of the tests.
+NODE_SIGNALS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        (
+            "patches the test framework or the assertions",
+            r"""require\(\s*['"](node:)?(test|assert(/strict)?)['"]\s*\)\s*\.\s*\w+\s*=(?!=)"""
+            r"|\bassert\w*\s*\.\s*\w+\s*=(?!=)",
+        ),
+        ("rewrites the process's output", r"\bprocess\.(stdout|stderr)\.write\s*=(?!=)"),
+        (
+            "reaches into the module system",
+            r"\brequire\.cache\b|\bModule\._(load|resolveFilename|extensions|cache)\b",
+        ),
+        (
+            "walks the call stack",
+            r"\bError\.(prepareStackTrace|captureStackTrace)\b|\.stack\.split",
+        ),
+        ("reaches for the hidden tests", r"/work/hidden|['\"`]\.{0,2}/?hidden/"),
+        ("reaches into other processes", r"/proc/(\d+|1|self/fd)|\bprocess\.binding\b"),
+        ("reads the grader's runner", r"/opt/grader|node_(trusted|candidate|link|values|reporter)"),
+    )
+)
+NODE_SUFFIXES = (".js", ".cjs", ".mjs", ".ts")
+# Outside the candidate's own test files, code has no use for the test framework or the
+# assertion module: loading them there is how every Node forger began.
+NODE_TEST_FILE = re.compile(r"(^|/)(tests?|__tests__)/|\.(test|spec)\.[cm]?[jt]s$")
+NODE_LOADS_TEST_MODULES = (
+    "loads the test framework or the assertions outside a test file",
+    re.compile(r"""(require\(\s*|from\s+|import\(\s*)['"](node:)?(test|assert(/strict)?)['"]"""),
+)
+
+
 # A hidden test that starts a process runs whatever that process imports (the submission,
 # say) as the tests' uid, and believes what it prints: outside the isolation guarantee.
 PROCESS_STARTS = re.compile(
@@ -76,8 +112,10 @@ def scan_tar(tar_bytes: bytes) -> list[Signal]:
     found: list[Signal] = []
     with tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:") as archive:
         for member in archive:
-            if not (member.isfile() and member.name.endswith(".py")):
+            if not (member.isfile() and member.name.endswith((".py", *NODE_SUFFIXES))):
                 continue
+            if "node_modules/" in member.name:
+                continue  # installed packages, not the candidate's own code
             if member.size > MAX_FILE_BYTES or member.name.startswith(("hidden/", "./hidden/")):
                 continue
             handle = archive.extractfile(member)
@@ -91,9 +129,14 @@ def scan_tar(tar_bytes: bytes) -> list[Signal]:
 
 
 def scan_source(path: str, text: str) -> list[Signal]:
+    signals = SIGNALS
+    if path.endswith(NODE_SUFFIXES):
+        signals = NODE_SIGNALS
+        if not NODE_TEST_FILE.search(path):
+            signals = (*NODE_SIGNALS, NODE_LOADS_TEST_MODULES)
     found = []
     for number, line in enumerate(text.splitlines(), 1):
-        for name, pattern in SIGNALS:
+        for name, pattern in signals:
             if pattern.search(line):
                 found.append(Signal(path, number, name, line.strip()[:200]))
     return found

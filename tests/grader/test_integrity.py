@@ -36,6 +36,36 @@ def test_honest_code_has_no_signals() -> None:
     assert integrity.scan_source("wordfreq.py", source) == []
 
 
+def test_node_signals_name_what_reaches_into_the_tests() -> None:
+    files = tree(
+        {
+            "src/forge.js": "'use strict';\n"
+            "const strict = require('node:assert/strict');\n"
+            "process.stdout.write = (chunk) => true;\n"
+            "const lines = new Error().stack.split('\\n');\n"
+            "delete require.cache[key];\n"
+            "fs.readFileSync('/work/hidden/limiter.test.js');\n",
+            "src/ok.js": "if (a == b) { process.stdout.write('x'); }\n",
+            "test/limiter.test.js": "const assert = require('node:assert');\n",
+            "node_modules/lib/index.js": "process.stdout.write = null;\n",
+        }
+    )
+    found = {(s.file, s.line, s.signal) for s in integrity.scan_tar(files)}
+    assert found == {
+        ("src/forge.js", 2, "loads the test framework or the assertions outside a test file"),
+        ("src/forge.js", 3, "rewrites the process's output"),
+        ("src/forge.js", 4, "walks the call stack"),
+        ("src/forge.js", 5, "reaches into the module system"),
+        ("src/forge.js", 6, "reaches for the hidden tests"),
+    }
+
+
+def test_the_node_reference_solution_has_no_signals() -> None:
+    solution = PROJECT_ROOT / "challenges" / "rate-limiter-js" / "solution" / "src"
+    for module in sorted(solution.glob("*.js")):
+        assert integrity.scan_source(f"src/{module.name}", module.read_text()) == []
+
+
 def test_section_says_whether_the_guarantee_applied() -> None:
     signal = integrity.Signal("a.py", 1, "uses ctypes", "import ctypes")
     isolated = integrity.section("process", [signal], 1)
