@@ -24,16 +24,17 @@ class SubmissionCodec extends Codec {
 
 function main(argv) {
   const [syncFd, asyncFd, outFd, keepFd] = argv.map(Number);
-  const link = new Link({ syncFd, asyncFd, outFd, onClose: () => process.exit(0), holdsKeepAlive: false });
+  const link = new Link({ syncFd, asyncFd, outFd, onClose: () => process.exit(0), keepAliveForPeer: false });
   link.onFrame = () => fs.closeSync(keepFd);
   const codec = new SubmissionCodec(link, { label: 'the tests' });
   link.onClose = () => process.exit(0);
   // Our event loop has nothing left of its own (no timer, no I/O of the submission's):
-  // promises we handed out can only settle through the tests now, so say so (the tests'
-  // side stops waiting for them), then wait for the tests' next frame.
-  link.wantIdle = () => codec.unsettled > 0;
+  // nothing we owe the tests or hold of theirs can move now but through them, so say so
+  // (the tests' side stops waiting for us), then wait for the tests' next frame.
+  // The tests' side waits for us while we owe it promises or hold objects of its.
+  link.wantIdle = () => codec.unsettled > 0 || codec.proxies.size > 0;
   process.on('beforeExit', () => {
-    if (codec.unsettled > 0 && !link.closed) link.notify({ op: 'idle', seen: link.received });
+    if (link.wantIdle() && !link.closed) link.notify({ op: 'idle', seen: link.received });
     link.waitForFrames(true);
   });
   // A callback of the submission's that throws outside any request (a timer, a rejected

@@ -37,7 +37,7 @@ class Link {
    * `serve(frame)` (set by the codec) answers a request: `{ok, value}` or `{ok: false, error}`;
    * `notified(frame)` takes a frame that needs no answer (a settled promise).
    */
-  constructor({ syncFd, asyncFd, outFd, onClose, holdsKeepAlive = true }) {
+  constructor({ syncFd, asyncFd, outFd, onClose, keepAliveForPeer = true }) {
     this.syncFd = syncFd;
     this.asyncFd = asyncFd;
     this.outFd = outFd;
@@ -56,9 +56,10 @@ class Link {
     this.received = 0;
     this.peerIdle = false;
     this.waiting = false;
-    // The submission's side never stays alive for a promise of the tests' it awaits: its
-    // idle frame is what lets the tests' side stop waiting on a cycle of the two.
-    this.holdsKeepAlive = holdsKeepAlive;
+    // The submission's side never stays alive for the tests: its idle frame is what lets
+    // the tests' side stop waiting on a cycle of the two.
+    this.keepAliveForPeer = keepAliveForPeer;
+    this.lent = false;
     this.wantIdle = () => false; // whether to tell the peer when we have nothing left to run
   }
 
@@ -78,11 +79,15 @@ class Link {
   }
 
   /**
-   * The tests' side stays alive while `hold()` outnumbers `release()` (a promise of the
-   * peer's it awaits) and the peer has not said it is idle since our last frame: an idle
-   * peer with nothing left to run settles nothing more, and a test awaiting it ends as it
-   * would in one process (node --test: "Promise resolution is still pending but the
-   * event loop has already resolved"), not at the grading's time limit.
+   * The tests' side stays alive, as the one process of a shared grading would, while the
+   * peer may still act on its own (a timer, I/O) and has something to act with: a promise
+   * of its that we await (`hold()` outnumbering `release()`), or any object of ours it
+   * holds (`lend()`: a callback it may call later, a resolve function an `await` gave it).
+   * Once the peer says it is idle (nothing left to run) since our last frame, it can do
+   * neither, and a test awaiting it ends as it would in one process (node --test:
+   * "Promise resolution is still pending but the event loop has already resolved"), not
+   * at the grading's time limit. Like one process, a peer that never idles (an interval
+   * it never clears) keeps the test file's process alive.
    */
   hold() {
     this.holds += 1;
@@ -91,6 +96,13 @@ class Link {
 
   release() {
     this.holds = Math.max(0, this.holds - 1);
+    this._updateRef();
+  }
+
+  /** The peer now holds an object of ours. */
+  lend() {
+    if (this.lent) return;
+    this.lent = true;
     this._updateRef();
   }
 
@@ -109,7 +121,8 @@ class Link {
 
   _updateRef() {
     if (!this.socket) return;
-    if (this.waiting || (this.holdsKeepAlive && this.holds > 0 && !this.peerIdle)) this.socket.ref();
+    const peerMayAct = this.keepAliveForPeer && !this.peerIdle && (this.holds > 0 || this.lent);
+    if (this.waiting || peerMayAct) this.socket.ref();
     else this.socket.unref();
   }
 

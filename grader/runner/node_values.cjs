@@ -113,8 +113,9 @@ function isPlainArray(value) {
   return Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype;
 }
 
+/** An error object itself (not a prototype that merely inherits from Error.prototype). */
 function isError(value) {
-  return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
+  return util.types.isNativeError(value);
 }
 
 /** A stack without the frames of this runner (the link, the codec) under the owner's. */
@@ -156,6 +157,7 @@ class Codec {
     this.nextId = 1;
     this.proxies = new Map(); // their id -> proxy (or error/promise made from theirs)
     this.theirIds = new WeakMap(); // that proxy -> their id
+    this.handles = new WeakSet(); // the proxies alone (not their errors and promises)
     this.promises = new Map(); // their id -> {resolve, reject}
     this.unsettled = 0; // promises of ours handed out and not settled yet
     link.serve = (frame) => this.serve(frame);
@@ -252,7 +254,7 @@ class Codec {
     if (known !== undefined) return { t: 'prom', id: known };
     const id = this.exportId(promise);
     this.unsettled += 1;
-    if (this.link.waiting) this.link.waitForFrames(false); // find out when we are idle
+    this.heldTheirs(); // not theirs, but owed to them: the same need to learn when we idle
     promise.then(
       (value) => this.settle(id, true, value),
       (error) => this.settle(id, false, error),
@@ -279,6 +281,7 @@ class Codec {
       id = this.nextId++;
       this.exportIds.set(value, id);
       this.exported.set(id, value);
+      this.link.lend();
     }
     return id;
   }
@@ -348,7 +351,7 @@ class Codec {
     const error = base === AggregateError ? new AggregateError([], data.message) : new base(data.message);
     // Only an error class of theirs may stand above it: any other object named as the
     // prototype (one of our built-ins) would run its setters here on the next write.
-    if (proto && proto !== base.prototype && this.theirIds.has(proto)) Object.setPrototypeOf(error, proto);
+    if (proto && proto !== base.prototype && this.handles.has(proto)) Object.setPrototypeOf(error, proto);
     const own = (key, value) =>
       Object.defineProperty(error, key, { value, writable: true, configurable: true, enumerable: key !== 'stack' });
     own('stack', String(data.stack));
@@ -359,6 +362,7 @@ class Codec {
       Object.defineProperty(error, 'cause', { value: this.decode(data.cause), writable: true, configurable: true });
     }
     this.proxies.set(`e${data.id}`, error);
+    this.heldTheirs();
     this.theirIds.set(error, data.id);
     return error;
   }
@@ -371,6 +375,7 @@ class Codec {
       resolvers = { resolve, reject };
     });
     this.proxies.set(`p${id}`, promise);
+    this.heldTheirs();
     this.theirIds.set(promise, id);
     this.promises.set(id, resolvers);
     this.link.hold();
@@ -473,8 +478,15 @@ class Codec {
       },
     });
     this.proxies.set(id, proxy);
+    this.heldTheirs();
     this.theirIds.set(proxy, id);
+    this.handles.add(proxy);
     return proxy;
+  }
+
+  /** We hold something of theirs now: the submission's side must learn when it is idle. */
+  heldTheirs() {
+    if (this.link.waiting) this.link.waitForFrames(false);
   }
 
   /** One request about their object `id`; its answer decoded, or its error thrown here. */

@@ -6,9 +6,10 @@ PID 1's NodeLinkSpawner (runner/supervise_nodelink.py) starts the candidate host
 uids, as in the image. The suites in node_isolation/ say what must hold: ``values``
 what crosses and how (identity, getters, callbacks, plain data by value, errors of
 this realm and of the submission's classes, promises both ways, a load started from a
-microtask, a promise never settled); ``hostile`` what the red team's first round tried
-(a hook set on the tests' function, an error above one of the tests' built-ins, a
-module resolving outside the working tree, an ES module import).
+microtask, a callback from a timer, a thenable, a promise never settled); ``hostile``
+what the red team's first round tried (a hook set on the tests' function, an error
+above one of the tests' built-ins, a module resolving outside the working tree, an ES
+module import).
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def test_values_cross_as_the_tests_expect(place: Path, monkeypatch: pytest.Monke
     # pending.test.js awaits a promise the submission never settles: as node --test does
     # when the test and the submission share a process, that test is cancelled once
     # nothing is left to run, and the run ends (it waited for the time limit once).
-    assert summary(output) == {"pass": 5, "fail": 0, "cancelled": 1}, output
+    assert summary(output) == {"pass": 6, "fail": 0, "cancelled": 1}, output
     assert spawned == 2
 
 

@@ -37,6 +37,12 @@ test('errors are errors of this realm, of their own class too', () => {
   assert.throws(() => shop.take('kiwi'), { name: 'OutOfStock', message: 'kiwi is out of stock', item: 'kiwi' });
 });
 
+test('a callback from a timer of theirs, and a thenable settled later, are awaited', async () => {
+  const shop = new Shop({ now: clock(), stock: {} });
+  assert.equal(await new Promise((resolve) => shop.later(resolve)), 5);
+  assert.equal(await shop.thenable('later'), 'later');
+});
+
 test('promises cross both ways, and a load started from a microtask comes back', async () => {
   const shop = new Shop({ now: clock(), stock: {} });
   let release;

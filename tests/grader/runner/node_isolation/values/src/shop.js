@@ -43,6 +43,15 @@ class Shop {
     return this.loading.get(key);
   }
 
+  // Async without a promise of ours: a callback from a timer, a thenable settled later.
+  later(callback) {
+    setTimeout(() => callback(this.now()), 20);
+  }
+
+  thenable(value) {
+    return { then: (resolve) => setTimeout(() => resolve(value), 20) };
+  }
+
   // A promise nothing settles (an honest bug): the test awaiting it ends, the run goes on.
   never() {
     return new Promise(() => {});
