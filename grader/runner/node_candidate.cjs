@@ -26,19 +26,19 @@ function main(argv) {
   const [syncFd, asyncFd, outFd, keepFd] = argv.map(Number);
   const link = new Link({ syncFd, asyncFd, outFd, onClose: () => process.exit(0), keepAliveForPeer: false });
   link.onFrame = () => fs.closeSync(keepFd);
-  const codec = new SubmissionCodec(link, { label: 'the tests' });
+  new SubmissionCodec(link, { label: 'the tests' }); // it installs itself on the link
   link.onClose = () => process.exit(0);
-  // Our event loop has nothing left of its own (no timer, no I/O of the submission's):
-  // nothing we owe the tests or hold of theirs can move now but through them, so say so
-  // (the tests' side stops waiting for us), then wait for the tests' next frame.
-  // The tests' side waits for us while we owe it promises or hold objects of its.
-  link.wantIdle = () => codec.unsettled > 0 || codec.proxies.size > 0;
+  // Asked (`idle?`) by the tests' side, which waits for us while we owe it a promise or
+  // hold something of its: once our event loop has nothing left of its own (no timer, no
+  // I/O of the submission's), nothing can move but through the tests, so say so, then
+  // wait for the tests' next frame.
   process.on('beforeExit', () => {
-    if (link.wantIdle() && !link.closed) link.notify({ op: 'idle', seen: link.received });
+    if (link.idleWanted && !link.closed) {
+      link.idleWanted = false;
+      link.notify({ op: 'idle', seen: link.received });
+    }
     link.waitForFrames(true);
   });
-  // A callback of the submission's that throws outside any request (a timer, a rejected
-  // promise nobody awaits) is reported, as node --test would, and the process goes on.
   process.on('uncaughtException', (error) => console.error('uncaught in the submission:', error));
   process.on('unhandledRejection', (error) => console.error('unhandled rejection in the submission:', error));
   writeFrame(outFd, { op: 'hello', pid: process.pid });

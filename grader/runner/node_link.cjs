@@ -60,7 +60,8 @@ class Link {
     // the tests' side stop waiting on a cycle of the two.
     this.keepAliveForPeer = keepAliveForPeer;
     this.lent = false;
-    this.wantIdle = () => false; // whether to tell the peer when we have nothing left to run
+    this.asking = false; // the tests' side: an `idle?` is scheduled
+    this.idleWanted = false; // the submission's side: asked to say when it is idle
   }
 
   /** Read the event loop's way from now on. */
@@ -68,8 +69,6 @@ class Link {
     const socket = new net.Socket({ fd: this.asyncFd, readable: true, writable: false });
     this.socket = socket;
     socket.on('data', (chunk) => {
-      // Until its own work is done again, when that matters (it owes the tests a promise).
-      if (this.waiting && this.wantIdle()) this.waitForFrames(false);
       this._append(chunk, false);
       this._drain();
     });
@@ -104,6 +103,28 @@ class Link {
     if (this.lent) return;
     this.lent = true;
     this._updateRef();
+  }
+
+  /**
+   * After what we sent, once our own turn of work is over (a test's burst of calls is
+   * one), ask the peer to say when it is idle, if we would wait for it: one `idle?` a
+   * burst, not a frame a call.
+   */
+  _askWhenIdle() {
+    if (!this.keepAliveForPeer || this.asking) return;
+    this.asking = true;
+    setImmediate(() => {
+      this.asking = false;
+      if (!this.closed && !this.peerIdle && (this.holds > 0 || this.lent)) {
+        this.send({ op: 'idle?' }, false);
+      }
+    });
+  }
+
+  /** The peer asked (`idle?`): answer once our event loop has nothing left to run. */
+  answerWhenIdle() {
+    this.idleWanted = true;
+    this.waitForFrames(false);
   }
 
   /** The peer's `idle` frame: it counts as such only if the peer had read all we sent. */
@@ -152,7 +173,7 @@ class Link {
     if (!this.closed) this.send(message);
   }
 
-  send(message) {
+  send(message, ask = true) {
     if (this.closed) throw new LinkClosed(this.closed);
     const frame = encodeFrame(message);
     let written = 0;
@@ -161,6 +182,7 @@ class Link {
       this.peerIdle = false; // this frame may give it work again
       this._updateRef();
     }
+    if (ask) this._askWhenIdle();
     try {
       while (written < frame.length) {
         written += fs.writeSync(this.outFd, frame, written, frame.length - written);

@@ -159,7 +159,6 @@ class Codec {
     this.theirIds = new WeakMap(); // that proxy -> their id
     this.handles = new WeakSet(); // the proxies alone (not their errors and promises)
     this.promises = new Map(); // their id -> {resolve, reject}
-    this.unsettled = 0; // promises of ours handed out and not settled yet
     link.serve = (frame) => this.serve(frame);
     link.notified = (frame) => this.notified(frame);
     link.onClose = () => this.failPending();
@@ -253,8 +252,6 @@ class Codec {
     const known = this.exportIds.get(promise);
     if (known !== undefined) return { t: 'prom', id: known };
     const id = this.exportId(promise);
-    this.unsettled += 1;
-    this.heldTheirs(); // not theirs, but owed to them: the same need to learn when we idle
     promise.then(
       (value) => this.settle(id, true, value),
       (error) => this.settle(id, false, error),
@@ -263,7 +260,6 @@ class Codec {
   }
 
   settle(id, ok, value) {
-    this.unsettled -= 1;
     try {
       this.link.notify({ op: 'settle', pid: id, ok, value: this.encode(value) });
     } catch (error) {
@@ -362,7 +358,6 @@ class Codec {
       Object.defineProperty(error, 'cause', { value: this.decode(data.cause), writable: true, configurable: true });
     }
     this.proxies.set(`e${data.id}`, error);
-    this.heldTheirs();
     this.theirIds.set(error, data.id);
     return error;
   }
@@ -375,7 +370,6 @@ class Codec {
       resolvers = { resolve, reject };
     });
     this.proxies.set(`p${id}`, promise);
-    this.heldTheirs();
     this.theirIds.set(promise, id);
     this.promises.set(id, resolvers);
     this.link.hold();
@@ -385,6 +379,10 @@ class Codec {
   notified(frame) {
     if (frame.op === 'idle') {
       if (typeof frame.seen === 'number') this.link.peerIsIdle(frame.seen);
+      return;
+    }
+    if (frame.op === 'idle?') {
+      this.link.answerWhenIdle();
       return;
     }
     if (frame.op !== 'settle') return;
@@ -478,15 +476,9 @@ class Codec {
       },
     });
     this.proxies.set(id, proxy);
-    this.heldTheirs();
     this.theirIds.set(proxy, id);
     this.handles.add(proxy);
     return proxy;
-  }
-
-  /** We hold something of theirs now: the submission's side must learn when it is idle. */
-  heldTheirs() {
-    if (this.link.waiting) this.link.waitForFrames(false);
   }
 
   /** One request about their object `id`; its answer decoded, or its error thrown here. */
