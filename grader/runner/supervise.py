@@ -66,7 +66,7 @@ from supervise_channels import (
     CandidateSpawner,
     HeadOnly,
     ResultsPipe,
-    as_user,
+    start_as,
 )
 from supervise_nodelink import NodeLinkSpawner
 from supervise_prestart import Prestarted
@@ -161,18 +161,7 @@ def start(
     out_read, out_write = os.pipe()
     keep = (results.write_fd,) + (control.test_fds if control else ())
     link_env = control.test_env() if control else {}
-    child = subprocess.Popen(
-        command,
-        cwd=WORKDIR,
-        env={**SAFE_ENV, **env, **link_env},
-        stdin=subprocess.DEVNULL,
-        stdout=out_write,
-        stderr=out_write,
-        close_fds=True,
-        pass_fds=keep,
-        start_new_session=True,
-        **as_user(GRADER_UID),
-    )
+    child = start_as(GRADER_UID, command, {**SAFE_ENV, **env, **link_env}, out_write, keep)
     results.close_write_end()
     if control is not None:
         control.started(out_write)

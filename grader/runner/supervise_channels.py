@@ -64,11 +64,12 @@ def effective_uid(uid: int) -> Iterator[None]:
         os.seteuid(0)
 
 
-def start_candidate(
-    argv: list[str], env: dict[str, str], out_fd: int | None, fds: tuple[int, ...]
+def start_as(
+    uid: int, argv: list[str], env: dict[str, str], out_fd: int | None, fds: tuple[int, ...]
 ) -> subprocess.Popen[bytes]:
-    """A candidate process (any language's host) under the candidate's uid, in a session of
-    its own, writing to the test process's output, holding only ``fds`` of ours."""
+    """A process of the run (the test process, a candidate process) under ``uid``, in the
+    working folder and a session of its own, writing to ``out_fd``, holding only ``fds``
+    of ours."""
     return subprocess.Popen(
         argv,
         cwd=WORKDIR,
@@ -79,8 +80,15 @@ def start_candidate(
         close_fds=True,
         pass_fds=fds,
         start_new_session=True,
-        **as_user(CANDIDATE_UID),
+        **as_user(uid),
     )
+
+
+def start_candidate(
+    argv: list[str], env: dict[str, str], out_fd: int | None, fds: tuple[int, ...]
+) -> subprocess.Popen[bytes]:
+    """A candidate process (any language's host), writing to the test process's output."""
+    return start_as(CANDIDATE_UID, argv, env, out_fd, fds)
 
 
 class CandidateSpawner:
