@@ -12,11 +12,13 @@ first round against the isolation itself is here too.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from grader.config import PROJECT_ROOT
 from tests.attacks.helpers import (
     GraderEnv,
     Outcome,
@@ -27,6 +29,8 @@ from tests.attacks.helpers import (
 from tests.attacks.test_attacks_node import NODE, load_forge
 
 pytestmark = pytest.mark.docker
+
+SOLUTION = PROJECT_ROOT / "challenges" / NODE / "solution" / "src"
 
 GradeIn = Callable[[str, str | None, Callable[[Path], None] | None], Outcome]
 
@@ -92,6 +96,19 @@ def test_a_submission_resolving_into_tmp_still_loads_in_its_own_process(
     check_isolated_forgery_fails(catalogue_env(NODE), outcome)
 
 
+def load_pending_promise(repo: Path) -> None:
+    """The reference solution, with a failed load turned into a promise nothing settles."""
+    for module in ("limiter.js", "cache.js"):
+        shutil.copy(SOLUTION / module, repo / "src" / module)
+    cache = repo / "src" / "cache.js"
+    loading = "      .then(() => loader(key))\n"
+    source = cache.read_text()
+    assert loading in source, "the solution's getOrLoad changed: update this bug"
+    never = "      .catch(() => new Promise(() => {}))\n"
+    cache.write_text(source.replace(loading, loading + never))
+    git(repo, "add", "src")
+
+
 def test_a_promise_never_settled_costs_only_the_tests_awaiting_it(
     catalogue_env: Callable[[str], GraderEnv], grade_in: GradeIn
 ) -> None:
@@ -100,7 +117,7 @@ def test_a_promise_never_settled_costs_only_the_tests_awaiting_it(
     18 of 20 passed; in isolation it once held the tests' process until the time limit
     (29.1: limiter.test.js, run after cache.test.js, never reached). The submission's
     process now says when it is idle, and only the two tests awaiting the load fail."""
-    outcome = grade_in(NODE, "node-pending-promise", None)
+    outcome = grade_in(NODE, None, load_pending_promise)
     env = catalogue_env(NODE)
     assert outcome.report.status == "graded", describe(outcome)
     assert outcome.report.integrity["guarantee"] is True, describe(outcome)
