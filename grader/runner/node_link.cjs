@@ -175,8 +175,6 @@ class Link {
 
   send(message, ask = true) {
     if (this.closed) throw new LinkClosed(this.closed);
-    const frame = encodeFrame(message);
-    let written = 0;
     this.sent += 1;
     if (this.peerIdle) {
       this.peerIdle = false; // this frame may give it work again
@@ -184,9 +182,7 @@ class Link {
     }
     if (ask) this._askWhenIdle();
     try {
-      while (written < frame.length) {
-        written += fs.writeSync(this.outFd, frame, written, frame.length - written);
-      }
+      writeFrame(this.outFd, message);
     } catch (error) {
       this._close(`the other process is gone (${error.code || error.message})`);
       throw new LinkClosed(this.closed);
@@ -291,11 +287,11 @@ function encodeFrame(message) {
   return frame;
 }
 
-/** Write one frame to `fd` (PID 1's refusal and the hello use the same format). */
+/** Write one frame to `fd`, whole (the link's frames, and the candidate's hello). */
 function writeFrame(fd, message) {
   const frame = encodeFrame(message);
   let written = 0;
   while (written < frame.length) written += fs.writeSync(fd, frame, written, frame.length - written);
 }
 
-module.exports = { Link, LinkClosed, MAX_FRAME, writeFrame };
+module.exports = { Link, LinkClosed, writeFrame };

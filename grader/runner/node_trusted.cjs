@@ -4,14 +4,14 @@
  * `--require` into `node --test` and each test file's process (uid 10001), so that the
  * hidden tests never load the submission's code.
  *
- * `require()` of a file of the submission (under /work, outside /work/hidden) returns its
- * exports as a handle into a candidate process (uid 10002) that PID 1 starts on this
- * process's first such `require` (supervise_nodelink.py holds the handshake, NODE_LINK in
- * node_link.cjs the frames, node_values.cjs how values cross). Every assertion compares
- * values this process built, and `node --test` reads this process's results from its
- * stdout, which no code of the submission shares. An ES module `import` of the
- * submission's files is refused here (node_trusted_loader.mjs): its exports would have to
- * be known before the module runs; such a suite loads the submission with `require()`.
+ * `require()` of any file outside the trusted folders (the hidden suite, the runner, the
+ * image's modules) returns its exports as a handle into a candidate process (uid 10002)
+ * that PID 1 starts on this process's first such `require` (supervise_nodelink.py holds
+ * the handshake, node_link.cjs the frames, node_values.cjs how values cross). Every
+ * assertion compares values this process built, and `node --test` reads this process's
+ * results from its stdout, which no code of the submission shares. An ES module `import`
+ * of such a file is refused here (node_trusted_loader.mjs): its exports would have to be
+ * known before the module runs; such a suite loads the submission with `require()`.
  *
  * Not covered (docs/sandbox.md): a program of the submission that a test starts itself
  * (`child_process`) runs under the tests' uid; a class of the submission cannot be
@@ -181,5 +181,3 @@ function importsAnything(folder) {
 // `node --test` itself loads no test file (each runs in a child of its own): only the
 // children need the hook.
 if (LINK_DIR && !process.execArgv.includes('--test')) install(LINK_DIR);
-
-module.exports = { isSubmissionFile, connect };

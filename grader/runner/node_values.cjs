@@ -548,4 +548,4 @@ class Codec {
   }
 }
 
-module.exports = { Codec, INTRINSICS, isPlainObject };
+module.exports = { Codec };
