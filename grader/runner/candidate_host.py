@@ -19,7 +19,6 @@ the tree is extracted and the test process asks for it.
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import inspect
 import io
@@ -28,7 +27,10 @@ import socket
 import sys
 import threading
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -192,6 +194,11 @@ class AsgiRunner:
     lifespan (started once) and its requests (one at a time) share that loop's state."""
 
     def __init__(self, app: Any) -> None:
+        # asyncio is imported by the first ASGI application only: ~30 ms (it brings ssl)
+        # of every candidate process's start otherwise, and an ASGI submission has it loaded.
+        global asyncio
+        import asyncio
+
         self.app = app
         self.loop = asyncio.new_event_loop()
         self.state: dict[str, Any] = {}
