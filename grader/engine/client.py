@@ -30,6 +30,28 @@ from grader.errors import InfrastructureError
 log = logging.getLogger("grader.engine")
 
 
+FINAL_WAIT_S = 10.0  # for a container's exit once its output has ended (or it was killed)
+
+
+class ExitWatch(threading.Thread):
+    """``container.wait`` asked before the working tree is sent. The engine ends the output
+    stream only once it has torn the container down (runc's delete, ~30 ms), so a wait asked
+    after the stream ends costs one more round trip; asked ahead, it returns with the stream.
+    A failure here is not an answer: the caller then asks again the usual way."""
+
+    def __init__(self, container: Any, timeout_s: float) -> None:
+        super().__init__(daemon=True, name="grader-exit-watch")
+        self.container = container
+        self.timeout_s = timeout_s
+        self.failed = False
+
+    def run(self) -> None:
+        try:
+            self.container.wait(timeout=self.timeout_s)
+        except (docker.errors.DockerException, requests.exceptions.RequestException):
+            self.failed = True
+
+
 @contextlib.contextmanager
 def docker_errors(what: str) -> Iterator[None]:
     """Translate docker's and requests' exceptions into InfrastructureError."""
@@ -193,6 +215,8 @@ class Engine:
         reader = BoundedStreamReader(raw, stdout_limit)
         deadline = time.monotonic() + wall_timeout_s
         killed = False
+        exit_watch = ExitWatch(container, wall_timeout_s + FINAL_WAIT_S)
+        exit_watch.start()
         # A container that died early refuses the input; its exit status tells why.
         with contextlib.suppress(OSError):
             raw.sendall(stdin)
@@ -205,7 +229,7 @@ class Engine:
             reader.join(timeout=10)
         with contextlib.suppress(OSError):
             raw.close()
-        state = self._final_state(container)
+        state = self._final_state(container, exit_watch)
         return ContainerRun(
             exit_code=state.get("ExitCode"),
             oom_killed=bool(state.get("OOMKilled")),
@@ -214,12 +238,14 @@ class Engine:
             stdout_dropped=reader.dropped,
         )
 
-    def _final_state(self, container: Any) -> dict[str, Any]:
-        try:
-            container.wait(timeout=10)
-        except requests.exceptions.RequestException:
-            container.kill()
-            container.wait(timeout=10)
+    def _final_state(self, container: Any, exit_watch: ExitWatch) -> dict[str, Any]:
+        exit_watch.join(timeout=FINAL_WAIT_S)
+        if exit_watch.is_alive() or exit_watch.failed:  # ask again, as if it had never asked
+            try:
+                container.wait(timeout=FINAL_WAIT_S)
+            except requests.exceptions.RequestException:
+                container.kill()
+                container.wait(timeout=FINAL_WAIT_S)
         container.reload()
         return dict(container.attrs.get("State", {}))
 

@@ -157,7 +157,7 @@ def render(results: dict[str, Any]) -> str:
             "create": "containers.create",
             "start": "container.start",
             "attach": "attach_socket",
-            "run": "run: tree sent -> stream closed",
+            "run": "run: tree sent -> exit reported",
             "suite_in_container": "  of which suite (supervisor duration_s)",
             "tripwire_tests": "    of which tripwire tests (planted, mirrors)",
             "run_minus_suite": "  of which container/supervisor/extract",
@@ -181,7 +181,7 @@ def render(results: dict[str, Any]) -> str:
             ("extract", "PID 1: extracting it"),
             ("start", "PID 1: the suite's start, before its clock"),
             ("end", "PID 1: after the clock (kill, drain, records)"),
-            ("exit", "not PID 1's: the header's way in, its exit until the stream ends"),
+            ("exit", "not PID 1's: the header's way in, its exit until reported"),
         ):
             if split.get("supervisor"):
                 add(f"    {label}", split["supervisor"][key])
@@ -262,10 +262,10 @@ def render(results: dict[str, Any]) -> str:
 
 def throughput_lines(results: dict[str, Any]) -> list[str]:
     lines: list[str] = []
-    trow = "{:<44} {:>9} {:>9} {:>8}"
+    trow = "{:<44} {:>9} {:>9} {:>8} {:>10} {:>11}"
     for challenge, per in results["throughput"].items():
         lines += ["", f"== throughput: {challenge} (gradings per minute; x = ratio to reference 1)"]
-        lines.append(trow.format("", "jobs", "per min", "x"))
+        lines.append(trow.format("", "jobs", "per min", "x", "CPU-s/job", "cores busy"))
         for lanes, kinds in per.items():
             for kind in ("reference_physical", "grader", "naive"):
                 k = kinds[kind]
@@ -275,6 +275,8 @@ def throughput_lines(results: dict[str, Any]) -> list[str]:
                         k["jobs"],
                         f"{k['per_minute']:.1f}",
                         f"{k['ratio']:.2f}",
+                        f"{k['cpu_s_per_job']:.3f}" if "cpu_s_per_job" in k else "",
+                        f"{k['machine_busy_fraction']:.0%}" if "machine_busy_fraction" in k else "",
                     )
                 )
             queue = kinds["grader"].get("queue")

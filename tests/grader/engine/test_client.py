@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 import docker
 import pytest
+import requests.exceptions
 
 from grader.engine import OWNER_LABEL, Engine
+from grader.engine.client import ExitWatch
 from grader.errors import InfrastructureError
 
 
@@ -83,3 +85,49 @@ def test_one_sandbox_that_cannot_be_removed_does_not_stop_the_others() -> None:
     reaper = engine()
     reaper._client = Listing([stuck, fine])  # type: ignore[assignment]
     assert reaper.remove_stale() == 1
+
+
+class Exiting:
+    """A container whose waits answer, or fail, in the order given."""
+
+    def __init__(self, *waits: Exception | None) -> None:
+        self.waits = list(waits)
+        self.calls: list[str] = []
+        self.attrs = {"State": {"ExitCode": 3, "OOMKilled": True}}
+
+    def wait(self, timeout: float) -> None:
+        self.calls.append("wait")
+        outcome = self.waits.pop(0)
+        if outcome is not None:
+            raise outcome
+
+    def kill(self) -> None:
+        self.calls.append("kill")
+
+    def reload(self) -> None:
+        self.calls.append("reload")
+
+
+def final_state(container: Exiting) -> dict[str, object]:
+    watch = ExitWatch(container, 5.0)
+    watch.start()  # as the engine does, before the tree is sent
+    return engine()._final_state(container, watch)
+
+
+def test_an_exit_watched_ahead_is_not_asked_for_again() -> None:
+    container = Exiting(None)
+    assert final_state(container) == {"ExitCode": 3, "OOMKilled": True}
+    assert container.calls == ["wait", "reload"]
+
+
+def test_a_failed_watch_is_no_answer_the_exit_is_asked_for_again() -> None:
+    container = Exiting(requests.exceptions.ConnectionError("engine restarting"), None)
+    final_state(container)
+    assert container.calls == ["wait", "wait", "reload"]
+
+
+def test_a_container_that_does_not_end_after_its_output_is_killed() -> None:
+    timed_out = requests.exceptions.ReadTimeout("no answer")
+    container = Exiting(timed_out, timed_out, None)
+    final_state(container)
+    assert container.calls == ["wait", "wait", "kill", "wait", "reload"]
