@@ -182,20 +182,20 @@ class MachineCpu:
     first, so that what a grading costs in all is counted, whoever spends it."""
 
     def __init__(self, baseline_s: float = 2.0) -> None:
-        started, busy = time.monotonic(), _busy_s()
+        started, busy = time.monotonic(), busy_s()
         time.sleep(baseline_s)
-        self.rate = (_busy_s() - busy) / (time.monotonic() - started)
+        self.rate = (busy_s() - busy) / (time.monotonic() - started)
         self.start()
 
     def start(self) -> None:
-        self._started, self._busy = time.monotonic(), _busy_s()
+        self._started, self._busy = time.monotonic(), busy_s()
 
     def used(self) -> float:
         elapsed = time.monotonic() - self._started
-        return max(_busy_s() - self._busy - self.rate * elapsed, 0.0)
+        return max(busy_s() - self._busy - self.rate * elapsed, 0.0)
 
 
-def _busy_s() -> float:
+def busy_s() -> float:
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = fields[3] + fields[4]  # idle, iowait
     return (sum(fields[:7]) - idle) / os.sysconf("SC_CLK_TCK")  # steal is not ours

@@ -8,11 +8,14 @@ summarised (``api_queue.queue_summary``).
 
 from __future__ import annotations
 
+import os
+import time
 from typing import Any
 
 from scripts.bench.api_queue import grader_batch, job_detail, queue_summary
 from scripts.bench.common import log
 from scripts.bench.harness import Bench
+from scripts.bench.machine import busy_s
 from scripts.bench.naive import naive_throughput
 from scripts.bench.physical import reference_runs
 
@@ -30,6 +33,10 @@ def throughput(bench: Bench) -> dict[str, Any]:
             batch = 2 * lanes
             rounds = max(1, -(-bench.args.jobs // batch))
             walls = {"reference_physical": 0.0, "grader": 0.0, "naive": 0.0}
+            # The machine's busy CPU over each kind's batches: what a job costs in all, and
+            # how much of the cores the kind kept busy (idle cores mean it waited, not worked).
+            busy = dict.fromkeys(walls, 0.0)
+            windows = dict.fromkeys(walls, 0.0)
             ids: list[str] = []
             workers = bench.start_workers(lanes, f"x{lanes}")
             try:
@@ -37,6 +44,7 @@ def throughput(bench: Bench) -> dict[str, Any]:
                     order = list(walls)
                     bench.rng.shuffle(order)
                     for kind in order:
+                        cpu_before, window_start = busy_s(), time.monotonic()
                         if kind == "reference_physical":
                             ran = reference_runs(bench, subject, batch, lanes)
                             walls[kind] += ran["busy_wall_s"]
@@ -46,6 +54,8 @@ def throughput(bench: Bench) -> dict[str, Any]:
                             ids += batch_ids
                         else:
                             walls[kind] += naive_throughput(bench, subject, batch, lanes)
+                        busy[kind] += busy_s() - cpu_before
+                        windows[kind] += time.monotonic() - window_start
             finally:
                 bench.stop_workers(workers)
             jobs = rounds * batch
@@ -60,6 +70,10 @@ def throughput(bench: Bench) -> dict[str, Any]:
                     "wall_s": round(wall, 3),
                     "per_minute": round(jobs / wall * 60, 2),
                     "ratio": round(jobs / wall * 60 / ref_rate, 3),
+                    "cpu_s_per_job": round(busy[kind] / jobs, 3),
+                    "machine_busy_fraction": round(
+                        busy[kind] / max(windows[kind] * (os.cpu_count() or 1), 1e-9), 3
+                    ),
                 }
                 for kind, wall in walls.items()
             }
