@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from grader import prestart_card
 from grader.cli.base import Progress, database, handles_errors, sandbox_services
 from grader.config import get_settings
 
@@ -32,31 +31,25 @@ def grade(
 ) -> None:
     """Grade one submission now, in this process, and print its report."""
     from grader.fetch import FetchPolicy, locate
+    from grader.prepare import locate_challenge, prepare, suite_job
 
     settings = get_settings()
     progress = Progress(None if progress_lines is None else not progress_lines)
     policy = FetchPolicy(allow_local=True)
-    locate(repo, policy)  # refuse a bad URL before any sandbox starts
+    found = locate_challenge(challenge, settings)
+    locate(repo, policy)  # refuse a bad URL before any slow preparation
     builder, sandbox = sandbox_services(settings, progress)
     # A SIGTERM (`timeout`, a CI job cancelled) unwinds like Ctrl-C, through the finally below.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(128 + signal.SIGTERM))
     try:  # from here on, a sandbox may be starting: removed whatever happens
-        # The sandbox the last grading of this challenge ran in, started now on that guess:
-        # its start (~0.3 s) overlaps the imports and the preparation below, not only the fetch.
-        guessed = prestart_card.load(settings, challenge)
-        if guessed is not None:
-            sandbox.prestart(guessed)
-        from grader.prepare import locate_challenge, prepare, suite_job
-
-        found = locate_challenge(challenge, settings)
         progress(f"preparing challenge {found.id}")
         prepared = prepare(found, builder, sandbox, settings)
-        job = suite_job(
-            prepared.challenge, prepared.image, b"", prepared.challenge.hidden_dir, "grading"
+        # Its start (~0.3 s) overlaps the fetch and the working tree's build.
+        sandbox.prestart(
+            suite_job(
+                prepared.challenge, prepared.image, b"", prepared.challenge.hidden_dir, "grading"
+            )
         )
-        # Without a card, or with a wrong guess, the right sandbox starts now, while fetching.
-        sandbox.prestart(job)
-        prestart_card.save(settings, challenge, job)
         # Imported while it starts: ~0.1 s of a fresh process's imports, off the critical path.
         from grader.pipeline import grade as run_grade
         from grader.report import render_text

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -17,8 +15,6 @@ from pathlib import Path
 import docker
 import pytest
 
-from grader import prestart_card
-from grader.config import get_settings
 from tests.conftest import WORD_FREQUENCY, make_repo
 
 GRADER = [sys.executable, "-m", "grader.cli"]
@@ -204,48 +200,3 @@ def test_stopped_while_the_suite_runs_it_leaves_no_sandbox(
     created, left = sandboxes_of(process.pid, since)
     assert len(created) == 1
     assert left == []
-
-
-def graded_with_card(challenge: Path, repo: Path) -> tuple[dict[str, object], set[str], list[str]]:
-    """One `grader grade --json` of a copy of word-frequency: its report and its sandboxes."""
-    since = datetime.now(UTC)
-    process = subprocess.Popen(
-        [*GRADER, "grade", "--challenge", str(challenge), "--repo", str(repo), "--json"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    out, err = process.communicate(timeout=300)
-    assert process.returncode == 0, err
-    created, left = sandboxes_of(process.pid, since)
-    return json.loads(out), created, left
-
-
-@pytest.mark.docker
-def test_a_cached_preparation_starts_the_sandbox_and_a_wrong_one_costs_only_a_spare(
-    solved: Path, tmp_path: Path
-) -> None:
-    """The first grading leaves a card; the second starts its sandbox from it, before it has
-    prepared anything. A card that guesses wrong limits starts a spare, which is removed
-    unused while the grading runs in the right sandbox, and the card is corrected."""
-    settings = get_settings()
-    challenge = tmp_path / "word-frequency"  # a spec of its own: its own card
-    shutil.copytree(WORD_FREQUENCY, challenge)
-    assert prestart_card.load(settings, str(challenge)) is None
-
-    report, created, left = graded_with_card(challenge, solved)
-    assert report["status"] == "graded" and len(created) == 1 and left == []
-    right = prestart_card.load(settings, str(challenge))
-    assert right is not None and right.limits.memory_mb > 0 and not right.services
-
-    report, created, left = graded_with_card(challenge, solved)
-    assert report["status"] == "graded" and len(created) == 1 and left == []
-
-    wrong = dataclasses.replace(
-        right, limits=dataclasses.replace(right.limits, memory_mb=right.limits.memory_mb + 64)
-    )
-    prestart_card.save(settings, str(challenge), wrong)
-    report, created, left = graded_with_card(challenge, solved)
-    assert report["status"] == "graded" and report["overall"] > 0
-    assert len(created) == 2 and left == []  # the spare, then the right one; neither left
-    assert prestart_card.load(settings, str(challenge)) == right
