@@ -72,11 +72,10 @@ ServicesFor = Callable[[], AbstractContextManager[RunningServices]]
 
 
 class WarmPool:
-    """``starts``: at most this many sandboxes started for each key in the pool's life (None:
-    no bound). A process that grades once (``grader grade``) starts its one sandbox ahead,
-    while it fetches, and no successor; ``take`` then waits for that sandbox if it is still
-    starting rather than start another. A sandbox started on a guess of the key (a cached
-    preparation, grader/prestart_card.py) that proves wrong leaves the right key its own."""
+    """``starts``: at most this many sandboxes started in the pool's life (None: no bound).
+    A process that grades once (``grader grade``) starts its one sandbox ahead, while it
+    fetches, and no successor; ``take`` then waits for that sandbox if it is still starting
+    rather than start another."""
 
     def __init__(
         self, engine: Engine, root: Path, size: int = 1, starts: int | None = None
@@ -85,7 +84,7 @@ class WarmPool:
         self.root = root
         self.size = size
         self.starts = starts
-        self._started: dict[PoolKey, int] = {}
+        self._started = 0
         self._warm: dict[PoolKey, list[Warm]] = {}
         self._starting: set[PoolKey] = set()
         self._releasing: list[threading.Thread] = []
@@ -125,9 +124,9 @@ class WarmPool:
         with self._lock:
             if self._closed or key in self._starting or len(self._warm.get(key, [])) >= self.size:
                 return
-            if self.starts is not None and self._started.get(key, 0) >= self.starts:
+            if self.starts is not None and self._started >= self.starts:
                 return
-            self._started[key] = self._started.get(key, 0) + 1
+            self._started += 1
             self._starting.add(key)
         threading.Thread(
             target=self._start, args=(key, spec_for, services_for), daemon=True

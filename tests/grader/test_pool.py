@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 import time
 import uuid
@@ -121,34 +120,6 @@ def test_the_next_sandbox_is_started_while_a_job_runs(warm, tmp_path: Path) -> N
     with sandbox.pool._lock:
         ready = list(sandbox.pool._warm.get(_key(slow, sandbox.settings.runtime), []))
     assert len(ready) == 1, "the next job's sandbox was not ready when this one ended"
-
-
-def test_a_sandbox_started_on_a_wrong_guess_leaves_the_right_one_its_own_start(  # type: ignore[no-untyped-def]
-    docker_services, tmp_path: Path
-) -> None:
-    """`grader grade` starts a sandbox from its last preparation's card before it prepares:
-    when the guess was wrong, the right one still starts ahead (a bound per key, not per
-    pool), the grading runs in it, and the spare is removed unused."""
-    builder, cold = docker_services
-    settings = cold.settings.model_copy(update={"data_dir": tmp_path / "data"})
-    sandbox = DockerSandbox(settings, cold.engine)  # as `grader grade`: no pool before prestart
-    marker = uuid.uuid4().hex
-    image = builder.for_language("python").reference
-    right = job(image, tmp_path / "a", "def test_one():\n    pass\n", marker)
-    guess = dataclasses.replace(right, limits=Limits(timeout_s=20, memory_mb=192, cpus=1.0))
-    try:
-        sandbox.prestart(guess)
-        sandbox.prestart(right)
-        sandbox.prestart(right)  # asked again: still one for this key
-        wait_warm(sandbox, guess)
-        wait_warm(sandbox, right)
-        assert len(containers(marker)) == 2
-        artifacts = sandbox.run(right)
-        assert evaluate(artifacts, ["hidden/test_probe.py::test_one"]).tests[0].outcome == "passed"
-        assert len(containers(marker)) == 1  # the spare, until the end
-    finally:
-        sandbox.close()
-    assert containers(marker) == []
 
 
 # -- warm sets with services ----------------------------------------------------------------
