@@ -31,10 +31,12 @@ class CallRecorder:
 
     def record(self, name: str, started: float, ended: float) -> None:
         with self._lock:
-            # The engine asks for a sandbox's exit from a thread of the grading's own
-            # (grader.engine.client.ExitWatch): nothing else waits for a container.
-            if threading.get_ident() == self.owner or name == "wait":
+            if threading.get_ident() == self.owner:
                 self.events.append((name, started, ended))
+            elif name == "wait":
+                # The engine's exit watch (grader.engine.client.ExitWatch), asked from a
+                # thread of the grading's own as the tree is sent: nothing else waits.
+                self.events.append(("wait_ahead", started, ended))
             else:
                 self.background.setdefault(name, []).append(ended - started)
 
@@ -50,6 +52,7 @@ class CallRecorder:
         out = dict.fromkeys(SPLIT, 0.0)
         attach = next((e for e in events if e[0] == "attach_socket"), None)
         wait = next((e for e in events if e[0] == "wait"), None)
+        ahead = next((e for e in events if e[0] == "wait_ahead"), None)
         for name, started, ended in events:
             if name == "reload":
                 # before the attach: the pool's is-it-still-running check; after: final state
@@ -60,12 +63,11 @@ class CallRecorder:
                 key = name
             if key in out and key != "run":
                 out[key] += ended - started
-        if attach and wait:
-            begin = max(attach[2], max((e[2] for e in events if e[0] == "start"), default=0.0))
-            if wait[1] < attach[2]:  # asked before the tree was sent: it ends with the run
-                out["run"], out["wait"] = wait[2] - begin, 0.0
-            else:
-                out["run"] = wait[1] - begin
+        begin = max((e[2] for e in events if e[0] in ("attach_socket", "start")), default=0.0)
+        if attach and ahead:  # the exit, asked for as the tree was sent, ends the run
+            out["run"] = ahead[2] - begin
+        elif attach and wait:
+            out["run"] = wait[1] - begin
         out["warm"] = 0.0 if any(e[0] == "create" for e in events) else 1.0
         return out
 

@@ -11,8 +11,8 @@ def recorded(wait_ahead: bool) -> dict[str, float]:
     recorder = CallRecorder()
     recorder.record("reload", 0.0, 0.1)  # the pool's is-it-running check
     recorder.record("attach_socket", 0.1, 0.2)
-    if wait_ahead:  # the engine's exit watch: another thread, asked before the tree is sent
-        thread = threading.Thread(target=recorder.record, args=("wait", 0.15, 1.2))
+    if wait_ahead:  # the engine's exit watch: another thread, asked as the tree is sent
+        thread = threading.Thread(target=recorder.record, args=("wait", 0.21, 1.2))
         thread.start()
         thread.join()
     else:
