@@ -78,19 +78,35 @@ def forget_if_shadowed(added: set[str], root: str) -> bool:
     """Drop every preloaded module if the submission at ``root`` has a top-level module or
     package of the same name as one of them; True if it did."""
     tops = {name.split(".", 1)[0] for name in added}
-    try:
-        entries = os.listdir(root)
-    except OSError:
-        return False
-    # Whatever CPython would import as a top-level name: a folder, name.py, name.pyc, an
-    # extension module (name.cpython-311-x86_64-linux-gnu.so): the part before the first dot.
-    mine = {entry.split(".", 1)[0] for entry in entries}
-    if not tops & mine:
+    if not tops & _modules_at(root):
         return False
     for name in added:
         sys.modules.pop(name, None)
     importlib.invalidate_caches()
     return True
+
+
+def _modules_at(root: str) -> set[str]:
+    """The top-level names CPython would import from ``root`` ahead of a module found later
+    on the path: name.py, name.pyc, an extension module (name.cpython-311-x86_64-linux-gnu.so),
+    or a package (a folder with an ``__init__``). A folder without one is a namespace
+    portion, which loses to a module found later; a data file (logging.yaml) is no module.
+    Since the preload pulls in standard modules too (asyncio, logging, ssl...), a looser
+    test would drop everything for a submission's configuration files."""
+    try:
+        entries = os.listdir(root)
+    except OSError:
+        return set()
+    suffixes = tuple(importlib.machinery.all_suffixes())
+    names = set()
+    for entry in entries:
+        path = os.path.join(root, entry)
+        if os.path.isdir(path):
+            if any(os.path.isfile(os.path.join(path, "__init__" + s)) for s in suffixes):
+                names.add(entry)
+        elif entry.endswith(suffixes):
+            names.add(entry.split(".", 1)[0])
+    return names
 
 
 def _normal(name: str) -> str:

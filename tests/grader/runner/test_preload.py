@@ -77,3 +77,33 @@ def test_a_compiled_or_extension_shadow_counts_too(
     (work / entry).write_bytes(b"")
     assert preload.forget_if_shadowed(added, str(work)) is True
     assert "h11" not in sys.modules
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        ["h11.yaml"],  # a configuration file named like a module is no module
+        ["h11.txt", "logging.yaml", "locale/messages.po"],
+        ["h11/data.json"],  # a folder without __init__: a namespace portion, which loses
+    ],
+)
+def test_what_cpython_would_not_import_first_shadows_nothing(
+    tmp_path: Path, clean_h11: None, entries: list[str]
+) -> None:
+    """The preload pulls in standard modules too (logging, locale...): only what would
+    really be imported ahead of them makes the candidate process drop what it preloaded."""
+    added = preload.preload(lock(tmp_path, "h11==0.16.0"))
+    work = tmp_path / "work"
+    for entry in entries:
+        (work / entry).parent.mkdir(parents=True, exist_ok=True)
+        (work / entry).write_text("")
+    assert preload.forget_if_shadowed(added, str(work)) is False
+    assert "h11" in sys.modules
+
+
+def test_a_package_folder_shadows(tmp_path: Path, clean_h11: None) -> None:
+    added = preload.preload(lock(tmp_path, "h11==0.16.0"))
+    (tmp_path / "work" / "h11").mkdir(parents=True)
+    (tmp_path / "work" / "h11" / "__init__.py").write_text("")
+    assert preload.forget_if_shadowed(added, str(tmp_path / "work")) is True
+    assert "h11" not in sys.modules
