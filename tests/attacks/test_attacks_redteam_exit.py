@@ -1,6 +1,6 @@
 """Red team (exit watch, lazy imports): a top-level asyncio.py against the candidate
 process's lazy ``import asyncio``, and an honest todo-api submission whose root has names
-(logging.yaml, ssl/) that now match modules the pre-started candidate process preloaded.
+(logging.yaml, ssl/) named like modules the pre-started candidate process preloaded.
 
 Each attack is built and checked as test_attacks.py says.
 """
@@ -42,7 +42,6 @@ def test_a_shadowing_asyncio_never_runs_in_the_trusted_process(
     assert_host_clean(env)
     assert outcome.artifacts is not None and outcome.artifacts.frame_found, describe(outcome)
     seen = probes(outcome)
-    print("PROBES", seen)
     uids = {line.split()[0] for line in seen["log"]}
     assert uids <= {"10002"}, seen
 
@@ -66,13 +65,11 @@ def _solution(repo: Path) -> None:
 def test_an_honest_solution_with_config_files_named_like_stdlib_modules_scores_100(
     catalogue_env: Callable[[str], GraderEnv], grade_in: Grade, setup: Callable[[Path], None]
 ) -> None:
-    """logging.yaml and ssl/ are no module, but forget_if_shadowed counts them: with asyncio
-    and importlib.metadata now preloaded in preload() rather than before it, logging and ssl
-    are among the preloaded names, so the pre-started candidate process drops every
-    preloaded module. The grading must still be a 100."""
+    """logging.yaml and ssl/ (no __init__) are no module: with asyncio and logging among the
+    modules the preload pulls in, a looser shadow test dropped everything the pre-started
+    candidate process had preloaded for them (0.1-0.2 s). The grading is a 100 either way."""
     env = catalogue_env("todo-api")
     outcome = grade_in("todo-api", None, setup)
-    print(setup.__name__, f"{outcome.seconds:.2f}s", outcome.artifacts and outcome.artifacts.phases)
     assert outcome.report.status == "graded", describe(outcome)
     assert outcome.report.skills["api_design"].score == 100, describe(outcome)
     assert outcome.report.skills["databases"].score == 100, describe(outcome)
